@@ -1,0 +1,27 @@
+"""Who did something: every event carries its actor, so the event log is the audit trail."""
+from dataclasses import dataclass
+
+STAFF_ROLES = ("consultant", "psychologist", "supervisor", "admin")
+SYSTEM_ROLE = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: str | None
+    username: str
+    role: str
+
+    def as_dict(self) -> dict:
+        return {"user_id": self.user_id, "username": self.username, "role": self.role}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Actor":
+        return cls(user_id=data.get("user_id"), username=data["username"], role=data["role"])
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        """An actor for commands run from the command line or by a worker, not by a signed-in user."""
+        return cls(user_id=None, username=name, role=SYSTEM_ROLE)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles

@@ -1,0 +1,183 @@
+"""A contact with the service: a call, a message thread, a chat, an in-person or online consultation."""
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import reference
+from domain.actor import Actor
+from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, utc_now
+from domain.errors import Conflict, Invalid
+
+# A single contact longer than this is a typo in a date, not a marathon call.
+LONGEST_CONTACT = timedelta(hours=24)
+
+CALLER_CODE_LISTS = {
+    "role": "caller_roles",
+    "gender": "genders",
+    "age_group": "age_groups",
+    "language": "languages",
+    "region": "regions",
+    "settlement": "settlement_types",
+}
+CODE_FIELDS = {"service": "services", "channel": "channels", "contact_type": "contact_types"}
+CODE_LIST_FIELDS = {"categories": "categories", "risk": "risk_flags", "outcome": "outcomes"}
+CONSENT_KINDS = ("services", "reporting")
+
+# Fields a correction may change. The service is fixed at recording: it decides which
+# registration journal numbers the contact, and a journal must stay gap-free.
+AMENDABLE_FIELDS = (
+    "channel", "started_at", "ended_at", "contact_type", "caller", "categories",
+    "risk", "summary", "outcome", "consent", "case_id",
+)
+NESTED_FIELDS = ("caller", "consent")
+
+
+def age_group_of(age: int) -> str:
+    for code in reference.CODE_LISTS["age_groups"]:
+        low, high = code.attributes.get("min_age"), code.attributes.get("max_age")
+        if low is not None and age >= low and (high is None or age <= high):
+            return code.code
+    return "unknown"
+
+
+def normalise_caller(caller: dict) -> dict:
+    """Fills the age group from an exact age, so statistics never miss a caller whose age is known."""
+    caller = {key: value for key, value in caller.items() if value is not None}
+    if "age" in caller and "age_group" not in caller:
+        caller["age_group"] = age_group_of(caller["age"])
+    return caller
+
+
+def contact_errors(fields: dict, now: datetime) -> dict[str, list[str]]:
+    """Every rule a contact's fields must keep, checked on recording and after each amendment."""
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, list_name in CODE_FIELDS.items():
+        if fields.get(field) not in reference.codes(list_name):
+            refuse(field, f"Unknown code: {fields.get(field)!r}.")
+    for field, list_name in CODE_LIST_FIELDS.items():
+        for index, code in enumerate(fields.get(field) or []):
+            if code not in reference.codes(list_name):
+                refuse(f"{field}.{index}", f"Unknown code: {code!r}.")
+    caller = fields.get("caller") or {}
+    if "role" not in caller:
+        refuse("caller.role", "Missing data for required field.")
+    for key, list_name in CALLER_CODE_LISTS.items():
+        if key in caller and caller[key] not in reference.codes(list_name):
+            refuse(f"caller.{key}", f"Unknown code: {caller[key]!r}.")
+    age = caller.get("age")
+    if age is not None and "age_group" in caller and age_group_of(age) != caller["age_group"]:
+        refuse("caller.age_group", f"Age {age} does not belong to age group {caller['age_group']!r}.")
+    for key in fields.get("consent") or {}:
+        if key not in CONSENT_KINDS:
+            refuse(f"consent.{key}", "Unknown consent kind.")
+
+    started, ended = fields.get("started_at"), fields.get("ended_at")
+    if started is not None:
+        if started > now + ALLOWED_CLOCK_SKEW:
+            refuse("started_at", "The start is in the future.")
+        if started < EARLIEST_PLAUSIBLE:
+            refuse("started_at", "The start is implausibly far in the past.")
+    if started is not None and ended is not None:
+        if ended < started:
+            refuse("ended_at", "The end is before the start.")
+        elif ended - started > LONGEST_CONTACT:
+            refuse("ended_at", "A contact cannot last longer than 24 hours.")
+        if ended > now + ALLOWED_CLOCK_SKEW:
+            refuse("ended_at", "The end is in the future.")
+    return errors
+
+
+def merge_changes(current: dict, changes: dict) -> dict:
+    """Applies a correction: nested objects change key by key, everything else is replaced."""
+    merged = dict(current)
+    for field, value in changes.items():
+        if field in NESTED_FIELDS and value is not None:
+            merged[field] = {**(current.get(field) or {}), **value}
+            merged[field] = {k: v for k, v in merged[field].items() if v is not None}
+        else:
+            merged[field] = value
+    if "caller" in changes:
+        if "age" in (changes["caller"] or {}) and "age_group" not in (changes["caller"] or {}):
+            merged["caller"].pop("age_group", None)
+        merged["caller"] = normalise_caller(merged["caller"])
+    return merged
+
+
+class Contact(Aggregate):
+    """Recorded once, corrected only by amendments that carry a reason, completed once."""
+
+    @classmethod
+    def record(cls, *, actor: Actor, now: datetime | None = None, **fields) -> "Contact":
+        fields.setdefault("ended_at", None)
+        fields["caller"] = normalise_caller(fields.get("caller") or {})
+        for field in ("categories", "risk", "outcome"):
+            fields[field] = list(dict.fromkeys(fields.get(field) or []))
+        fields["consent"] = dict(fields.get("consent") or {})
+        fields.setdefault("summary", None)
+        fields.setdefault("case_id", None)
+        errors = contact_errors(fields, now or utc_now())
+        if errors:
+            raise Invalid.many(errors)
+        return cls(actor=actor.as_dict(), **fields)
+
+    @event("Recorded")
+    def __init__(
+        self, *, service: str, channel: str, started_at: datetime, ended_at: datetime | None,
+        contact_type: str, caller: dict, categories: list, risk: list, summary: str | None,
+        outcome: list, consent: dict, case_id: UUID | None, actor: dict,
+    ):
+        self.fields = {
+            "service": service, "channel": channel, "started_at": started_at,
+            "ended_at": ended_at, "contact_type": contact_type, "caller": caller,
+            "categories": categories, "risk": risk, "summary": summary, "outcome": outcome,
+            "consent": consent, "case_id": case_id,
+        }
+        self.recorded_by = actor
+        self.completed_by = actor if ended_at is not None else None
+        self.amendment_count = 0
+
+    @property
+    def is_completed(self) -> bool:
+        return self.fields["ended_at"] is not None
+
+    def complete(self, *, ended_at: datetime, actor: Actor, now: datetime | None = None) -> None:
+        if self.is_completed:
+            raise Conflict("The contact is already completed; correct its end with an amendment.",
+                           state="completed")
+        errors = contact_errors({**self.fields, "ended_at": ended_at}, now or utc_now())
+        if errors:
+            raise Invalid.many(errors)
+        self._completed(ended_at=ended_at, actor=actor.as_dict())
+
+    @event("Completed")
+    def _completed(self, ended_at: datetime, actor: dict) -> None:
+        self.fields["ended_at"] = ended_at
+        self.completed_by = actor
+
+    def amend(self, *, changes: dict, reason: str, actor: Actor, now: datetime | None = None) -> None:
+        if not reason or not reason.strip():
+            raise Invalid("reason", "A correction needs a reason.")
+        unknown = [field for field in changes if field not in AMENDABLE_FIELDS]
+        if unknown:
+            raise Invalid.many({f"changes.{field}": ["This field cannot be amended."] for field in unknown})
+        for field in ("categories", "risk", "outcome"):
+            if field in changes:
+                changes[field] = list(dict.fromkeys(changes[field] or []))
+        merged = merge_changes(self.fields, changes)
+        effective = {field: value for field, value in changes.items() if merged[field] != self.fields[field]}
+        if not effective:
+            raise Invalid("changes", "The correction changes nothing.")
+        errors = contact_errors(merged, now or utc_now())
+        if errors:
+            raise Invalid.many({f"changes.{field}": messages for field, messages in errors.items()})
+        self._amended(changes=effective, reason=reason.strip(), actor=actor.as_dict())
+
+    @event("Amended")
+    def _amended(self, changes: dict, reason: str, actor: dict) -> None:
+        self.fields = merge_changes(self.fields, changes)
+        self.amendment_count += 1

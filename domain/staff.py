@@ -1,0 +1,121 @@
+"""Staff accounts, their API tokens, and the directory that maps usernames to accounts."""
+import re
+from uuid import UUID, NAMESPACE_URL, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import STAFF_ROLES, Actor
+from domain.errors import Conflict, Invalid
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+
+
+def check_username(username: str) -> str:
+    username = (username or "").strip().lower()
+    if not USERNAME_PATTERN.match(username):
+        raise Invalid("username", "Use 2-63 characters: latin letters, digits, '.', '_' or '-'.")
+    return username
+
+
+def check_role(role: str) -> str:
+    if role not in STAFF_ROLES:
+        raise Invalid("role", f"Unknown role {role!r}; one of {', '.join(STAFF_ROLES)}.")
+    return role
+
+
+class User(Aggregate):
+    """A member of staff. Never deleted: disabling keeps every event they signed."""
+
+    @classmethod
+    def create(cls, *, username: str, role: str, password_hash: str, actor: Actor) -> "User":
+        return cls(username=check_username(username), role=check_role(role),
+                   password_hash=password_hash, actor=actor.as_dict())
+
+    @event("Created")
+    def __init__(self, *, username: str, role: str, password_hash: str, actor: dict):
+        self.username = username
+        self.role = role
+        self.password_hash = password_hash
+        self.active = True
+        self.revoked_tokens: set[str] = set()
+        self.preferences: dict = {}
+
+    def as_actor(self) -> Actor:
+        return Actor(user_id=str(self.id), username=self.username, role=self.role)
+
+    def change_role(self, *, role: str, actor: Actor) -> None:
+        if check_role(role) == self.role:
+            raise Conflict(f"The user already has the role {role!r}.", state=self.role)
+        self._role_changed(role=role, previous_role=self.role, actor=actor.as_dict())
+
+    @event("RoleChanged")
+    def _role_changed(self, role: str, previous_role: str, actor: dict) -> None:
+        self.role = role
+
+    def disable(self, *, reason: str, actor: Actor) -> None:
+        if not self.active:
+            raise Conflict("The user is already disabled.", state="disabled")
+        self._disabled(reason=reason, actor=actor.as_dict())
+
+    @event("Disabled")
+    def _disabled(self, reason: str, actor: dict) -> None:
+        self.active = False
+
+    def enable(self, *, actor: Actor) -> None:
+        if self.active:
+            raise Conflict("The user is already active.", state="active")
+        self._enabled(actor=actor.as_dict())
+
+    @event("Enabled")
+    def _enabled(self, actor: dict) -> None:
+        self.active = True
+
+    def change_password(self, *, password_hash: str, actor: Actor) -> None:
+        self._password_changed(password_hash=password_hash, actor=actor.as_dict())
+
+    @event("PasswordChanged")
+    def _password_changed(self, password_hash: str, actor: dict) -> None:
+        self.password_hash = password_hash
+
+    def revoke_token(self, *, token_id: UUID, actor: Actor) -> None:
+        self._token_revoked(token_id=str(token_id), actor=actor.as_dict())
+
+    @event("TokenRevoked")
+    def _token_revoked(self, token_id: str, actor: dict) -> None:
+        self.revoked_tokens.add(token_id)
+
+
+class ApiToken(Aggregate):
+    """A bearer token. Only a hash of its secret is stored; the token names its own id."""
+
+    @event("Issued")
+    def __init__(self, *, user_id: UUID, secret_hash: str, actor: dict):
+        self.user_id = user_id
+        self.secret_hash = secret_hash
+
+
+class StaffDirectory(Aggregate):
+    """Usernames to user ids, in one aggregate so a username is taken at most once.
+
+    Ids are never derived from names (ids are stored unencrypted), so the directory holds the
+    mapping in its encrypted event state instead.
+    """
+
+    ID = uuid5(NAMESPACE_URL, "senim:staff-directory")
+
+    @staticmethod
+    def create_id() -> UUID:
+        return StaffDirectory.ID
+
+    @event("Opened")
+    def __init__(self):
+        self.user_ids: dict[str, str] = {}
+
+    def list_user(self, *, username: str, user_id: UUID) -> None:
+        if username in self.user_ids:
+            raise Conflict(f"The username {username!r} is taken.", state="taken")
+        self._user_listed(username=username, user_id=str(user_id))
+
+    @event("UserListed")
+    def _user_listed(self, username: str, user_id: str) -> None:
+        self.user_ids[username] = user_id

@@ -1,0 +1,37 @@
+"""The JSON API under /api/v1, documented as OpenAPI 3 from its marshmallow schemas."""
+from flask import Flask
+from flask_smorest import Api
+
+from intake import problems
+from intake.api.schemas import ProblemSchema
+
+API_PREFIX = "/api/v1"
+
+
+class SenimApi(Api):
+    """flask-smorest, with errors answered as problem+json by intake.problems."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return problems.handle_http_exception(error)
+
+
+def init_api(app: Flask) -> SenimApi:
+    app.config.update(
+        API_TITLE="Senim",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = SenimApi(app, spec_kwargs={"info": {"description": (
+        "Intake API of a 24/7 trust line and a domestic-violence crisis centre. "
+        "Errors are application/problem+json (RFC 9457). Every write answers with "
+        "X-Senim-Position; reads accept ?min_position=N to see their own writes.")}})
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from intake.api import contacts, reference, users
+    for module in (reference, contacts, users):
+        api.register_blueprint(module.blp)
+    return api

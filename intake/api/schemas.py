@@ -1,0 +1,137 @@
+"""The API's request and response shapes; the OpenAPI document is generated from them."""
+from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
+
+from intake.api.fields import Code, CodeList, Moment, NonBlankText, StrictBoolean, StrictInteger, Text
+
+SUMMARY_MAX = 20_000
+REASON_MAX = 2_000
+
+
+class ReadQuery(Schema):
+    """Accepted by every read: wait until the data has caught up with a write you made."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    # Query strings are text, so a plain (non-strict) integer: "12" is 12, "12.5" is refused.
+    min_position = fields.Integer(validate=validate.Range(min=0), load_default=None,
+                                  metadata={"description": "Wait until this event-store position is visible."})
+
+
+class CallerSchema(Schema):
+    role = Code("caller_roles", required=True)
+    gender = Code("genders")
+    age = StrictInteger(validate=validate.Range(min=0, max=120))
+    age_group = Code("age_groups")
+    language = Code("languages")
+    region = Code("regions")
+    settlement = Code("settlement_types", metadata={"description": "urban or rural"})
+
+
+class ConsentSchema(Schema):
+    services = StrictBoolean(allow_none=True, metadata={"description": "Consents to be referred to services."})
+    reporting = StrictBoolean(allow_none=True, metadata={"description": "Consents to be counted in reports."})
+
+
+class ContactFields(Schema):
+    service = Code("services", required=True)
+    channel = Code("channels", required=True)
+    started_at = Moment(required=True)
+    ended_at = Moment(allow_none=True)
+    contact_type = Code("contact_types", required=True)
+    caller = fields.Nested(CallerSchema, required=True)
+    categories = CodeList("categories")
+    risk = CodeList("risk_flags", metadata={"description": "Risk flags; a list of codes or {code: true}."})
+    summary = Text(max_length=SUMMARY_MAX, allow_none=True)
+    outcome = CodeList("outcomes")
+    consent = fields.Nested(ConsentSchema)
+    case_id = fields.UUID(allow_none=True)
+
+
+class ContactIn(ContactFields):
+    pass
+
+
+class CallerChanges(CallerSchema):
+    role = Code("caller_roles")
+    gender = Code("genders", allow_none=True)
+    age = StrictInteger(validate=validate.Range(min=0, max=120), allow_none=True)
+    age_group = Code("age_groups", allow_none=True)
+    language = Code("languages", allow_none=True)
+    region = Code("regions", allow_none=True)
+    settlement = Code("settlement_types", allow_none=True)
+
+
+class ContactChanges(Schema):
+    """Only the fields that change; nested objects change key by key (null clears a key)."""
+
+    channel = Code("channels")
+    started_at = Moment()
+    ended_at = Moment(allow_none=True)
+    contact_type = Code("contact_types")
+    caller = fields.Nested(CallerChanges)
+    categories = CodeList("categories")
+    risk = CodeList("risk_flags")
+    summary = Text(max_length=SUMMARY_MAX, allow_none=True)
+    outcome = CodeList("outcomes")
+    consent = fields.Nested(ConsentSchema)
+    case_id = fields.UUID(allow_none=True)
+
+
+class AmendmentIn(Schema):
+    changes = fields.Nested(ContactChanges, required=True)
+    reason = NonBlankText(max_length=REASON_MAX, required=True)
+
+    @validates_schema
+    def changes_something(self, data, **kwargs):
+        if not data.get("changes"):
+            raise ValidationError("Name at least one field to change.", "changes")
+
+
+class CompletionIn(Schema):
+    ended_at = Moment(metadata={"description": "Defaults to now."})
+
+
+class ActorOut(Schema):
+    user_id = fields.String(allow_none=True)
+    username = fields.String()
+    role = fields.String()
+
+
+class ContactOut(ContactFields):
+    id = fields.UUID()
+    status = fields.String(metadata={"description": "open or completed"})
+    duration_seconds = fields.Integer(allow_none=True)
+    non_data = fields.Boolean(metadata={"description": "A silent, hang-up, prank, wrong-number, abusive or repeat call."})
+    recorded_by = fields.Nested(ActorOut)
+    recorded_at = fields.DateTime(format="iso")
+    amendments = fields.Integer()
+    version = fields.Integer()
+
+
+class CreatedOut(Schema):
+    id = fields.UUID()
+    position = fields.Integer()
+
+
+class HistoryEventOut(Schema):
+    type = fields.String()
+    at = fields.DateTime(format="iso")
+    version = fields.Integer()
+    actor = fields.Nested(ActorOut)
+    data = fields.Dict()
+
+
+class HistoryOut(Schema):
+    id = fields.UUID()
+    events = fields.List(fields.Nested(HistoryEventOut))
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

@@ -1,0 +1,24 @@
+"""Shared shapes of API answers: a write's id and position, an aggregate's event history."""
+from intake.services import Written
+
+POSITION_HEADER = "X-Senim-Position"
+# Attributes every stored event has; the rest is the event's own data.
+_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+
+
+def written(result: Written, status: int = 200):
+    """The body, status and headers of a write: clients read their own writes by the position."""
+    return {"id": result.id, "position": result.position}, status, {POSITION_HEADER: str(result.position)}
+
+
+def history_of(events) -> list[dict]:
+    return [
+        {
+            "type": type(event).__name__,
+            "at": event.timestamp,
+            "version": event.originator_version,
+            "actor": getattr(event, "actor", None),
+            "data": {key: value for key, value in vars(event).items() if key not in _ENVELOPE},
+        }
+        for event in events
+    ]

@@ -1,0 +1,44 @@
+"""Bearer-token authentication and role checks for the API."""
+from functools import wraps
+from copy import deepcopy
+
+from flask import current_app, g, request
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from domain.actor import Actor
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def current_actor() -> Actor:
+    return g.actor
+
+
+def _authenticate() -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an API token: Authorization: Bearer <token> (senim tokens issue USERNAME).")
+    actor = current_app.extensions["senim"].staff.authenticate_token(token.strip())
+    if actor is None:
+        raise Unauthorized("The token is unknown, revoked, or its user is disabled.")
+    return actor
+
+
+def requires(*roles: str):
+    """Authenticates first (401), then checks the role (403), before the body is even parsed."""
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = _authenticate()
+            if actor.role not in roles:
+                raise Forbidden(f"The role {actor.role!r} may not do this; allowed: {', '.join(roles)}.")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+        manual = wrapper._apidoc.setdefault("manual_doc", {})
+        manual["security"] = BEARER_SECURITY
+        manual.setdefault("description", f"Roles: {', '.join(roles)}.")
+        return wrapper
+    return decorator

@@ -1,0 +1,150 @@
+"""The `senim` command: serve the app, manage users and tokens, run workers."""
+import getpass
+import os
+import sys
+
+import click
+from dotenv import load_dotenv
+
+from domain.actor import STAFF_ROLES, Actor
+from domain.errors import DomainError
+from intake.config import ConfigError, Settings
+
+
+def _cli_actor() -> Actor:
+    """Commands typed on the server are signed by the operating-system user who typed them."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor.system(f"cli:{name}")
+
+
+def _senim():
+    from intake.bootstrap import bootstrap
+    try:
+        return bootstrap(Settings.from_env())
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _fail_cleanly(action):
+    try:
+        return action()
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+
+
+@click.group()
+def main():
+    """Senim: intake for a 24/7 trust line and a domestic-violence crisis centre."""
+    load_dotenv(os.path.join(os.getcwd(), ".env"))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int):
+    """Run the web app (UI and API) on the embedded default or the configured stores."""
+    import waitress
+
+    from intake import create_app
+
+    senim = _senim()
+    app = create_app(senim.settings, senim=senim)
+    where = "SQLite " + senim.settings.database_url[len("sqlite:///"):] if senim.settings.is_sqlite else "PostgreSQL"
+    click.echo(f"Senim is running at http://{host}:{port}/  (event store: {where})")
+    if not senim.staff.list_users():
+        click.echo("No users yet. Create the first one in another terminal:\n"
+                   "  senim users add admin --role admin\n"
+                   "  senim tokens issue admin")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="senim")
+
+
+@main.group()
+def users():
+    """Staff accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(username: str, role: str, password_stdin: bool):
+    """Create a user; the password is read from stdin or prompted for."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    senim = _senim()
+    written = _fail_cleanly(lambda: senim.staff.add_user(
+        username=username, role=role, password=password, actor=_cli_actor()))
+    click.echo(f"Created {username.strip().lower()} ({role}), id {written.id}", err=True)
+
+
+@users.command("list")
+def users_list():
+    """Every account with its role and state."""
+    for user in sorted(_senim().staff.list_users(), key=lambda u: u.username):
+        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}\t{user.id}")
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(STAFF_ROLES))
+def users_role(username: str, role: str):
+    """Change a user's role."""
+    staff = _senim().staff
+    _fail_cleanly(lambda: staff.change_role(staff.get_by_username(username).id, role=role, actor=_cli_actor()))
+    click.echo(f"{username} is now {role}", err=True)
+
+
+@users.command("disable")
+@click.argument("username")
+@click.option("--reason", required=True)
+def users_disable(username: str, reason: str):
+    """Disable a user; their tokens stop working at once."""
+    staff = _senim().staff
+    _fail_cleanly(lambda: staff.disable(staff.get_by_username(username).id, reason=reason, actor=_cli_actor()))
+    click.echo(f"{username} is disabled", err=True)
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str):
+    """Enable a disabled user again."""
+    staff = _senim().staff
+    _fail_cleanly(lambda: staff.enable(staff.get_by_username(username).id, actor=_cli_actor()))
+    click.echo(f"{username} is active", err=True)
+
+
+@main.group()
+def tokens():
+    """API tokens."""
+
+
+@tokens.command("issue")
+@click.argument("username")
+def tokens_issue(username: str):
+    """Print one new bearer token for USERNAME on stdout, nothing else."""
+    staff = _senim().staff
+    token, _ = _fail_cleanly(lambda: staff.issue_token(staff.get_by_username(username).id, actor=_cli_actor()))
+    click.echo(token)
+
+
+@main.group()
+def keys():
+    """Encryption keys."""
+
+
+@keys.command("new")
+def keys_new():
+    """Print a new random AES-256 key for SENIM_CIPHER_KEY (keep it out of the repository)."""
+    import base64
+    import secrets
+    click.echo(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+if __name__ == "__main__":
+    main()

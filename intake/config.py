@@ -1,0 +1,115 @@
+"""Settings, read once from the environment (and a .env file) by the composition root."""
+import base64
+import binascii
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///var/senim.sqlite3"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """The configuration cannot work; the message says which variable to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    cipher_key: str | None = field(default=None, repr=False)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # Seconds a read with ?min_position=N may wait for a projection to catch up.
+    read_your_writes_timeout: float = 5.0
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> "Settings":
+        environ = os.environ if environ is None else environ
+        secret_key = environ.get("SENIM_SECRET_KEY") or None
+        settings = cls(
+            database_url=environ.get("SENIM_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=environ.get("SENIM_REDIS_URL") or None,
+            cipher_key=environ.get("SENIM_CIPHER_KEY") or None,
+            max_body_bytes=_positive_int(environ, "SENIM_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            **({"secret_key": secret_key} if secret_key else {}),
+        )
+        settings.event_store_env()  # fail at start-up, not on the first request
+        return settings
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for this database URL and cipher key."""
+        env = {"CREATE_TABLE": "y", **_database_env(self.database_url)}
+        if self.cipher_key:
+            _check_cipher_key(self.cipher_key)
+            env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+            env["CIPHER_KEY"] = self.cipher_key
+        return env
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+def _positive_int(environ, name: str, default: int) -> int:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive.")
+    return value
+
+
+def _database_env(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ConfigError("SENIM_DATABASE_URL: write sqlite:///path/to/file.sqlite3")
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(path).expanduser()),
+                "SQLITE_LOCK_TIMEOUT": "10"}
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not dbname:
+            raise ConfigError("SENIM_DATABASE_URL: name the database, e.g. postgresql://user@host:5432/senim")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "20",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_PRE_PING": "y",
+            # Several applications in one schema have mixed up tables with this on.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        }
+        query = dict(pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair)
+        for key, name in (("schema", "POSTGRES_SCHEMA"), ("pool_size", "POSTGRES_POOL_SIZE"),
+                          ("max_overflow", "POSTGRES_MAX_OVERFLOW")):
+            if key in query:
+                env[name] = unquote(query[key])
+        return env
+    raise ConfigError(f"SENIM_DATABASE_URL must start with sqlite:/// or postgresql://, not {parts.scheme or url!r}.")
+
+
+def _check_cipher_key(key: str) -> None:
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError("SENIM_CIPHER_KEY must be base64 (make one: senim keys new).") from None
+    if len(raw) not in (16, 24, 32):
+        raise ConfigError("SENIM_CIPHER_KEY must decode to 16, 24 or 32 bytes.")

@@ -1,0 +1,94 @@
+"""The one place that turns errors into RFC 9457 problem+json responses."""
+import logging
+from http import HTTPStatus
+
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+TYPE_PREFIX = "urn:senim:problem:"
+
+
+def problem(status: int, detail: str, *, kind: str | None = None, headers: dict | None = None,
+            **extra) -> Response:
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": TYPE_PREFIX + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"caller.role": [...]}, so the field is named in full."""
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return {prefix or "_schema": messages}
+    flat: dict[str, list[str]] = {}
+    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
+    for key, value in items:
+        flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def validation_problem(errors: dict[str, list[str]]) -> Response:
+    first_field, first_messages = next(iter(errors.items()))
+    detail = f"{first_field}: {first_messages[0]}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(422, detail, kind="validation-error", errors=errors)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        # webargs puts the location first ({"json": {...}}); clients care about the field.
+        messages = data["messages"]
+        if isinstance(messages, dict) and len(messages) == 1 and next(iter(messages)) in ("json", "query", "view_args"):
+            messages = next(iter(messages.values()))
+        return validation_problem(flatten_errors(messages))
+    if isinstance(error, InternalServerError):
+        return handle_unexpected(error.original_exception or error)
+    headers = dict(data.get("headers") or {})
+    if error.code == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="senim"')
+    if error.code == 405 and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    detail = data.get("message") or error.description or HTTPStatus(error.code).phrase
+    return problem(error.code or 500, detail, headers=headers)
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    if isinstance(error, Invalid):
+        return validation_problem(error.errors)
+    if isinstance(error, NotFound):
+        return problem(404, error.detail)
+    if isinstance(error, Forbidden):
+        return problem(403, error.detail)
+    if isinstance(error, Conflict):
+        extra = {"state": error.state} if error.state else {}
+        return problem(409, error.detail, kind="conflict", **extra)
+    return problem(400, error.detail)
+
+
+def handle_unexpected(error: BaseException) -> Response:
+    # The traceback names the code, never the request body: sensitive fields stay out of logs.
+    log.error("unexpected %s", type(error).__name__, exc_info=error)
+    return problem(500, "Something went wrong on our side; nothing was saved. Please try again.")
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, lambda e: validation_problem(flatten_errors(e.messages)))
+    app.register_error_handler(Exception, handle_unexpected)

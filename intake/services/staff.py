@@ -1,0 +1,129 @@
+"""Staff accounts, passwords and API tokens."""
+import hashlib
+import hmac
+import secrets
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from domain.actor import Actor
+from domain.errors import Conflict, Invalid, NotFound
+from domain.staff import ApiToken, StaffDirectory, User, check_username
+from intake.services import Written
+from intake.store import SenimStore
+
+MIN_PASSWORD_LENGTH = 8
+TOKEN_PREFIX = "snm"
+_hasher = PasswordHasher()
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise Invalid("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > 1024:
+        raise Invalid("password", "Use at most 1024 characters.")
+    return password
+
+
+def _secret_hash(secret: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough; argon2 is for passwords.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class StaffService:
+    def __init__(self, store: SenimStore):
+        self.store = store
+
+    def _directory(self) -> StaffDirectory:
+        try:
+            return self.store.load(StaffDirectory.ID, StaffDirectory)
+        except NotFound:
+            return StaffDirectory()
+
+    def user_id_of(self, username: str) -> UUID | None:
+        user_id = self._directory().user_ids.get((username or "").strip().lower())
+        return UUID(user_id) if user_id else None
+
+    def get(self, user_id: UUID) -> User:
+        return self.store.load(user_id, User, "user")
+
+    def get_by_username(self, username: str) -> User:
+        user_id = self.user_id_of(username)
+        if user_id is None:
+            raise NotFound(f"No user named {username!r}.")
+        return self.get(user_id)
+
+    def list_users(self) -> list[User]:
+        return [self.get(UUID(user_id)) for user_id in self._directory().user_ids.values()]
+
+    def add_user(self, *, username: str, role: str, password: str, actor: Actor) -> Written:
+        user = User.create(username=username, role=role,
+                           password_hash=_hasher.hash(check_password(password)), actor=actor)
+        directory = self._directory()
+        directory.list_user(username=user.username, user_id=user.id)
+        return Written(user.id, self.store.commit(user, directory))
+
+    def change_role(self, user_id: UUID, *, role: str, actor: Actor) -> Written:
+        user = self.get(user_id)
+        user.change_role(role=role, actor=actor)
+        return Written(user.id, self.store.commit(user))
+
+    def disable(self, user_id: UUID, *, reason: str, actor: Actor) -> Written:
+        user = self.get(user_id)
+        user.disable(reason=reason, actor=actor)
+        return Written(user.id, self.store.commit(user))
+
+    def enable(self, user_id: UUID, *, actor: Actor) -> Written:
+        user = self.get(user_id)
+        user.enable(actor=actor)
+        return Written(user.id, self.store.commit(user))
+
+    def set_password(self, user_id: UUID, *, password: str, actor: Actor) -> Written:
+        user = self.get(user_id)
+        user.change_password(password_hash=_hasher.hash(check_password(password)), actor=actor)
+        return Written(user.id, self.store.commit(user))
+
+    def verify_password(self, username: str, password: str) -> User | None:
+        """The active user with that password, or None; as slow for unknown names as for known."""
+        try:
+            user = self.get_by_username(username)
+        except (NotFound, Invalid):
+            _hasher.hash(password or "")  # same cost either way: no probing for usernames
+            return None
+        try:
+            _hasher.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            return None
+        return user if user.active else None
+
+    def issue_token(self, user_id: UUID, *, actor: Actor) -> tuple[str, Written]:
+        user = self.get(user_id)
+        if not user.active:
+            raise Conflict("The user is disabled.", state="disabled")
+        secret = secrets.token_urlsafe(32)
+        token = ApiToken(user_id=user.id, secret_hash=_secret_hash(secret), actor=actor.as_dict())
+        return f"{TOKEN_PREFIX}_{token.id.hex}_{secret}", Written(token.id, self.store.commit(token))
+
+    def authenticate_token(self, presented: str) -> Actor | None:
+        """The actor a bearer token stands for, or None when it is unknown, revoked or disabled."""
+        parts = (presented or "").split("_", 2)
+        if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+            return None
+        try:
+            token_id = UUID(hex=parts[1])
+            token = self.store.load(token_id, ApiToken)
+            user = self.get(token.user_id)
+        except (ValueError, NotFound):
+            return None
+        if not hmac.compare_digest(token.secret_hash, _secret_hash(parts[2])):
+            return None
+        if not user.active or str(token_id) in user.revoked_tokens:
+            return None
+        return user.as_actor()
+
+    def revoke_token(self, token_id: UUID, *, actor: Actor) -> Written:
+        token = self.store.load(token_id, ApiToken, "token")
+        user = self.get(token.user_id)
+        user.revoke_token(token_id=token_id, actor=actor)
+        return Written(user.id, self.store.commit(user))

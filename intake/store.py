@@ -1,0 +1,55 @@
+"""The one event store of Senim: every aggregate of every context is saved through it."""
+from typing import Iterable, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from domain.errors import Conflict, NotFound
+
+A = TypeVar("A")
+
+
+class SenimStore(Application):
+    """Holds the event store and repository; the services of each context share it.
+
+    One store (not one eventsourcing application per context) keeps one notification log, so
+    a position such as X-Senim-Position means the same thing everywhere.
+    """
+
+    name = "senim"
+    env = {
+        # Cached aggregates are fast-forwarded from the store on each get: reads stay
+        # current across processes while users and tokens are not replayed from scratch.
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+    }
+
+    def construct_env(self, name: str, env=None) -> Environment:
+        # Unlike the library default, ignore os.environ: the composition root decides.
+        return Environment(name, {**type(self).env, **(env or {})})
+
+    def load(self, aggregate_id: UUID, kind: type[A], what: str = "record") -> A:
+        """Gets an aggregate of the expected kind, or raises NotFound."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"No {what} with id {aggregate_id}.") from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"No {what} with id {aggregate_id}.")
+        return aggregate
+
+    def commit(self, *aggregates) -> int:
+        """Saves all pending events in one transaction; returns the position of the last one."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise Conflict("The record was changed by someone else at the same moment; try again.") from None
+        return max((r.notification.id for r in recordings), default=self.head())
+
+    def head(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def events_of(self, aggregate_id: UUID) -> Iterable:
+        return self.events.get(aggregate_id)
