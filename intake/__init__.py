@@ -40,7 +40,8 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         TESTING=settings.testing,
     )
-    app.extensions["senim"] = senim or bootstrap(settings)
+    app.extensions["senim"] = senim = senim or bootstrap(settings)
+    senim.start_background()
 
     from intake.api import init_api
     from intake import ops

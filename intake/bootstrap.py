@@ -1,24 +1,50 @@
-"""The composition root: builds the store and the services from settings, for the app, the CLI and workers."""
+"""The composition root: builds the store, the services and the projection runner from settings,
+for the web app, the CLI and the workers alike."""
 from dataclasses import dataclass
 
 from intake.config import Settings
 from intake.services.contacts import ContactService
+from intake.services.projections import Projections
 from intake.services.staff import StaffService
 from intake.store import SenimStore
+from projections.db import ViewDatabase
 
 
 @dataclass
 class Senim:
     settings: Settings
     store: SenimStore
+    views: ViewDatabase
+    projections: Projections
+    trigger: object  # workers.queue.RqTrigger with Redis, else workers.inprocess.InProcessRunner
     staff: StaffService
     contacts: ContactService
 
+    def start_background(self) -> None:
+        """The embedded default builds projections in a thread of this process."""
+        if hasattr(self.trigger, "start") and not self.settings.redis_url:
+            self.trigger.start()
+
     def close(self) -> None:
+        if hasattr(self.trigger, "stop"):
+            self.trigger.stop()
+        self.views.close()
         self.store.close()
 
 
 def bootstrap(settings: Settings | None = None) -> Senim:
     settings = settings or Settings.from_env()
-    store = SenimStore(env=settings.event_store_env())
-    return Senim(settings=settings, store=store, staff=StaffService(store), contacts=ContactService(store))
+    env = settings.event_store_env()
+    store = SenimStore(env=env)
+    views = ViewDatabase(env)
+    projections = Projections(store, views)
+    projections.ensure()
+    if settings.redis_url:
+        from workers.queue import RqTrigger
+        trigger = RqTrigger(projections, settings.redis_url)
+    else:
+        from workers.inprocess import InProcessRunner
+        trigger = InProcessRunner(projections)
+    store.after_commit.append(trigger.notify)
+    return Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
+                 staff=StaffService(store), contacts=ContactService(store))

@@ -133,6 +133,58 @@ def tokens_issue(username: str):
     click.echo(token)
 
 
+@main.command()
+@click.option("--sweep-seconds", default=5.0, show_default=True, help="How often to look for lagging projections.")
+def worker(sweep_seconds: float):
+    """Run an RQ worker that builds projections (needs SENIM_REDIS_URL)."""
+    from workers.main import run_worker
+
+    senim = _senim()
+    if not senim.settings.redis_url:
+        raise click.ClickException("Set SENIM_REDIS_URL (e.g. redis://127.0.0.1:6379/0): without Redis, "
+                                   "`senim serve` builds projections in-process and needs no worker.")
+    run_worker(senim, sweep_seconds=sweep_seconds)
+
+
+@main.group()
+def projections():
+    """Read models built from the event store."""
+
+
+@projections.command("status")
+def projections_status():
+    """Position, head and lag of every projection."""
+    click.echo("projection\tposition\thead\tlag\tlast error")
+    for row in _senim().projections.status():
+        click.echo(f"{row['name']}\t{row['position']}\t{row['head']}\t{row['lag']}\t{row.get('last_error') or '-'}")
+    failed = _failed_jobs()
+    if failed:
+        click.echo(f"failed jobs in RQ's registry: {failed}")
+
+
+def _failed_jobs() -> int:
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        return 0
+    from rq import Queue
+    from workers.queue import QUEUE_NAME, connect
+    try:
+        return Queue(QUEUE_NAME, connection=connect(settings.redis_url)).failed_job_registry.count
+    except Exception as error:  # status must still print when Redis is down
+        click.echo(f"Redis: {type(error).__name__}", err=True)
+        return 0
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False)
+def projections_rebuild(name: str | None):
+    """Drop and rebuild one projection (or all) from the event store."""
+    senim = _senim()
+    read = _fail_cleanly(lambda: senim.projections.rebuild(name))
+    for each, count in read.items():
+        click.echo(f"{each}: rebuilt from {count} events")
+
+
 @main.group()
 def keys():
     """Encryption keys."""

@@ -42,7 +42,7 @@ class Settings:
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for this database URL and cipher key."""
-        env = {"CREATE_TABLE": "y", **_database_env(self.database_url)}
+        env = {"CREATE_TABLE": "y", **database_env(self.database_url)}
         if self.cipher_key:
             _check_cipher_key(self.cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
@@ -67,7 +67,7 @@ def _positive_int(environ, name: str, default: int) -> int:
     return value
 
 
-def _database_env(url: str) -> dict[str, str]:
+def database_env(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.

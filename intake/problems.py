@@ -24,7 +24,10 @@ def problem(status: int, detail: str, *, kind: str | None = None, headers: dict 
         "detail": detail,
         **extra,
     }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    # A lone surrogate the client sent (say, as an unknown field's name) is echoed as its JSON
+    # escape: as raw text it cannot be encoded in UTF-8 and the answer itself would fail.
+    data = json.dumps(body).encode("utf-8", "backslashreplace")
+    response = Response(data, status=status, mimetype=PROBLEM_MIMETYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -32,6 +35,8 @@ def problem(status: int, detail: str, *, kind: str | None = None, headers: dict 
 
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages as {"caller.role": [...]}, so the field is named in full."""
+    if isinstance(messages, str):  # ValidationError({"field": "message"}) keeps the bare string
+        messages = [messages]
     if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
         return {prefix or "_schema": messages}
     flat: dict[str, list[str]] = {}
@@ -64,8 +69,16 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="senim"')
     if error.code == 405 and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
-    detail = data.get("message") or error.description or HTTPStatus(error.code).phrase
+    detail = data.get("message") or _first_message(data.get("messages")) or error.description \
+        or HTTPStatus(error.code).phrase
     return problem(error.code or 500, detail, headers=headers)
+
+
+def _first_message(messages) -> str | None:
+    """webargs says why it refused a body ({"json": ["Invalid JSON body."]}); werkzeug's text is generic."""
+    for field_messages in flatten_errors(messages or {}).values():
+        return field_messages[0] if field_messages else None
+    return None
 
 
 def handle_domain_error(error: DomainError) -> Response:

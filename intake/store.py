@@ -1,4 +1,5 @@
 """The one event store of Senim: every aggregate of every context is saved through it."""
+import logging
 from typing import Iterable, TypeVar
 from uuid import UUID
 
@@ -9,6 +10,7 @@ from eventsourcing.utils import Environment
 from domain.errors import Conflict, NotFound
 
 A = TypeVar("A")
+log = logging.getLogger(__name__)
 
 
 class SenimStore(Application):
@@ -25,6 +27,11 @@ class SenimStore(Application):
         "AGGREGATE_CACHE_MAXSIZE": "1000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
+
+    def __init__(self, env=None):
+        super().__init__(env)
+        # Called with the topics of each commit's events: how projections hear of new events.
+        self.after_commit: list = []
 
     def construct_env(self, name: str, env=None) -> Environment:
         # Unlike the library default, ignore os.environ: the composition root decides.
@@ -46,7 +53,18 @@ class SenimStore(Application):
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise Conflict("The record was changed by someone else at the same moment; try again.") from None
+        if recordings:
+            self._announce({r.notification.topic for r in recordings})
         return max((r.notification.id for r in recordings), default=self.head())
+
+    def _announce(self, topics: set[str]) -> None:
+        # The events are committed: a listener that fails (Redis down) must not fail the command.
+        # The periodic sweep catches up whatever a lost announcement left behind.
+        for listener in self.after_commit:
+            try:
+                listener(topics)
+            except Exception:
+                log.warning("a projection trigger failed; the sweep will catch up", exc_info=True)
 
     def head(self) -> int:
         return self.recorder.max_notification_id() or 0

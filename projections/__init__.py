@@ -1,0 +1,9 @@
+"""Read models built from the event log. The registry below lists every projection."""
+from projections.contact_stats import ContactStatsProjection
+from projections.journal import JournalProjection
+
+REGISTRY = (JournalProjection, ContactStatsProjection)
+
+
+def all_projections() -> dict:
+    return {cls.name: cls() for cls in REGISTRY}

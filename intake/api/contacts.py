@@ -3,6 +3,7 @@ from uuid import UUID
 
 from flask import current_app
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 
 from domain import reference
 from domain.contact import Contact
@@ -12,8 +13,20 @@ from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
 
+
+class JsonBodyParser(FlaskParser):
+    """Also answers 400 to JSON that json.loads gives up on (nested too deep, a 5,000-digit number)."""
+
+    def load_json(self, req, schema):
+        try:
+            return super().load_json(req, schema)
+        except (RecursionError, ValueError) as error:  # syntax errors were already answered with 400
+            return self._handle_invalid_json_error(error, req)
+
+
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Calls, messages, chats, in-person and online consultations.")
+blp.ARGUMENTS_PARSER = JsonBodyParser()
 
 
 def contacts():

@@ -9,6 +9,8 @@ from domain.clock import SERVICE_TIMEZONE
 
 # NUL and other C0 control characters (but tab and newlines) have no place in what a person typed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# JSON can spell half a surrogate pair (\ud800): no character, and it cannot be stored as UTF-8.
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 class Text(fields.String):
@@ -21,6 +23,8 @@ class Text(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if CONTROL_CHARACTERS.search(text):
             raise ValidationError("Contains a control character (such as NUL) that text may not hold.")
+        if LONE_SURROGATES.search(text):
+            raise ValidationError("Contains an unpaired UTF-16 surrogate, which is not a character.")
         return text
 
 
@@ -62,7 +66,8 @@ class Moment(fields.AwareDateTime):
         try:
             return moment.astimezone(timezone.utc)
         except (OverflowError, ValueError):
-            raise self.make_error("invalid") from None
+            # Year 1 or 9999 with an offset falls outside what a datetime can hold in UTC.
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
 
     def _serialize(self, value, attr, obj, **kwargs):
         if isinstance(value, datetime):

@@ -1,0 +1,15 @@
+"""How far each read model has got: position, head and lag."""
+from flask import current_app
+from flask_smorest import Blueprint
+
+from intake.auth import requires
+
+blp = Blueprint("projections", __name__, url_prefix="/api/v1/projections",
+                description="Progress of the read models.")
+
+
+@blp.route("", methods=["GET"])
+@requires("supervisor", "admin")
+def projection_status():
+    """Per projection: position, head, lag, and the last error if its latest batch failed."""
+    return {row.pop("name"): row for row in current_app.extensions["senim"].projections.status()}

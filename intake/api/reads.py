@@ -1,0 +1,60 @@
+"""Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503."""
+from datetime import date
+
+from flask import current_app
+from marshmallow import ValidationError, fields, validates_schema
+
+from domain.clock import local, utc_now
+from intake.api.schemas import ReadQuery
+from intake.problems import problem
+
+LONGEST_RANGE_DAYS = 366 * 10
+
+
+class ProjectionNotReady(Exception):
+    def __init__(self, name: str, min_position: int, position: int, head: int):
+        self.name, self.min_position, self.position, self.head = name, min_position, position, head
+
+
+def await_projection(name: str, min_position: int | None) -> None:
+    """Blocks (a few seconds at most) until projection `name` has processed min_position."""
+    senim = current_app.extensions["senim"]
+    if not senim.projections.wait_for(name, min_position, senim.settings.read_your_writes_timeout):
+        raise ProjectionNotReady(name, min_position, senim.projections.position(name), senim.store.head())
+
+
+def not_ready_problem(error: ProjectionNotReady):
+    if error.min_position > error.head:
+        detail = (f"Position {error.min_position} has not been written: the event store's head is {error.head}.")
+    else:
+        detail = (f"The {error.name} projection is still catching up (at {error.position}, asked for "
+                  f"{error.min_position}); try again in a moment.")
+    return problem(503, detail, kind="projection-behind", headers={"Retry-After": "1"},
+                   projection=error.name, position=error.position, min_position=error.min_position)
+
+
+def today() -> date:
+    return local(utc_now()).date()
+
+
+class DateRangeQuery(ReadQuery):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; by default this year up to today."""
+
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def range_is_sane(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise ValidationError("'to' is before 'from'.", "to")
+        if start and end and (end - start).days > LONGEST_RANGE_DAYS:
+            raise ValidationError("Ask for at most ten years at a time.", "to")
+
+    def load(self, *args, **kwargs):
+        data = super().load(*args, **kwargs)
+        data["date_to"] = data["date_to"] or today()
+        data["date_from"] = data["date_from"] or data["date_to"].replace(month=1, day=1)
+        if data["date_from"] > data["date_to"]:
+            raise ValidationError({"from": ["'from' is after 'to'."]})
+        return data

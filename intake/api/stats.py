@@ -1,0 +1,45 @@
+"""Statistics for funders and ministries, from pre-aggregated projections."""
+from flask import current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from webargs.fields import DelimitedList
+
+from intake.api.fields import Code
+from intake.api.reads import DateRangeQuery, await_projection
+from intake.auth import requires
+from projections.contact_stats import DIMENSIONS, count_contacts
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
+
+
+class ContactStatsQuery(DateRangeQuery):
+    group_by = DelimitedList(fields.String(validate=validate.OneOf(DIMENSIONS)), load_default=[],
+                             metadata={"description": f"Up to three of: {', '.join(DIMENSIONS)}."})
+    consented_only = fields.Boolean(load_default=False,
+                                    metadata={"description": "Count only contacts who consented to reporting."})
+    service = Code("services", load_default=None)
+
+    @validates("group_by")
+    def at_most_three(self, value, **kwargs):
+        if len(value) > 3:
+            raise ValidationError("Group by at most three dimensions at once.")
+        if len(set(value)) != len(value):
+            raise ValidationError("A dimension is named twice.")
+
+
+class StatsOut(Schema):
+    total = fields.Integer()
+    rows = fields.List(fields.Dict(), metadata={"description": "One object per group: the dimensions and count."})
+
+
+@blp.route("/contacts", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(ContactStatsQuery, location="query")
+@blp.response(200, StatsOut)
+def contact_stats(query):
+    """Contacts counted by up to three dimensions over a date range (the contact's local start date)."""
+    await_projection("contact_stats", query["min_position"])
+    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+        return count_contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
+                              group_by=query["group_by"], consented_only=query["consented_only"],
+                              service=query["service"])

@@ -1,0 +1,67 @@
+"""Running, watching and rebuilding the read models; waiting for them on behalf of readers."""
+import time
+
+from domain.errors import NotFound
+from projections import all_projections
+from projections.base import Projection, Tracker, run_catch_up
+from projections.db import ViewDatabase
+
+
+class Projections:
+    def __init__(self, store, views: ViewDatabase, registry: dict[str, Projection] | None = None):
+        self.store = store
+        self.views = views
+        self.tracker = Tracker(views)
+        self.registry = registry or all_projections()
+        self._topics = {name: p.handled_topics() for name, p in self.registry.items()}
+
+    def ensure(self) -> None:
+        """Creates the tables of every projection (and rebuilds one whose version changed)."""
+        for projection in self.registry.values():
+            self.tracker.ensure(projection)
+
+    def get(self, name: str) -> Projection:
+        if name not in self.registry:
+            raise NotFound(f"No projection named {name!r}; known: {', '.join(self.registry)}.")
+        return self.registry[name]
+
+    def affected_by(self, topics: set[str]) -> list[str]:
+        return [name for name, handled in self._topics.items() if handled & topics]
+
+    def catch_up(self, name: str, **options) -> int:
+        return run_catch_up(self.get(name), self.store, self.tracker, **options)
+
+    def rebuild(self, name: str | None = None) -> dict[str, int]:
+        """Drops and rebuilds one projection (or all) from the event store; returns events read."""
+        names = [name] if name else list(self.registry)
+        read = {}
+        for each in names:
+            self.tracker.reset(self.get(each))
+            read[each] = self.catch_up(each, batch_size=2000)
+        return read
+
+    def status(self) -> list[dict]:
+        head = self.store.head()
+        positions = self.tracker.positions()
+        rows = []
+        for name in self.registry:
+            state = positions.get(name, {"position": 0})
+            rows.append({"name": name, "position": state["position"], "head": head,
+                         "lag": max(head - state["position"], 0), **{k: v for k, v in state.items() if k != "position"}})
+        return rows
+
+    def position(self, name: str) -> int:
+        return self.tracker.position(name)
+
+    def wait_for(self, name: str, min_position: int | None, timeout: float) -> bool:
+        """True once the projection has processed min_position; False if it is still behind after timeout."""
+        if not min_position:
+            return True
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while self.position(name) < min_position:
+            if time.monotonic() >= deadline or min_position > self.store.head():
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        return True

@@ -1,0 +1,167 @@
+"""The projection framework: read models built from the notification log, exactly once, resumable.
+
+Each projection reads the log after its tracking position in batches (polling, which works on
+SQLite and PostgreSQL alike), hands each event to the handler registered for its type, and
+writes its rows and its new position in one transaction. The tracking row is locked for the
+whole transaction, so two consumers of one projection can never both count a batch: the second
+waits, then sees the advanced position.
+"""
+import inspect
+from datetime import datetime, timezone
+from functools import singledispatchmethod
+from typing import Iterable
+
+from eventsourcing.utils import get_topic
+
+from projections.db import Tx, ViewDatabase
+
+TRACKING_DDL = """
+CREATE TABLE IF NOT EXISTS projection_tracking (
+    name TEXT PRIMARY KEY,
+    position BIGINT NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    last_error_position BIGINT
+)"""
+
+
+class Projection:
+    """A read model: a name, its tables, one handler per event type."""
+
+    name: str = ""
+    # Bump when the tables or the handlers change meaning: the projection is rebuilt on start.
+    version: int = 1
+    tables: tuple[str, ...] = ()
+
+    def create_tables(self, tx: Tx) -> None:
+        raise NotImplementedError
+
+    def drop_tables(self, tx: Tx) -> None:
+        for table in self.tables:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
+
+    # Each projection defines its own `handle` as a functools.singledispatchmethod with one
+    # registered handler per event type; events of other types are passed over (but tracked).
+    handle: singledispatchmethod
+
+    def handled_types(self) -> list[type]:
+        dispatcher = inspect.getattr_static(type(self), "handle").dispatcher
+        return [cls for cls in dispatcher.registry if cls is not object]
+
+    def handled_topics(self) -> set[str]:
+        return {get_topic(cls) for cls in self.handled_types()}
+
+    def start_batch(self, tx: Tx) -> None:
+        """Called before a batch's events; projections that aggregate in memory reset here."""
+
+    def finish_batch(self, tx: Tx) -> None:
+        """Called after a batch's events, in the same transaction; flush aggregated rows here."""
+
+
+def now_text() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class Tracker:
+    """Positions of the projections, kept beside their rows."""
+
+    def __init__(self, views: ViewDatabase):
+        self.views = views
+
+    def ensure(self, projection: Projection) -> None:
+        """Creates the projection's tables; rebuilds it when its version changed."""
+        with self.views.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            tx.execute("INSERT INTO projection_tracking (name, position, version) VALUES (%s, 0, %s) "
+                       "ON CONFLICT (name) DO NOTHING", (projection.name, projection.version))
+            stored_version = tx.scalar("SELECT version FROM projection_tracking WHERE name = %s",
+                                       (projection.name,))
+            if stored_version != projection.version:
+                self._reset(tx, projection)
+            else:
+                projection.create_tables(tx)
+
+    def reset(self, projection: Projection) -> None:
+        with self.views.transaction() as tx:
+            tx.execute(TRACKING_DDL)
+            self._reset(tx, projection)
+
+    def _reset(self, tx: Tx, projection: Projection) -> None:
+        projection.drop_tables(tx)
+        projection.create_tables(tx)
+        tx.execute("UPDATE projection_tracking SET position = 0, version = %s, updated_at = %s, "
+                   "last_error = NULL, last_error_at = NULL, last_error_position = NULL WHERE name = %s",
+                   (projection.version, now_text(), projection.name))
+
+    def lock_position(self, tx: Tx, name: str) -> int:
+        """The position, with the row locked until the transaction ends (SQLite: the write lock)."""
+        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+        return tx.scalar(f"SELECT position FROM projection_tracking WHERE name = %s{lock}", (name,), 0)
+
+    def advance(self, tx: Tx, name: str, position: int) -> None:
+        tx.execute("UPDATE projection_tracking SET position = %s, updated_at = %s, last_error = NULL, "
+                   "last_error_at = NULL, last_error_position = NULL WHERE name = %s",
+                   (position, now_text(), name))
+
+    def record_error(self, name: str, position: int | None, error: BaseException) -> None:
+        # The error's type and message only: an event's data never goes into the status.
+        with self.views.transaction() as tx:
+            tx.execute("UPDATE projection_tracking SET last_error = %s, last_error_at = %s, "
+                       "last_error_position = %s WHERE name = %s",
+                       (f"{type(error).__name__}: {str(error)[:300]}", now_text(), position, name))
+
+    def positions(self) -> dict[str, dict]:
+        with self.views.transaction(write=False) as tx:
+            rows = tx.execute("SELECT name, position, updated_at, last_error, last_error_at, "
+                              "last_error_position FROM projection_tracking").fetchall()
+        return {row[0]: {"position": row[1], "updated_at": row[2], "last_error": row[3],
+                         "last_error_at": row[4], "last_error_position": row[5]} for row in rows}
+
+    def position(self, name: str) -> int:
+        with self.views.transaction(write=False) as tx:
+            return tx.scalar("SELECT position FROM projection_tracking WHERE name = %s", (name,), 0)
+
+
+def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int = 500,
+             max_batches: int | None = None) -> int:
+    """Processes the log from the projection's position to the head; returns how many events it read."""
+    topics = projection.handled_topics()
+    read = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with tracker.views.transaction() as tx:
+            position = tracker.lock_position(tx, projection.name)
+            notifications = store.recorder.select_notifications(start=position, limit=batch_size,
+                                                                inclusive_of_start=False)
+            if not notifications:
+                return read
+            projection.start_batch(tx)
+            current = position
+            try:
+                for notification in notifications:
+                    current = notification.id
+                    if notification.topic in topics:
+                        projection.handle(store.mapper.to_domain_event(notification), tx)
+                projection.finish_batch(tx)
+            except Exception as error:
+                error.senim_position = current  # which event failed, for the status
+                raise
+            tracker.advance(tx, projection.name, notifications[-1].id)
+        read += len(notifications)
+        batches += 1
+    return read
+
+
+def run_catch_up(projection: Projection, store, tracker: Tracker, **options) -> int:
+    """catch_up, recording a failure in the projection's status before re-raising it."""
+    try:
+        return catch_up(projection, store, tracker, **options)
+    except Exception as error:
+        tracker.record_error(projection.name, getattr(error, "senim_position", None), error)
+        raise
+
+
+def topics_of(events: Iterable) -> set[str]:
+    return {get_topic(type(event)) for event in events}

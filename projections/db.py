@@ -1,0 +1,118 @@
+"""Connections to the read-model tables, which live beside the events (same SQLite file or PostgreSQL schema).
+
+SQL is written once with %s placeholders; for SQLite they become ?. Both dialects share
+INSERT … ON CONFLICT … DO UPDATE, which is all the projections need.
+"""
+import queue
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
+
+
+
+class Tx:
+    """One transaction: execute, executemany, fetch; commit or roll back as a whole."""
+
+    def __init__(self, connection, dialect: str):
+        self.connection = connection
+        self.dialect = dialect
+        self.cursor = connection.cursor()
+
+    def _sql(self, statement: str) -> str:
+        return statement.replace("%s", "?") if self.dialect == "sqlite" else statement
+
+    def execute(self, statement: str, params=()) -> "Tx":
+        self.cursor.execute(self._sql(statement), tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows) -> None:
+        rows = list(rows)
+        if rows:
+            self.cursor.executemany(self._sql(statement), rows)
+
+    def fetchall(self) -> list[tuple]:
+        return [tuple(row) for row in self.cursor.fetchall()]
+
+    def fetchone(self) -> tuple | None:
+        row = self.cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def scalar(self, statement: str, params=(), default=None):
+        row = self.execute(statement, params).fetchone()
+        return default if row is None or row[0] is None else row[0]
+
+
+class ViewDatabase:
+    """A small pool of connections for projections and their readers."""
+
+    def __init__(self, env: dict[str, str], size: int = 4):
+        """env: the event store's settings (PERSISTENCE_MODULE, SQLITE_DBNAME or POSTGRES_*)."""
+        self.dialect = "sqlite" if env["PERSISTENCE_MODULE"].endswith("sqlite") else "postgres"
+        self._env = env
+        self._pool: queue.LifoQueue = queue.LifoQueue()
+        self._size = size
+        self.schema = env.get("POSTGRES_SCHEMA") or "public"
+
+    def _connect(self):
+        if self.dialect == "sqlite":
+            connection = sqlite3.connect(self._env["SQLITE_DBNAME"], timeout=30, isolation_level=None,
+                                         check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=30000")
+            return connection
+        import psycopg
+
+        env = self._env
+        return psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            options=f"-c search_path={self.schema}", autocommit=True,
+        )
+
+    @contextmanager
+    def _connection(self) -> Iterator:
+        try:
+            connection = self._pool.get_nowait()
+        except queue.Empty:
+            connection = self._connect()
+        healthy = True
+        try:
+            yield connection
+        except BaseException:
+            healthy = self._still_usable(connection)
+            raise
+        finally:
+            if healthy and self._pool.qsize() < self._size:
+                self._pool.put(connection)
+            else:
+                connection.close()
+
+    def _still_usable(self, connection) -> bool:
+        if self.dialect == "sqlite":
+            return True
+        return not connection.closed and not connection.broken
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """All or nothing. A SQLite write transaction takes the write lock up front (BEGIN IMMEDIATE)."""
+        with self._connection() as connection:
+            if self.dialect == "sqlite":
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                tx = Tx(connection, self.dialect)
+                try:
+                    yield tx
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            else:
+                with connection.transaction():
+                    yield Tx(connection, self.dialect)
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                return

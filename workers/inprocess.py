@@ -1,0 +1,47 @@
+"""The embedded default: projections built by a background thread of the web process, no Redis."""
+import logging
+import threading
+
+log = logging.getLogger(__name__)
+
+
+class InProcessRunner:
+    """Catches every projection up after each commit, and sweeps every few seconds regardless."""
+
+    def __init__(self, projections, sweep_seconds: float = 2.0):
+        self.projections = projections
+        self.sweep_seconds = sweep_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._failures: dict[str, int] = {}
+        self._thread = threading.Thread(target=self._run, name="senim-projections", daemon=True)
+
+    def start(self) -> "InProcessRunner":
+        self._thread.start()
+        return self
+
+    def notify(self, topics: set[str] | None = None) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.sweep_seconds)
+            self._wake.clear()
+            if not self._stop.is_set():
+                self.run_once()
+
+    def run_once(self) -> None:
+        for name in self.projections.registry:
+            try:
+                self.projections.catch_up(name)
+                self._failures.pop(name, None)
+            except Exception:
+                # One failing projection must not stall the others; its error is in its status.
+                self._failures[name] = self._failures.get(name, 0) + 1
+                log.exception("projection %s failed (%d in a row)", name, self._failures[name])
