@@ -209,7 +209,8 @@ def _count_from_facts(tx: Tx, *, date_from, date_to, group_by, consented_only, s
         parsed = date.fromisoformat(facts["day"])
         facts.update(month=facts["day"][:7], weekday=parsed.isoweekday(), hour=facts["hour"])
         total += 1
-        for category in (facts["categories"].split(",") if facts["categories"] else [NONE]):
+        categories = facts["categories"].split(",") if facts["categories"] else [NONE]
+        for category in categories if "category" in group_by else categories[:1]:
             counts[tuple(category if d == "category" else facts[d] for d in group_by)] += 1
     rows = [{d: _value(d, v) for d, v in zip(group_by, key)} | {"count": n} for key, n in counts.items()]
     return {"total": total, "rows": _sorted(rows, group_by)}
