@@ -1,13 +1,22 @@
-"""Contact statistics, pre-aggregated: counts per day for every dimension and every pair of dimensions.
+"""Contact statistics, pre-aggregated per month for every dimension and every pair of dimensions.
 
 Each contact adds one to a cell for each subset of at most two stored dimensions (and to the
-total), keyed by day, service and reporting consent. Month and weekday come from the day, so
-group_by=month,channel,region is still served from pairs. An amendment removes the contact from
-its old cells and adds it to the new ones, so it is never counted twice. Categories are
-multi-valued: a contact with two categories counts once under each.
+total), keyed by month, service and reporting consent; "service" and "month" are columns of
+every cell, so group_by=month,channel,region is still served from pairs. A date range covers
+whole months from the cells and the days of a partial month at either end from the contacts of
+those days (contact_facts, indexed by day), so no query reads all contacts. Three stored
+dimensions at once are counted from the contacts of the range.
+
+An amendment removes the contact from its old cells and adds it to the new ones, so it is never
+counted twice. Categories are multi-valued: a contact with two categories counts once under
+each, and once in the total.
+
+Month (not day) cells keep a rebuild of a million contacts within memory and time: a day grain
+would hold about thirty times as many cells.
 """
+import calendar
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import singledispatchmethod
 from itertools import combinations
 
@@ -16,17 +25,18 @@ from domain.contact import Contact, merge_changes
 from projections.base import Projection
 from projections.db import Tx
 
-# Dimensions kept in the cells; "service" is a column of every cell, month and weekday derive from the day.
+# Dimensions kept in the cells; "service" and "month" are columns of every cell.
 STORED_DIMENSIONS = ("channel", "contact_type", "caller_role", "gender", "age_group", "region",
-                     "language", "settlement", "category", "hour")
-TIME_DIMENSIONS = ("month", "weekday")
-DIMENSIONS = ("service",) + STORED_DIMENSIONS + TIME_DIMENSIONS
+                     "language", "settlement", "category", "hour", "weekday")
+DIMENSIONS = ("service", "month") + STORED_DIMENSIONS
 SUBSETS = [()] + [subset for size in (1, 2) for subset in combinations(STORED_DIMENSIONS, size)]
 NONE = ""  # a dimension without a value (no categories, gender not asked) is counted under ""
+FACT_COLUMNS = ("day", "service", "consented", "channel", "contact_type", "caller_role", "gender", "age_group",
+                "region", "language", "settlement", "categories", "hour", "weekday")
 
 
 def facts_of(fields: dict) -> dict:
-    """The dimensions of one contact, from its current fields."""
+    """The dimensions of one contact, from its current fields (all text, as cells store them)."""
     started = local(fields["started_at"])
     caller = fields.get("caller") or {}
     return {
@@ -43,39 +53,41 @@ def facts_of(fields: dict) -> dict:
         "settlement": caller.get("settlement", NONE),
         "categories": ",".join(sorted(fields.get("categories") or [])),
         "hour": str(started.hour),
+        "weekday": str(started.isoweekday()),
     }
 
 
 def cells_of(facts: dict):
-    """Every (day, service, consented, dims, vals) cell one contact counts in."""
+    """Every (month, service, consented, dims, vals) cell one contact counts in."""
     categories = facts["categories"].split(",") if facts["categories"] else [NONE]
-    head = (facts["day"], facts["service"], facts["consented"])
+    head = (facts["day"][:7], facts["service"], facts["consented"])
     for subset in SUBSETS:
+        dims = ",".join(subset)
         if "category" in subset:
             for category in categories:
-                values = {**facts, "category": category}
-                yield head + (",".join(subset), "|".join(values[d] for d in subset))
+                yield head + (dims, "|".join(category if d == "category" else facts[d] for d in subset))
         else:
-            yield head + (",".join(subset), "|".join(facts[d] for d in subset))
+            yield head + (dims, "|".join(facts[d] for d in subset))
 
 
 class ContactStatsProjection(Projection):
     name = "contact_stats"
-    version = 1
+    version = 2
     tables = ("contact_facts", "contact_rollup")
 
     def create_tables(self, tx: Tx) -> None:
-        # contact_facts keeps each contact's current fields (as JSON-free columns) to undo its cells on amendment.
+        # Each contact's current dimensions: to undo its cells on amendment and to count edge days.
         tx.execute("""CREATE TABLE IF NOT EXISTS contact_facts (
-            contact_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, service TEXT NOT NULL,
-            channel TEXT NOT NULL, contact_type TEXT NOT NULL, consent_reporting INTEGER,
-            caller_role TEXT, gender TEXT, age_group TEXT, region TEXT, language TEXT,
-            settlement TEXT, categories TEXT NOT NULL, day TEXT NOT NULL, hour INTEGER NOT NULL)""")
+            contact_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, consent_reporting INTEGER,
+            day TEXT NOT NULL, service TEXT NOT NULL, consented INTEGER NOT NULL, channel TEXT NOT NULL,
+            contact_type TEXT NOT NULL, caller_role TEXT NOT NULL, gender TEXT NOT NULL,
+            age_group TEXT NOT NULL, region TEXT NOT NULL, language TEXT NOT NULL,
+            settlement TEXT NOT NULL, categories TEXT NOT NULL, hour TEXT NOT NULL, weekday TEXT NOT NULL)""")
         tx.execute("CREATE INDEX IF NOT EXISTS contact_facts_by_day ON contact_facts (day)")
         tx.execute("""CREATE TABLE IF NOT EXISTS contact_rollup (
-            dims TEXT NOT NULL, day TEXT NOT NULL, service TEXT NOT NULL, consented INTEGER NOT NULL,
-            vals TEXT NOT NULL, month TEXT NOT NULL, weekday INTEGER NOT NULL, n BIGINT NOT NULL,
-            PRIMARY KEY (dims, day, service, consented, vals))""")
+            dims TEXT NOT NULL, month TEXT NOT NULL, service TEXT NOT NULL, consented INTEGER NOT NULL,
+            vals TEXT NOT NULL, n BIGINT NOT NULL,
+            PRIMARY KEY (dims, month, service, consented, vals))""")
 
     # -- events ---------------------------------------------------------------------------------
     @singledispatchmethod
@@ -86,21 +98,21 @@ class ContactStatsProjection(Projection):
     def _(self, event: Contact.Recorded, tx: Tx) -> None:
         fields = {name: getattr(event, name) for name in ("service", "channel", "started_at", "contact_type",
                                                             "caller", "categories", "consent")}
-        self.move(tx, str(event.originator_id), None, fields)
+        self.move(str(event.originator_id), None, fields)
 
     @handle.register
     def _(self, event: Contact.Amended, tx: Tx) -> None:
         contact_id = str(event.originator_id)
         before = self.fields_of(tx, contact_id)
         after = merge_changes(before, {k: v for k, v in event.changes.items() if k in before})
-        self.move(tx, contact_id, before, after)
+        self.move(contact_id, before, after)
 
-    # -- batching -------------------------------------------------------------------------------
+    # -- batching: cells add up in memory and are written once per batch -------------------------
     def start_batch(self, tx: Tx) -> None:
         self.deltas: Counter = Counter()
         self.fields: dict[str, dict] = {}  # contacts touched in this batch, as they now stand
 
-    def move(self, tx: Tx, contact_id: str, before: dict | None, after: dict) -> None:
+    def move(self, contact_id: str, before: dict | None, after: dict) -> None:
         if before is not None:
             self.deltas.subtract(cells_of(facts_of(before)))
         self.deltas.update(cells_of(facts_of(after)))
@@ -122,33 +134,24 @@ class ContactStatsProjection(Projection):
         }
 
     def finish_batch(self, tx: Tx) -> None:
+        # A fixed order keeps concurrent writers from deadlocking on cells.
+        cells = sorted((dims, month, service, consented, vals, n)
+                       for (month, service, consented, dims, vals), n in self.deltas.items() if n)
+        tx.executemany(
+            "INSERT INTO contact_rollup (dims, month, service, consented, vals, n) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (dims, month, service, consented, vals) DO UPDATE SET n = contact_rollup.n + excluded.n",
+            cells)
         rows = []
-        for (day, service, consented, dims, vals), n in self.deltas.items():
-            if n:
-                parsed = date.fromisoformat(day)
-                rows.append((dims, day, service, consented, vals, day[:7], parsed.isoweekday(), n))
-        rows.sort()  # a fixed order keeps concurrent writers from deadlocking on cells
-        tx.executemany(
-            "INSERT INTO contact_rollup (dims, day, service, consented, vals, month, weekday, n) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (dims, day, service, consented, vals) "
-            "DO UPDATE SET n = contact_rollup.n + excluded.n", rows)
-        facts = []
         for contact_id, fields in self.fields.items():
-            f = facts_of(fields)
             consent = (fields.get("consent") or {}).get("reporting")
-            facts.append((contact_id, fields["started_at"].isoformat(), f["service"], f["channel"],
-                          f["contact_type"], None if consent is None else int(consent), f["caller_role"],
-                          f["gender"], f["age_group"], f["region"], f["language"], f["settlement"],
-                          f["categories"], f["day"], int(f["hour"])))
+            facts = facts_of(fields)
+            rows.append((contact_id, fields["started_at"].isoformat(), None if consent is None else int(consent))
+                        + tuple(facts[column] for column in FACT_COLUMNS))
+        columns = ("contact_id", "started_at", "consent_reporting") + FACT_COLUMNS
         tx.executemany(
-            "INSERT INTO contact_facts (contact_id, started_at, service, channel, contact_type, consent_reporting, "
-            "caller_role, gender, age_group, region, language, settlement, categories, day, hour) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (contact_id) DO UPDATE SET "
-            "started_at = excluded.started_at, service = excluded.service, channel = excluded.channel, "
-            "contact_type = excluded.contact_type, consent_reporting = excluded.consent_reporting, "
-            "caller_role = excluded.caller_role, gender = excluded.gender, age_group = excluded.age_group, "
-            "region = excluded.region, language = excluded.language, settlement = excluded.settlement, "
-            "categories = excluded.categories, day = excluded.day, hour = excluded.hour", facts)
+            f"INSERT INTO contact_facts ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT (contact_id) DO UPDATE SET "
+            + ", ".join(f"{column} = excluded.{column}" for column in columns[1:]), rows)
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -158,59 +161,80 @@ def _value(dimension: str, raw):
     return int(raw) if dimension in ("hour", "weekday") else raw
 
 
+def split_by_month(date_from: date, date_to: date) -> tuple[list[str], list[tuple[date, date]]]:
+    """The whole months of a range ("YYYY-MM"), and the day ranges of the partial months at its ends."""
+    whole, partial = [], []
+    start = date_from
+    while start <= date_to:
+        month_end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        end = min(month_end, date_to)
+        if start.day == 1 and end == month_end:
+            whole.append(start.isoformat()[:7])
+        else:
+            partial.append((start, end))
+        start = end + timedelta(days=1)
+    return whole, partial
+
+
 def count_contacts(tx: Tx, *, date_from: date, date_to: date, group_by: list[str],
                    consented_only: bool = False, service: str | None = None) -> dict:
-    """{"total": N, "rows": [{dim: value, …, "count": n}]}, from the cells of the days in range."""
+    """{"total": N, "rows": [{dim: value, …, "count": n}]} for contacts that started in the range."""
     stored = [d for d in STORED_DIMENSIONS if d in group_by]  # the order cells were keyed in
+    whole, partial = split_by_month(date_from, date_to)
     if len(stored) > 2:
-        return _count_from_facts(tx, date_from=date_from, date_to=date_to, group_by=group_by,
-                                 consented_only=consented_only, service=service)
-    where = "dims = %s AND day >= %s AND day <= %s"
-    params: list = [date_from.isoformat(), date_to.isoformat()]
+        whole, partial = [], [(date_from, date_to)]
+    total, counts = 0, Counter()
+    if whole:
+        total, counts = _count_from_cells(tx, whole, stored, group_by, consented_only, service)
+    for start, end in partial:
+        edge_total, edge_counts = _count_from_facts(tx, start, end, group_by, consented_only, service)
+        total += edge_total
+        counts.update(edge_counts)
+    rows = [{d: _value(d, v) for d, v in zip(group_by, key)} | {"count": n} for key, n in counts.items() if n]
+    return {"total": total, "rows": _sorted(rows, group_by)}
+
+
+def _filters(consented_only: bool, service: str | None, consented_column: str) -> tuple[str, list]:
+    where, params = "", []
     if consented_only:
-        where += " AND consented = 1"
+        where += f" AND {consented_column} = 1"
     if service:
         where += " AND service = %s"
         params.append(service)
-    extra = [d for d in ("service", "month", "weekday") if d in group_by]
+    return where, params
+
+
+def _count_from_cells(tx, months, stored, group_by, consented_only, service) -> tuple[int, Counter]:
+    where, params = _filters(consented_only, service, "consented")
+    where = "dims = %s AND month >= %s AND month <= %s" + where
+    params = [months[0], months[-1]] + params
+    extra = [d for d in ("service", "month") if d in group_by]
     columns = extra + ["vals"]
-    rows = tx.execute(
-        f"SELECT {', '.join(columns)}, SUM(n) FROM contact_rollup WHERE {where} "
-        f"GROUP BY {', '.join(columns)} HAVING SUM(n) <> 0", [",".join(stored)] + params).fetchall()
+    rows = tx.execute(f"SELECT {', '.join(columns)}, SUM(n) FROM contact_rollup WHERE {where} "
+                      f"GROUP BY {', '.join(columns)}", [",".join(stored)] + params).fetchall()
     total = tx.scalar(f"SELECT SUM(n) FROM contact_rollup WHERE {where}", [""] + params, 0)
-    result = []
+    counts = Counter()
     for row in rows:
         values = dict(zip(extra, row[:len(extra)]))
         values.update(zip(stored, row[len(extra)].split("|") if stored else []))
-        result.append({d: _value(d, values[d]) for d in group_by} | {"count": int(row[-1])})
-    return {"total": int(total), "rows": _sorted(result, group_by)}
+        counts[tuple(values[d] for d in group_by)] += int(row[-1])
+    return int(total), counts
+
+
+def _count_from_facts(tx, start: date, end: date, group_by, consented_only, service) -> tuple[int, Counter]:
+    where, params = _filters(consented_only, service, "consented")
+    rows = tx.execute(f"SELECT {', '.join(FACT_COLUMNS)} FROM contact_facts WHERE day >= %s AND day <= %s"
+                      + where, [start.isoformat(), end.isoformat()] + params).fetchall()
+    counts: Counter = Counter()
+    for row in rows:
+        facts = dict(zip(FACT_COLUMNS, row))
+        facts["month"] = facts["day"][:7]
+        categories = facts["categories"].split(",") if facts["categories"] else [NONE]
+        for category in categories if "category" in group_by else categories[:1]:
+            counts[tuple(category if d == "category" else facts[d] for d in group_by)] += 1
+    return len(rows), counts
 
 
 def _sorted(rows: list[dict], group_by: list[str]) -> list[dict]:
     """Largest first, then by value, so the same data always gives the same answer."""
     return sorted(rows, key=lambda r: (-r["count"], [(r[d] is None, str(r[d])) for d in group_by]))
-
-
-def _count_from_facts(tx: Tx, *, date_from, date_to, group_by, consented_only, service) -> dict:
-    """Three stored dimensions at once: counted from the contacts of the range (not from cells)."""
-    where = "day >= %s AND day <= %s"
-    params: list = [date_from.isoformat(), date_to.isoformat()]
-    if consented_only:
-        where += " AND consent_reporting = 1"
-    if service:
-        where += " AND service = %s"
-        params.append(service)
-    names = ("day", "service", "channel", "contact_type", "caller_role", "gender", "age_group", "region",
-             "language", "settlement", "categories", "hour")
-    counts: Counter = Counter()
-    total = 0
-    for row in tx.execute(f"SELECT {', '.join(names)} FROM contact_facts WHERE {where}", params).fetchall():
-        facts = dict(zip(names, row))
-        parsed = date.fromisoformat(facts["day"])
-        facts.update(month=facts["day"][:7], weekday=parsed.isoweekday(), hour=facts["hour"])
-        total += 1
-        categories = facts["categories"].split(",") if facts["categories"] else [NONE]
-        for category in categories if "category" in group_by else categories[:1]:
-            counts[tuple(category if d == "category" else facts[d] for d in group_by)] += 1
-    rows = [{d: _value(d, v) for d, v in zip(group_by, key)} | {"count": n} for key, n in counts.items()]
-    return {"total": total, "rows": _sorted(rows, group_by)}

@@ -7,7 +7,7 @@ from itertools import combinations
 import pytest
 
 from domain.clock import local
-from projections.contact_stats import STORED_DIMENSIONS
+from projections.contact_stats import DIMENSIONS, STORED_DIMENSIONS
 
 END = datetime.now(timezone.utc) - timedelta(hours=1)
 CHOICES = {
@@ -84,23 +84,28 @@ def recorded(client, senim, consultant, supervisor):
     return bodies, amended.headers["X-Senim-Position"]
 
 
-def query(client, headers, position, group_by, consented_only=False):
-    start = (END - timedelta(days=45)).date().isoformat()
+def query(client, headers, position, group_by, consented_only=False, whole_months=False):
+    """Over partial months at both ends by default (days from contacts), or whole months only (cells)."""
+    start, end = (END - timedelta(days=45)).date(), (END + timedelta(days=1)).date()
+    if whole_months:
+        start, end = start.replace(day=1), (end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     response = client.get("/api/v1/stats/contacts", headers=headers, query_string={
-        "from": start, "to": (END + timedelta(days=1)).date().isoformat(), "group_by": ",".join(group_by),
+        "from": start.isoformat(), "to": end.isoformat(), "group_by": ",".join(group_by),
         "consented_only": str(consented_only).lower(), "min_position": position})
     assert response.status_code == 200, response.json
     rows = {tuple(row[d] for d in group_by): row["count"] for row in response.json["rows"]}
     return response.json["total"], rows
 
 
-ALL = ["service"] + list(STORED_DIMENSIONS) + ["month", "weekday"]
+ALL = list(DIMENSIONS)
 
 
 def test_every_single_dimension_matches_a_direct_count(client, supervisor, recorded):
     bodies, position = recorded
     for dimension in ALL:
         assert query(client, supervisor[1], position, [dimension]) == expected(bodies, [dimension]), dimension
+        assert query(client, supervisor[1], position, [dimension], whole_months=True) == \
+            expected(bodies, [dimension]), dimension
 
 
 def test_pairs_and_time_dimensions_match_a_direct_count(client, supervisor, recorded):
@@ -109,6 +114,8 @@ def test_pairs_and_time_dimensions_match_a_direct_count(client, supervisor, reco
              ("service", "category"), ("gender", "age_group")]
     for pair in pairs:
         assert query(client, supervisor[1], position, list(pair)) == expected(bodies, list(pair)), pair
+        assert query(client, supervisor[1], position, list(pair), whole_months=True) == \
+            expected(bodies, list(pair)), pair
 
 
 def test_three_dimensions_match_whether_served_from_cells_or_contacts(client, supervisor, recorded):
