@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from intake.config import Settings
 from intake.services.contacts import ContactService
 from intake.services.projections import Projections
-from intake.services.staff import StaffService
+from intake.services.staff import FAST_TEST_HASHER, StaffService
 from intake.store import SenimStore
 from projections.db import ViewDatabase
 
@@ -47,4 +47,5 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         trigger = InProcessRunner(projections)
     store.after_commit.append(trigger.notify)
     return Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
-                 staff=StaffService(store), contacts=ContactService(store))
+                 staff=StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None),
+                 contacts=ContactService(store))

@@ -94,6 +94,12 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem(400, error.detail)
 
 
+def handle_store_unavailable(error: Exception) -> Response:
+    log.error("database unavailable: %s", type(error).__name__)
+    return problem(503, "The database is not answering at the moment; please try again shortly.",
+                   kind="store-unavailable", headers={"Retry-After": "5"})
+
+
 def handle_unexpected(error: BaseException) -> Response:
     # The traceback names the code, never the request body: sensitive fields stay out of logs.
     log.error("unexpected %s", type(error).__name__, exc_info=error)
@@ -104,4 +110,18 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ValidationError, lambda e: validation_problem(flatten_errors(e.messages)))
+    for unavailable in _store_unavailable_errors():
+        app.register_error_handler(unavailable, handle_store_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def _store_unavailable_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean the database is down or saturated, not that the request was wrong."""
+    import sqlite3
+
+    import psycopg
+    import psycopg_pool
+    from eventsourcing import persistence
+
+    return (persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
+            psycopg_pool.PoolTimeout, sqlite3.OperationalError)

@@ -4,10 +4,11 @@ from typing import Iterable, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
 from eventsourcing.utils import Environment
 
 from domain.errors import Conflict, NotFound
+from intake.config import ConfigError
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
@@ -32,6 +33,22 @@ class SenimStore(Application):
         super().__init__(env)
         # Called with the topics of each commit's events: how projections hear of new events.
         self.after_commit: list = []
+        self._check_cipher_key()
+
+    def _check_cipher_key(self) -> None:
+        """Refuses to start with a key that cannot read the stored events, rather than fail on every read."""
+        head = self.head()
+        if not head:
+            return
+        try:
+            for notification in self.recorder.select_notifications(start=head, limit=1):
+                self.mapper.to_domain_event(notification)
+        except MapperDeserialisationError:
+            self.close()
+            raise ConfigError(
+                "SENIM_CIPHER_KEY cannot read the stored events: they were written with another key, "
+                "or with encryption switched the other way (on or off)."
+            ) from None
 
     def construct_env(self, name: str, env=None) -> Environment:
         # Unlike the library default, ignore os.environ: the composition root decides.

@@ -17,7 +17,8 @@ class InProcessRunner:
         self._thread = threading.Thread(target=self._run, name="senim-projections", daemon=True)
 
     def start(self) -> "InProcessRunner":
-        self._thread.start()
+        if not self._thread.is_alive() and not self._stop.is_set():
+            self._thread.start()
         return self
 
     def notify(self, topics: set[str] | None = None) -> None:

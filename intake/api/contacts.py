@@ -2,8 +2,7 @@
 from uuid import UUID
 
 from flask import current_app
-from flask_smorest import Blueprint
-from webargs.flaskparser import FlaskParser
+from intake.api.blueprint import ApiBlueprint
 
 from domain import reference
 from domain.contact import Contact
@@ -14,19 +13,8 @@ from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
 
 
-class JsonBodyParser(FlaskParser):
-    """Also answers 400 to JSON that json.loads gives up on (nested too deep, a 5,000-digit number)."""
-
-    def load_json(self, req, schema):
-        try:
-            return super().load_json(req, schema)
-        except (RecursionError, ValueError) as error:  # syntax errors were already answered with 400
-            return self._handle_invalid_json_error(error, req)
-
-
-blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts",
+blp = ApiBlueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Calls, messages, chats, in-person and online consultations.")
-blp.ARGUMENTS_PARSER = JsonBodyParser()
 
 
 def contacts():

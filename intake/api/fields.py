@@ -54,6 +54,12 @@ class StrictBoolean(fields.Boolean):
     truthy = {True}
     falsy = {False}
 
+    def _deserialize(self, value, attr, data, **kwargs):
+        # 1 == True and 0.0 == False, so the sets above alone would let numbers through.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
 
 class Moment(fields.AwareDateTime):
     """ISO 8601; a naive time is read in the service's time zone; stored in UTC."""

@@ -3,7 +3,7 @@ import csv
 import io
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
+from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields, validate
 
 from domain import reference
@@ -13,7 +13,7 @@ from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import current_actor, requires
 from projections.journal import journal_rows
 
-blp = Blueprint("journals", __name__, url_prefix="/api/v1/journals",
+blp = ApiBlueprint("journals", __name__, url_prefix="/api/v1/journals",
                 description="Registration journals (журнал регистрации обращений).")
 
 HEADINGS = {

@@ -1,10 +1,10 @@
 """How far each read model has got: position, head and lag."""
 from flask import current_app
-from flask_smorest import Blueprint
+from intake.api.blueprint import ApiBlueprint
 
 from intake.auth import requires
 
-blp = Blueprint("projections", __name__, url_prefix="/api/v1/projections",
+blp = ApiBlueprint("projections", __name__, url_prefix="/api/v1/projections",
                 description="Progress of the read models.")
 
 

@@ -5,6 +5,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validates_schema
 
 from domain.clock import local, utc_now
+from domain.errors import Invalid
 from intake.api.schemas import ReadQuery
 from intake.problems import problem
 
@@ -12,23 +13,24 @@ LONGEST_RANGE_DAYS = 366 * 10
 
 
 class ProjectionNotReady(Exception):
-    def __init__(self, name: str, min_position: int, position: int, head: int):
-        self.name, self.min_position, self.position, self.head = name, min_position, position, head
+    def __init__(self, name: str, min_position: int, position: int):
+        super().__init__(name)
+        self.name, self.min_position, self.position = name, min_position, position
 
 
 def await_projection(name: str, min_position: int | None) -> None:
     """Blocks (a few seconds at most) until projection `name` has processed min_position."""
     senim = current_app.extensions["senim"]
+    if min_position and min_position > senim.store.head():
+        # No write ever answered with this position: waiting would not help, so it is the request's fault.
+        raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
     if not senim.projections.wait_for(name, min_position, senim.settings.read_your_writes_timeout):
-        raise ProjectionNotReady(name, min_position, senim.projections.position(name), senim.store.head())
+        raise ProjectionNotReady(name, min_position, senim.projections.position(name))
 
 
 def not_ready_problem(error: ProjectionNotReady):
-    if error.min_position > error.head:
-        detail = (f"Position {error.min_position} has not been written: the event store's head is {error.head}.")
-    else:
-        detail = (f"The {error.name} projection is still catching up (at {error.position}, asked for "
-                  f"{error.min_position}); try again in a moment.")
+    detail = (f"The {error.name} projection is still catching up (at {error.position}, asked for "
+              f"{error.min_position}); try again in a moment.")
     return problem(503, detail, kind="projection-behind", headers={"Retry-After": "1"},
                    projection=error.name, position=error.position, min_position=error.min_position)
 

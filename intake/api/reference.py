@@ -1,11 +1,11 @@
 """Code lists with labels in Kazakh, Russian and English."""
-from flask_smorest import Blueprint
+from intake.api.blueprint import ApiBlueprint
 
 from domain import reference
 from domain.actor import STAFF_ROLES
 from intake.auth import requires
 
-blp = Blueprint("reference", __name__, url_prefix="/api/v1/reference",
+blp = ApiBlueprint("reference", __name__, url_prefix="/api/v1/reference",
                 description="Stable codes with labels in kk, ru and en.")
 
 

@@ -1,6 +1,6 @@
 """Statistics for funders and ministries, from pre-aggregated projections."""
 from flask import current_app
-from flask_smorest import Blueprint
+from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from webargs.fields import DelimitedList
 
@@ -9,7 +9,7 @@ from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
 from projections.contact_stats import DIMENSIONS, count_contacts
 
-blp = Blueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
+blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
 
 
 class ContactStatsQuery(DateRangeQuery):

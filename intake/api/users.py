@@ -2,7 +2,7 @@
 from uuid import UUID
 
 from flask import current_app
-from flask_smorest import Blueprint
+from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields
 
 from domain.staff import User
@@ -11,7 +11,7 @@ from intake.api.writes import written
 from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.auth import current_actor, requires
 
-blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
+blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
 
 
 class UserIn(Schema):

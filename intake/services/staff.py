@@ -15,7 +15,9 @@ from intake.store import SenimStore
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "snm"
-_hasher = PasswordHasher()
+# Tests run with cheap hashing parameters (Settings.testing); hashes record their own parameters,
+# so either kind verifies anywhere.
+FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def check_password(password: str) -> str:
@@ -32,8 +34,9 @@ def _secret_hash(secret: str) -> str:
 
 
 class StaffService:
-    def __init__(self, store: SenimStore):
+    def __init__(self, store: SenimStore, hasher: PasswordHasher | None = None):
         self.store = store
+        self.hasher = hasher or PasswordHasher()
 
     def _directory(self) -> StaffDirectory:
         try:
@@ -59,7 +62,7 @@ class StaffService:
 
     def add_user(self, *, username: str, role: str, password: str, actor: Actor) -> Written:
         user = User.create(username=username, role=role,
-                           password_hash=_hasher.hash(check_password(password)), actor=actor)
+                           password_hash=self.hasher.hash(check_password(password)), actor=actor)
         directory = self._directory()
         directory.list_user(username=user.username, user_id=user.id)
         return Written(user.id, self.store.commit(user, directory))
@@ -81,7 +84,7 @@ class StaffService:
 
     def set_password(self, user_id: UUID, *, password: str, actor: Actor) -> Written:
         user = self.get(user_id)
-        user.change_password(password_hash=_hasher.hash(check_password(password)), actor=actor)
+        user.change_password(password_hash=self.hasher.hash(check_password(password)), actor=actor)
         return Written(user.id, self.store.commit(user))
 
     def verify_password(self, username: str, password: str) -> User | None:
@@ -89,10 +92,10 @@ class StaffService:
         try:
             user = self.get_by_username(username)
         except (NotFound, Invalid):
-            _hasher.hash(password or "")  # same cost either way: no probing for usernames
+            self.hasher.hash(password or "")  # same cost either way: no probing for usernames
             return None
         try:
-            _hasher.verify(user.password_hash, password or "")
+            self.hasher.verify(user.password_hash, password or "")
         except (VerificationError, InvalidHashError):
             return None
         return user if user.active else None
@@ -112,9 +115,12 @@ class StaffService:
             return None
         try:
             token_id = UUID(hex=parts[1])
+        except ValueError:
+            return None
+        try:
             token = self.store.load(token_id, ApiToken)
             user = self.get(token.user_id)
-        except (ValueError, NotFound):
+        except NotFound:
             return None
         if not hmac.compare_digest(token.secret_hash, _secret_hash(parts[2])):
             return None

@@ -38,9 +38,23 @@ def test_statistics_count_each_contact_once_after_an_amendment(client, consultan
     assert {row["channel"]: row["count"] for row in stats.json["rows"]} == {"phone": 1, "whatsapp": 1}
 
 
-def test_a_position_not_yet_written_is_a_clear_503(client, supervisor):
+def test_a_position_never_written_is_refused_naming_min_position(client, supervisor):
     response = client.get("/api/v1/stats/contacts?min_position=999999", headers=supervisor[1])
+    assert response.status_code == 422
+    assert "min_position" in response.json["errors"]
+
+
+def test_a_projection_still_behind_after_the_wait_is_a_clear_503(settings, senim, consultant, supervisor):
+    from dataclasses import replace
+
+    from intake import create_app
+
+    client = create_app(replace(settings, read_your_writes_timeout=0.2), senim=senim).test_client()
+    senim.trigger.stop()  # nothing builds projections now: the write below stays unprojected
+    position = record(client, consultant[1])
+    response = client.get(f"/api/v1/stats/contacts?min_position={position}", headers=supervisor[1])
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
     assert response.json["type"].endswith("projection-behind")
 
 
