@@ -162,9 +162,13 @@ class Contact(Aggregate):
     def amend(self, *, changes: dict, reason: str, actor: Actor, now: datetime | None = None) -> None:
         if not reason or not reason.strip():
             raise Invalid("reason", "A correction needs a reason.")
+        changes = dict(changes)  # normalised below; the caller's dict stays as it was
         unknown = [field for field in changes if field not in AMENDABLE_FIELDS]
         if unknown:
             raise Invalid.many({f"changes.{field}": ["This field cannot be amended."] for field in unknown})
+        for field in NESTED_FIELDS:
+            if field in changes and not isinstance(changes[field], dict):
+                raise Invalid(f"changes.{field}", "Give the keys to change (a key set to null clears it).")
         for field in ("categories", "risk", "outcome"):
             if field in changes:
                 changes[field] = list(dict.fromkeys(changes[field] or []))
@@ -181,3 +185,5 @@ class Contact(Aggregate):
     def _amended(self, changes: dict, reason: str, actor: dict) -> None:
         self.fields = merge_changes(self.fields, changes)
         self.amendment_count += 1
+        if self.completed_by is None and self.fields["ended_at"] is not None:
+            self.completed_by = actor  # an end given by correction completes the contact

@@ -78,6 +78,8 @@ class User(Aggregate):
         self.password_hash = password_hash
 
     def revoke_token(self, *, token_id: UUID, actor: Actor) -> None:
+        if str(token_id) in self.revoked_tokens:
+            raise Conflict("The token is already revoked.", state="revoked")
         self._token_revoked(token_id=str(token_id), actor=actor.as_dict())
 
     @event("TokenRevoked")
