@@ -30,7 +30,12 @@ class SenimStore(Application):
     }
 
     def __init__(self, env=None):
-        super().__init__(env)
+        try:
+            super().__init__(env)
+        except IntegrityError:
+            # Processes starting at once on a fresh PostgreSQL database race in CREATE TABLE IF NOT
+            # EXISTS (a duplicate pg_type row); by now the other one has created it.
+            super().__init__(env)
         # Called with the topics of each commit's events: how projections hear of new events.
         self.after_commit: list = []
         self._check_cipher_key()

@@ -6,6 +6,7 @@ writes its rows and its new position in one transaction. The tracking row is loc
 whole transaction, so two consumers of one projection can never both count a batch: the second
 waits, then sees the advanced position.
 """
+import contextlib
 import inspect
 from datetime import datetime, timezone
 from functools import singledispatchmethod
@@ -73,6 +74,7 @@ class Tracker:
     def ensure(self, projection: Projection) -> None:
         """Creates the projection's tables; rebuilds it when its version changed."""
         with self.views.transaction() as tx:
+            self._serialise_ddl(tx)
             tx.execute(TRACKING_DDL)
             tx.execute("INSERT INTO projection_tracking (name, position, version) VALUES (%s, 0, %s) "
                        "ON CONFLICT (name) DO NOTHING", (projection.name, projection.version))
@@ -85,8 +87,15 @@ class Tracker:
 
     def reset(self, projection: Projection) -> None:
         with self.views.transaction() as tx:
+            self._serialise_ddl(tx)
             tx.execute(TRACKING_DDL)
             self._reset(tx, projection)
+
+    def _serialise_ddl(self, tx: Tx) -> None:
+        """Processes starting at once on a fresh schema would race in CREATE TABLE IF NOT EXISTS
+        (PostgreSQL then raises a unique violation on pg_type): one at a time per schema."""
+        if tx.dialect == "postgres":
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('senim-projections-ddl:' || current_schema()))")
 
     def _reset(self, tx: Tx, projection: Projection) -> None:
         projection.drop_tables(tx)
@@ -138,15 +147,17 @@ def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int
             if not notifications:
                 return read
             projection.start_batch(tx)
-            current = position
+            current, before = position, 0
             try:
                 for notification in notifications:
                     current = notification.id
                     if notification.topic in topics:
                         projection.handle(store.mapper.to_domain_event(notification), tx)
+                    before += 1
                 projection.finish_batch(tx)
             except Exception as error:
                 error.senim_position = current  # which event failed, for the status
+                error.senim_before = before if before < len(notifications) else 0  # sound events before it
                 raise
             tracker.advance(tx, projection.name, notifications[-1].id)
         read += len(notifications)
@@ -159,6 +170,11 @@ def run_catch_up(projection: Projection, store, tracker: Tracker, **options) -> 
     try:
         return catch_up(projection, store, tracker, **options)
     except Exception as error:
+        if getattr(error, "senim_before", 0):
+            # The batch was rolled back as a whole: keep the events before the poisoned one, so the
+            # projection stops just before it and readers of earlier positions are still served.
+            with contextlib.suppress(Exception):
+                catch_up(projection, store, tracker, batch_size=error.senim_before, max_batches=1)
         tracker.record_error(projection.name, getattr(error, "senim_position", None), error)
         raise
 
