@@ -57,22 +57,45 @@ def facts_of(fields: dict) -> dict:
     }
 
 
-def cells_of(facts: dict):
-    """Every (month, service, consented, dims, vals) cell one contact counts in."""
-    categories = facts["categories"].split(",") if facts["categories"] else [NONE]
+_INDEX = {dimension: index for index, dimension in enumerate(STORED_DIMENSIONS)}
+_CATEGORY = _INDEX["category"]
+SUBSET_NAMES = [",".join(subset) for subset in SUBSETS]
+# Subsets as positions into a contact's values, split by whether they hold the (multi-valued) category.
+_SINGLES = [(i, _INDEX[s[0]]) for i, s in enumerate(SUBSETS) if len(s) == 1 and "category" not in s]
+_PAIRS = [(i, _INDEX[s[0]], _INDEX[s[1]]) for i, s in enumerate(SUBSETS) if len(s) == 2 and "category" not in s]
+_CATEGORY_SINGLES = [(i, _INDEX[s[0]]) for i, s in enumerate(SUBSETS) if len(s) == 1 and "category" in s]
+_CATEGORY_PAIRS = [(i, _INDEX[s[0]], _INDEX[s[1]]) for i, s in enumerate(SUBSETS) if len(s) == 2 and "category" in s]
+
+
+def cells_of(facts: dict) -> list[tuple]:
+    """Every cell one contact counts in, as (month, service, consented, subset, value, value).
+
+    This runs for every contact of every rebuild, so cells are plain tuples of positions and
+    values here; they become the (dims, vals) text of the table only once per batch, in cell_row().
+    """
     head = (facts["day"][:7], facts["service"], facts["consented"])
-    for subset in SUBSETS:
-        dims = ",".join(subset)
-        if "category" in subset:
-            for category in categories:
-                yield head + (dims, "|".join(category if d == "category" else facts[d] for d in subset))
-        else:
-            yield head + (dims, "|".join(facts[d] for d in subset))
+    values = [facts.get(dimension, NONE) for dimension in STORED_DIMENSIONS]  # "category" is set below
+    cells = [head + (0, NONE, NONE)]
+    cells += [head + (i, values[a], NONE) for i, a in _SINGLES]
+    cells += [head + (i, values[a], values[b]) for i, a, b in _PAIRS]
+    for category in facts["categories"].split(",") if facts["categories"] else [NONE]:
+        values[_CATEGORY] = category
+        cells += [head + (i, values[a], NONE) for i, a in _CATEGORY_SINGLES]
+        cells += [head + (i, values[a], values[b]) for i, a, b in _CATEGORY_PAIRS]
+    return cells
+
+
+def cell_row(cell: tuple, n: int) -> tuple:
+    """(dims, month, service, consented, vals, n): a cell as the contact_rollup table keeps it."""
+    month, service, consented, subset, first, second = cell
+    width = len(SUBSETS[subset])
+    vals = NONE if width == 0 else first if width == 1 else f"{first}|{second}"
+    return (SUBSET_NAMES[subset], month, service, consented, vals, n)
 
 
 class ContactStatsProjection(Projection):
     name = "contact_stats"
-    version = 2
+    version = 3
     tables = ("contact_facts", "contact_rollup")
 
     def create_tables(self, tx: Tx) -> None:
@@ -135,8 +158,7 @@ class ContactStatsProjection(Projection):
 
     def finish_batch(self, tx: Tx) -> None:
         # A fixed order keeps concurrent writers from deadlocking on cells.
-        cells = sorted((dims, month, service, consented, vals, n)
-                       for (month, service, consented, dims, vals), n in self.deltas.items() if n)
+        cells = sorted(cell_row(cell, n) for cell, n in self.deltas.items() if n)
         tx.executemany(
             "INSERT INTO contact_rollup (dims, month, service, consented, vals, n) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (dims, month, service, consented, vals) DO UPDATE SET n = contact_rollup.n + excluded.n",
