@@ -37,7 +37,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
     env = settings.event_store_env()
     store = SenimStore(env=env)
     views = ViewDatabase(env)
-    projections = Projections(store, views)
+    projections = Projections(store, views, batch_size=settings.projection_batch_size)
     projections.ensure()
     if settings.redis_url:
         from workers.queue import RqTrigger

@@ -24,6 +24,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Seconds a read with ?min_position=N may wait for a projection to catch up.
     read_your_writes_timeout: float = 5.0
+    # Events per projection transaction while keeping up (a rebuild takes larger ones).
+    projection_batch_size: int = 5000
     testing: bool = False
 
     @classmethod
@@ -35,6 +37,7 @@ class Settings:
             redis_url=environ.get("SENIM_REDIS_URL") or None,
             cipher_key=environ.get("SENIM_CIPHER_KEY") or None,
             max_body_bytes=_positive_int(environ, "SENIM_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            projection_batch_size=_positive_int(environ, "SENIM_PROJECTION_BATCH_SIZE", 5000),
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request

@@ -133,34 +133,53 @@ class Tracker:
             return tx.scalar("SELECT position FROM projection_tracking WHERE name = %s", (name,), 0)
 
 
-def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int = 500,
+PAGE_SIZE = 1000
+BATCH_SIZE = 5000  # events per transaction while keeping up; a rebuild takes bigger ones
+
+
+def _pages(store, after: int, limit: int):
+    """At most `limit` events of the log after position `after`, a page at a time."""
+    while limit > 0:
+        page = store.recorder.select_notifications(start=after, limit=min(PAGE_SIZE, limit),
+                                                   inclusive_of_start=False)
+        if not page:
+            return
+        yield page
+        limit -= len(page)
+        after = page[-1].id
+
+
+def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int = BATCH_SIZE,
              max_batches: int | None = None) -> int:
-    """Processes the log from the projection's position to the head; returns how many events it read."""
+    """Processes the log from the projection's position to the head; returns how many events it read.
+
+    Each batch (up to batch_size events, read in pages) is one transaction: its rows and the new
+    position are committed together, or not at all.
+    """
     topics = projection.handled_topics()
     read = 0
     batches = 0
     while max_batches is None or batches < max_batches:
         with tracker.views.transaction() as tx:
-            position = tracker.lock_position(tx, projection.name)
-            notifications = store.recorder.select_notifications(start=position, limit=batch_size,
-                                                                inclusive_of_start=False)
-            if not notifications:
-                return read
+            position = current = tracker.lock_position(tx, projection.name)
             projection.start_batch(tx)
-            current, before = position, 0
+            done = 0
             try:
-                for notification in notifications:
-                    current = notification.id
-                    if notification.topic in topics:
-                        projection.handle(store.mapper.to_domain_event(notification), tx)
-                    before += 1
-                projection.finish_batch(tx)
+                for page in _pages(store, position, batch_size):
+                    for notification in page:
+                        current = notification.id
+                        if notification.topic in topics:
+                            projection.handle(store.mapper.to_domain_event(notification), tx)
+                        done += 1
             except Exception as error:
                 error.senim_position = current  # which event failed, for the status
-                error.senim_before = before if before < len(notifications) else 0  # sound events before it
+                error.senim_before = done  # how many sound events came before it in this batch
                 raise
-            tracker.advance(tx, projection.name, notifications[-1].id)
-        read += len(notifications)
+            if not done:
+                return read
+            projection.finish_batch(tx)
+            tracker.advance(tx, projection.name, current)
+        read += done
         batches += 1
     return read
 

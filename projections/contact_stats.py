@@ -158,11 +158,9 @@ class ContactStatsProjection(Projection):
 
     def finish_batch(self, tx: Tx) -> None:
         # A fixed order keeps concurrent writers from deadlocking on cells.
-        cells = sorted(cell_row(cell, n) for cell, n in self.deltas.items() if n)
-        tx.executemany(
-            "INSERT INTO contact_rollup (dims, month, service, consented, vals, n) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (dims, month, service, consented, vals) DO UPDATE SET n = contact_rollup.n + excluded.n",
-            cells)
+        tx.merge_rows("contact_rollup", ("dims", "month", "service", "consented", "vals", "n"),
+                      [cell_row(cell, n) for cell, n in self.deltas.items() if n],
+                      key=("dims", "month", "service", "consented", "vals"), update="n = contact_rollup.n + excluded.n")
         rows = []
         for contact_id, fields in self.fields.items():
             consent = (fields.get("consent") or {}).get("reporting")
@@ -170,10 +168,8 @@ class ContactStatsProjection(Projection):
             rows.append((contact_id, fields["started_at"].isoformat(), None if consent is None else int(consent))
                         + tuple(facts[column] for column in FACT_COLUMNS))
         columns = ("contact_id", "started_at", "consent_reporting") + FACT_COLUMNS
-        tx.executemany(
-            f"INSERT INTO contact_facts ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-            f"ON CONFLICT (contact_id) DO UPDATE SET "
-            + ", ".join(f"{column} = excluded.{column}" for column in columns[1:]), rows)
+        tx.merge_rows("contact_facts", columns, rows, key=("contact_id",),
+                      update=", ".join(f"{column} = excluded.{column}" for column in columns[1:]))
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from typing import Iterator
 class Tx:
     """One transaction: execute, executemany, fetch; commit or roll back as a whole."""
 
+    _merges = 0  # names each staging table uniquely, even when one transaction merges twice
+
     def __init__(self, connection, dialect: str):
         self.connection = connection
         self.dialect = dialect
@@ -29,6 +31,39 @@ class Tx:
         rows = list(rows)
         if rows:
             self.cursor.executemany(self._sql(statement), rows)
+
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Many new rows at once: COPY on PostgreSQL (a rebuild writes a million of them)."""
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                             f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
+            return
+        with self.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def merge_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple], key: tuple[str, ...],
+                   update: str) -> None:
+        """Inserts rows; where the key exists already, applies `update` (SQL that may use excluded.*).
+
+        On PostgreSQL the rows are copied into a temporary table and merged in one statement, in key
+        order, so concurrent writers take row locks in the same order and cannot deadlock.
+        """
+        if not rows:
+            return
+        conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {update}"
+        if self.dialect == "sqlite":
+            self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                             f"VALUES ({', '.join(['%s'] * len(columns))}) {conflict}", sorted(rows))
+            return
+        Tx._merges += 1
+        staging = f"merge_{table}_{Tx._merges}"
+        self.execute(f"CREATE TEMPORARY TABLE {staging} (LIKE {table}) ON COMMIT DROP")
+        self.insert_rows(staging, columns, rows)
+        self.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM {staging} "
+                     f"ORDER BY {', '.join(key)} {conflict}")
 
     def fetchall(self) -> list[tuple]:
         return [tuple(row) for row in self.cursor.fetchall()]

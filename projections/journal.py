@@ -53,13 +53,10 @@ class JournalProjection(Projection):
         self.counters: dict[tuple[str, int], int] = {}
 
     def finish_batch(self, tx: Tx) -> None:
-        tx.executemany(
-            f"INSERT INTO journal_rows ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})",
-            [tuple(row[column] for column in COLUMNS) for row in self.new_rows.values()])
-        tx.executemany(
-            "INSERT INTO journal_counters (service, year, last_number) VALUES (%s, %s, %s) "
-            "ON CONFLICT (service, year) DO UPDATE SET last_number = excluded.last_number",
-            [(service, year, number) for (service, year), number in self.counters.items()])
+        tx.insert_rows("journal_rows", COLUMNS, [tuple(row[c] for c in COLUMNS) for row in self.new_rows.values()])
+        tx.merge_rows("journal_counters", ("service", "year", "last_number"),
+                      [(service, year, number) for (service, year), number in self.counters.items()],
+                      key=("service", "year"), update="last_number = excluded.last_number")
 
     def next_number(self, tx: Tx, service: str, year: int) -> int:
         key = (service, year)

@@ -3,13 +3,18 @@ import time
 
 from domain.errors import NotFound
 from projections import all_projections
-from projections.base import Projection, Tracker, run_catch_up
+from projections.base import BATCH_SIZE, Projection, Tracker, run_catch_up
 from projections.db import ViewDatabase
+
+# A rebuild commits every this many events: fewer, larger writes of cells; memory stays bounded.
+REBUILD_BATCH_SIZE = 20_000
 
 
 class Projections:
-    def __init__(self, store, views: ViewDatabase, registry: dict[str, Projection] | None = None):
+    def __init__(self, store, views: ViewDatabase, registry: dict[str, Projection] | None = None,
+                 batch_size: int = BATCH_SIZE):
         self.store = store
+        self.batch_size = batch_size
         self.views = views
         self.tracker = Tracker(views)
         self.registry = registry or all_projections()
@@ -29,6 +34,7 @@ class Projections:
         return [name for name, handled in self._topics.items() if handled & topics]
 
     def catch_up(self, name: str, **options) -> int:
+        options.setdefault("batch_size", self.batch_size)
         return run_catch_up(self.get(name), self.store, self.tracker, **options)
 
     def rebuild(self, name: str | None = None) -> dict[str, int]:
@@ -37,7 +43,7 @@ class Projections:
         read = {}
         for each in names:
             self.tracker.reset(self.get(each))
-            read[each] = self.catch_up(each, batch_size=2000)
+            read[each] = self.catch_up(each, batch_size=REBUILD_BATCH_SIZE)
         return read
 
     def status(self) -> list[dict]:

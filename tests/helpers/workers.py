@@ -47,7 +47,10 @@ class WorkerProcess:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [*COMMAND, "worker", "--sweep-seconds", "1"], cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-            env=clean_env(SENIM_DATABASE_URL=database_url, SENIM_REDIS_URL=redis_url), start_new_session=True)
+            env=clean_env(SENIM_DATABASE_URL=database_url, SENIM_REDIS_URL=redis_url,
+                          # Batches small enough that a kill lands in the middle of one.
+                          SENIM_PROJECTION_BATCH_SIZE="200"),
+            start_new_session=True)
 
     @property
     def pid(self) -> int:
