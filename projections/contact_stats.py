@@ -33,6 +33,8 @@ SUBSETS = [()] + [subset for size in (1, 2) for subset in combinations(STORED_DI
 NONE = ""  # a dimension without a value (no categories, gender not asked) is counted under ""
 FACT_COLUMNS = ("day", "service", "consented", "channel", "contact_type", "caller_role", "gender", "age_group",
                 "region", "language", "settlement", "categories", "hour", "weekday")
+ROW_COLUMNS = ("contact_id", "started_at", "consent_reporting") + FACT_COLUMNS  # of contact_facts
+CALLER_KEYS = ("gender", "age_group", "region", "language", "settlement")
 
 
 def facts_of(fields: dict) -> dict:
@@ -133,43 +135,37 @@ class ContactStatsProjection(Projection):
     # -- batching: cells add up in memory and are written once per batch -------------------------
     def start_batch(self, tx: Tx) -> None:
         self.deltas: Counter = Counter()
-        self.fields: dict[str, dict] = {}  # contacts touched in this batch, as they now stand
+        self.rows: dict[str, tuple] = {}  # contact_facts rows of the contacts touched in this batch
 
     def move(self, contact_id: str, before: dict | None, after: dict) -> None:
         if before is not None:
             self.deltas.subtract(cells_of(facts_of(before)))
-        self.deltas.update(cells_of(facts_of(after)))
-        self.fields[contact_id] = after
+        facts = facts_of(after)
+        self.deltas.update(cells_of(facts))
+        consent = (after.get("consent") or {}).get("reporting")
+        self.rows[contact_id] = (contact_id, after["started_at"].isoformat(),
+                                 None if consent is None else int(consent)) + tuple(facts[c] for c in FACT_COLUMNS)
 
     def fields_of(self, tx: Tx, contact_id: str) -> dict:
-        if contact_id in self.fields:
-            return self.fields[contact_id]
-        row = tx.execute("SELECT started_at, service, channel, contact_type, consent_reporting, caller_role, "
-                         "gender, age_group, region, language, settlement, categories FROM contact_facts "
-                         "WHERE contact_id = %s", (contact_id,)).fetchone()
-        caller = dict(zip(("role", "gender", "age_group", "region", "language", "settlement"), row[5:11]))
+        """A contact's fields as far as statistics need them, from this batch or from contact_facts."""
+        row = self.rows.get(contact_id) or tx.execute(
+            f"SELECT {', '.join(ROW_COLUMNS)} FROM contact_facts WHERE contact_id = %s", (contact_id,)).fetchone()
+        facts = dict(zip(ROW_COLUMNS, row))
+        caller = {"role": facts["caller_role"], **{key: facts[key] for key in CALLER_KEYS}}
         return {
-            "started_at": datetime.fromisoformat(row[0]), "service": row[1], "channel": row[2],
-            "contact_type": row[3],
-            "consent": {} if row[4] is None else {"reporting": bool(row[4])},
+            "started_at": datetime.fromisoformat(facts["started_at"]), "service": facts["service"],
+            "channel": facts["channel"], "contact_type": facts["contact_type"],
+            "consent": {} if facts["consent_reporting"] is None else {"reporting": bool(facts["consent_reporting"])},
             "caller": {key: value for key, value in caller.items() if value},
-            "categories": row[11].split(",") if row[11] else [],
+            "categories": facts["categories"].split(",") if facts["categories"] else [],
         }
 
     def finish_batch(self, tx: Tx) -> None:
-        # A fixed order keeps concurrent writers from deadlocking on cells.
         tx.merge_rows("contact_rollup", ("dims", "month", "service", "consented", "vals", "n"),
                       [cell_row(cell, n) for cell, n in self.deltas.items() if n],
                       key=("dims", "month", "service", "consented", "vals"), update="n = contact_rollup.n + excluded.n")
-        rows = []
-        for contact_id, fields in self.fields.items():
-            consent = (fields.get("consent") or {}).get("reporting")
-            facts = facts_of(fields)
-            rows.append((contact_id, fields["started_at"].isoformat(), None if consent is None else int(consent))
-                        + tuple(facts[column] for column in FACT_COLUMNS))
-        columns = ("contact_id", "started_at", "consent_reporting") + FACT_COLUMNS
-        tx.merge_rows("contact_facts", columns, rows, key=("contact_id",),
-                      update=", ".join(f"{column} = excluded.{column}" for column in columns[1:]))
+        tx.merge_rows("contact_facts", ROW_COLUMNS, list(self.rows.values()), key=("contact_id",),
+                      update=", ".join(f"{column} = excluded.{column}" for column in ROW_COLUMNS[1:]))
 
 
 # -- reading ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from projections.base import BATCH_SIZE, Projection, Tracker, run_catch_up
 from projections.db import ViewDatabase
 
 # A rebuild commits every this many events: fewer, larger writes of cells; memory stays bounded.
-REBUILD_BATCH_SIZE = 20_000
+REBUILD_BATCH_SIZE = 50_000
 
 
 class Projections:
