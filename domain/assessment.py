@@ -1,0 +1,102 @@
+"""A structured risk assessment: the raw answers, the instrument version they were scored by,
+the server's result and who assessed whom. A re-assessment is a new Assessment, so every
+earlier judgement stays in the history as it was made.
+"""
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import instruments
+from domain.actor import Actor
+from domain.errors import Forbidden, Invalid
+
+SUPERVISOR = "supervisor"
+
+
+def _subject_id(field: str, value, errors: dict) -> UUID | None:
+    """Accepts a UUID or its text; anything else is named as the bad field."""
+    if value is None or isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        errors[field] = ["Not a valid id."]
+        return None
+
+
+def _same_person(actor: Actor, recorded: dict) -> bool:
+    if actor.user_id is not None and recorded.get("user_id") is not None:
+        return actor.user_id == recorded["user_id"]
+    return actor.username == recorded.get("username")
+
+
+class Assessment(Aggregate):
+    """Scored once when recorded; afterwards only professional judgement moves its level."""
+
+    @classmethod
+    def record(
+        cls, *, instrument: str, answers: dict, actor: Actor, version: str | None = None,
+        contact_id: UUID | str | None = None, case_id: UUID | str | None = None,
+        subject_role: str | None = None,
+    ) -> "Assessment":
+        spec = instruments.get(instrument, version)  # Invalid on `instrument` or `version`
+        errors = instruments.answer_errors(instrument, answers, spec["version"])
+        subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
+        if subject_role not in spec["subject_roles"]:
+            errors["subject_role"] = [f"{instrument} assesses: {', '.join(spec['subject_roles'])}."]
+        ids = {field: _subject_id(field, value, errors)
+               for field, value in (("contact_id", contact_id), ("case_id", case_id))}
+        if errors:
+            raise Invalid.many(errors)
+        return cls(
+            instrument=instrument, instrument_version=spec["version"], fingerprint=spec["fingerprint"],
+            answers=dict(answers), result=instruments.score(instrument, answers, spec["version"]),
+            subject_role=subject_role, **ids, actor=actor.as_dict(),
+        )
+
+    @event("Recorded")
+    def __init__(
+        self, *, instrument: str, instrument_version: str, fingerprint: str, answers: dict,
+        result: dict, subject_role: str, contact_id: UUID | None, case_id: UUID | None, actor: dict,
+    ):
+        self.instrument = instrument
+        self.instrument_version = instrument_version
+        self.fingerprint = fingerprint
+        self.answers = answers
+        self.result = result
+        self.subject_role = subject_role
+        self.contact_id = contact_id
+        self.case_id = case_id
+        self.assessed_by = actor
+        self.level = result["level"]
+        self.overrides: list[dict] = []
+
+    @property
+    def computed_level(self) -> str:
+        return self.result["level"]
+
+    def override(self, *, level: str, reason: str, actor: Actor) -> None:
+        """Raising a level is the assessor's judgement; lowering one takes a supervisor."""
+        is_supervisor = actor.has_role(SUPERVISOR)
+        if not is_supervisor and not _same_person(actor, self.assessed_by):
+            raise Forbidden("Only the assessor or a supervisor may override this level; "
+                            "record a new assessment instead.")
+        order = instruments.level_codes(self.instrument, self.instrument_version)
+        errors: dict[str, list[str]] = {}
+        if not isinstance(reason, str) or not reason.strip():
+            errors["reason"] = ["An override needs a reason."]
+        if level not in order:
+            errors["level"] = [f"Unknown level {level!r}; levels of {self.instrument}: {', '.join(order)}."]
+        elif level == self.level:
+            errors["level"] = ["The assessment is already at this level."]
+        elif order.index(level) < order.index(self.level) and not is_supervisor:
+            errors["level"] = ["Lowering a level takes a supervisor."]
+        if errors:
+            raise Invalid.many(errors)
+        self._level_overridden(level=level, previous_level=self.level, reason=reason.strip(),
+                               actor=actor.as_dict())
+
+    @event("LevelOverridden")
+    def _level_overridden(self, level: str, previous_level: str, reason: str, actor: dict) -> None:
+        self.level = level
+        self.overrides.append({"level": level, "previous_level": previous_level, "reason": reason, "by": actor})
