@@ -35,10 +35,11 @@ class Senim:
 def bootstrap(settings: Settings | None = None) -> Senim:
     settings = settings or Settings.from_env()
     env = settings.event_store_env()
-    store = SenimStore(env=env)
     views = ViewDatabase(env)
-    projections = Projections(store, views, batch_size=settings.projection_batch_size)
-    projections.ensure()
+    with views.setup_lock():
+        store = SenimStore(env=env)
+        projections = Projections(store, views, batch_size=settings.projection_batch_size)
+        projections.ensure()
     if settings.redis_url:
         from workers.queue import RqTrigger
         trigger = RqTrigger(projections, settings.redis_url)

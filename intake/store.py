@@ -3,12 +3,13 @@ import logging
 from typing import Iterable, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, Notification, Recording
 from eventsourcing.utils import Environment
 
 from domain.errors import Conflict, NotFound
 from intake.config import ConfigError
+from intake.group_commit import GroupCommitter
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
@@ -30,14 +31,13 @@ class SenimStore(Application):
     }
 
     def __init__(self, env=None):
-        try:
-            super().__init__(env)
-        except IntegrityError:
-            # Processes starting at once on a fresh PostgreSQL database race in CREATE TABLE IF NOT
-            # EXISTS (a duplicate pg_type row); by now the other one has created it.
-            super().__init__(env)
+        super().__init__(env)
         # Called with the topics of each commit's events: how projections hear of new events.
         self.after_commit: list = []
+        # PostgreSQL locks the events table per transaction: concurrent commands share one instead.
+        # SQLite serialises its writers anyway, so there it would only add hand-offs.
+        is_postgres = self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+        self.group_committer = GroupCommitter(self.recorder.insert_events) if is_postgres else None
         self._check_cipher_key()
 
     def _check_cipher_key(self) -> None:
@@ -54,6 +54,19 @@ class SenimStore(Application):
                 "SENIM_CIPHER_KEY cannot read the stored events: they were written with another key, "
                 "or with encryption switched the other way (on or off)."
             ) from None
+
+    def _record(self, processing_event: ProcessingEvent) -> list[Recording]:
+        if self.group_committer is None or processing_event.tracking is not None or processing_event.saved_kwargs:
+            return super()._record(processing_event)
+        domain_events = processing_event.events
+        # Encoding (and encryption) happens in the caller's thread, not in the leader's.
+        stored = [self.mapper.to_stored_event(event) for event in domain_events]
+        positions = self.group_committer.insert(stored) if stored else []
+        return [
+            Recording(event, Notification(id=position, originator_id=s.originator_id,
+                                          originator_version=s.originator_version, topic=s.topic, state=s.state))
+            for event, s, position in zip(domain_events, stored, positions, strict=True)
+        ]
 
     def construct_env(self, name: str, env=None) -> Environment:
         # Unlike the library default, ignore os.environ: the composition root decides.
@@ -75,9 +88,10 @@ class SenimStore(Application):
             recordings = self.save(*aggregates)
         except IntegrityError:
             raise Conflict("The record was changed by someone else at the same moment; try again.") from None
-        if recordings:
-            self._announce({r.notification.topic for r in recordings})
-        return max((r.notification.id for r in recordings), default=self.head())
+        if not recordings:
+            return self.head()
+        self._announce({r.notification.topic for r in recordings})
+        return max(r.notification.id for r in recordings)
 
     def _announce(self, topics: set[str]) -> None:
         # The events are committed: a listener that fails (Redis down) must not fail the command.

@@ -145,6 +145,24 @@ class ViewDatabase:
                 with connection.transaction():
                     yield Tx(connection, self.dialect)
 
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Held while a process creates tables: processes starting at once on a fresh PostgreSQL
+        schema would otherwise race in CREATE TABLE / CREATE FUNCTION ("tuple concurrently updated")."""
+        if self.dialect == "sqlite":
+            yield
+            return
+        connection = self._connect()
+        try:
+            key = f"senim-setup:{self.schema}"
+            connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        finally:
+            connection.close()
+
     def close(self) -> None:
         while True:
             try:

@@ -8,9 +8,10 @@ log = logging.getLogger(__name__)
 class InProcessRunner:
     """Catches every projection up after each commit, and sweeps every few seconds regardless."""
 
-    def __init__(self, projections, sweep_seconds: float = 2.0):
+    def __init__(self, projections, sweep_seconds: float = 2.0, gather_seconds: float = 0.05):
         self.projections = projections
         self.sweep_seconds = sweep_seconds
+        self.gather_seconds = gather_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._failures: dict[str, int] = {}
@@ -33,6 +34,7 @@ class InProcessRunner:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(timeout=self.sweep_seconds)
+            self._stop.wait(self.gather_seconds)  # one catch-up serves every commit of this moment
             self._wake.clear()
             if not self._stop.is_set():
                 self.run_once()

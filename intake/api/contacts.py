@@ -39,7 +39,7 @@ def contact_view(contact: Contact) -> dict:
 
 @blp.route("", methods=["POST"])
 @requires(*CONTACT_ROLES)
-@blp.arguments(ContactIn)
+@blp.arguments(ContactIn())
 @blp.response(201, CreatedOut)
 def record_contact(fields):
     """Record a contact. Answers 201 with its id; X-Senim-Position names the event written."""
@@ -48,7 +48,7 @@ def record_contact(fields):
 
 @blp.route("/<uuid:contact_id>", methods=["GET"])
 @requires(*CONTACT_ROLES)
-@blp.arguments(ReadQuery, location="query")
+@blp.arguments(ReadQuery(), location="query")
 @blp.response(200, ContactOut)
 def get_contact(query, contact_id: UUID):
     """The contact as it stands now, after every amendment."""
@@ -57,7 +57,7 @@ def get_contact(query, contact_id: UUID):
 
 @blp.route("/<uuid:contact_id>/completion", methods=["POST"])
 @requires(*CONTACT_ROLES)
-@blp.arguments(CompletionIn)
+@blp.arguments(CompletionIn())
 @blp.response(200, CreatedOut)
 def complete_contact(body, contact_id: UUID):
     """End the contact (default: now), which fixes its duration. A second completion is 409."""
@@ -66,7 +66,7 @@ def complete_contact(body, contact_id: UUID):
 
 @blp.route("/<uuid:contact_id>/amendments", methods=["POST"])
 @requires(*CONTACT_ROLES)
-@blp.arguments(AmendmentIn)
+@blp.arguments(AmendmentIn())
 @blp.response(201, CreatedOut)
 def amend_contact(body, contact_id: UUID):
     """Correct a contact: a new event with the changes and a reason; nothing is overwritten."""
@@ -76,7 +76,7 @@ def amend_contact(body, contact_id: UUID):
 
 @blp.route("/<uuid:contact_id>/history", methods=["GET"])
 @requires(*CONTACT_ROLES)
-@blp.arguments(ReadQuery, location="query")
+@blp.arguments(ReadQuery(), location="query")
 @blp.response(200, HistoryOut)
 def contact_history(query, contact_id: UUID):
     """Every event of the contact, oldest first, with its type, time, actor and data."""

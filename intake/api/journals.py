@@ -114,7 +114,7 @@ def as_xlsx(title: str, headings, cells) -> bytes:
 
 @blp.route("/<string:service>", methods=["GET"])
 @requires("consultant", "psychologist", "supervisor")
-@blp.arguments(JournalQuery, location="query")
+@blp.arguments(JournalQuery(), location="query")
 @blp.response(200, JournalOut)
 def get_journal(query, service: str):
     """The journal of one service; supervisors see every row, other staff the contacts they recorded."""

@@ -34,7 +34,7 @@ class StatsOut(Schema):
 
 @blp.route("/contacts", methods=["GET"])
 @requires("supervisor")
-@blp.arguments(ContactStatsQuery, location="query")
+@blp.arguments(ContactStatsQuery(), location="query")
 @blp.response(200, StatsOut)
 def contact_stats(query):
     """Contacts counted by up to three dimensions over a date range (the contact's local start date)."""

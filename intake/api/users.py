@@ -59,7 +59,7 @@ def list_users():
 
 @blp.route("", methods=["POST"])
 @requires("admin")
-@blp.arguments(UserIn)
+@blp.arguments(UserIn())
 @blp.response(201, CreatedOut)
 def add_user(body):
     """Create an account; a taken username is 409."""
@@ -75,7 +75,7 @@ def get_user(user_id: UUID):
 
 @blp.route("/<uuid:user_id>/role", methods=["POST"])
 @requires("admin")
-@blp.arguments(RoleIn)
+@blp.arguments(RoleIn())
 @blp.response(200, CreatedOut)
 def change_role(body, user_id: UUID):
     return written(staff().change_role(user_id, role=body["role"], actor=current_actor()))
@@ -83,7 +83,7 @@ def change_role(body, user_id: UUID):
 
 @blp.route("/<uuid:user_id>/disable", methods=["POST"])
 @requires("admin")
-@blp.arguments(DisableIn)
+@blp.arguments(DisableIn())
 @blp.response(200, CreatedOut)
 def disable_user(body, user_id: UUID):
     """Disable an account: its tokens stop working at once."""
@@ -99,7 +99,7 @@ def enable_user(user_id: UUID):
 
 @blp.route("/<uuid:user_id>/password", methods=["POST"])
 @requires("admin")
-@blp.arguments(PasswordIn)
+@blp.arguments(PasswordIn())
 @blp.response(200, CreatedOut)
 def reset_password(body, user_id: UUID):
     return written(staff().set_password(user_id, password=body["password"], actor=current_actor()))

@@ -15,6 +15,7 @@ from intake.store import SenimStore
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "snm"
+MAX_CACHED_TOKENS = 10_000
 # Tests run with cheap hashing parameters (Settings.testing); hashes record their own parameters,
 # so either kind verifies anywhere.
 FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -37,6 +38,9 @@ class StaffService:
     def __init__(self, store: SenimStore, hasher: PasswordHasher | None = None):
         self.store = store
         self.hasher = hasher or PasswordHasher()
+        # An ApiToken never changes (revocation is recorded on its User, loaded fresh each time),
+        # so it is read from the store once per process, not on every request.
+        self._tokens: dict[UUID, ApiToken] = {}
 
     def _directory(self) -> StaffDirectory:
         try:
@@ -118,7 +122,7 @@ class StaffService:
         except ValueError:
             return None
         try:
-            token = self.store.load(token_id, ApiToken)
+            token = self._token(token_id)
             user = self.get(token.user_id)
         except NotFound:
             return None
@@ -127,6 +131,15 @@ class StaffService:
         if not user.active or str(token_id) in user.revoked_tokens:
             return None
         return user.as_actor()
+
+    def _token(self, token_id: UUID) -> ApiToken:
+        token = self._tokens.get(token_id)
+        if token is None:
+            token = self.store.load(token_id, ApiToken)  # NotFound is not cached
+            if len(self._tokens) >= MAX_CACHED_TOKENS:
+                self._tokens.clear()
+            self._tokens[token_id] = token
+        return token
 
     def revoke_token(self, token_id: UUID, *, actor: Actor) -> Written:
         token = self.store.load(token_id, ApiToken, "token")
