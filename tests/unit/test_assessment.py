@@ -1,14 +1,13 @@
 """The rules an assessment keeps, checked on the aggregate alone (no I/O)."""
-from functools import reduce
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
 
 from domain import instruments
 from domain.actor import Actor
 from domain.assessment import Assessment
 from domain.errors import Forbidden, Invalid
+from tests.helpers.events import refused_fields, replay, through_storage
 
 PSYCHOLOGIST = Actor(user_id=str(uuid4()), username="aliya", role="psychologist")
 COLLEAGUE = Actor(user_id=str(uuid4()), username="marat", role="psychologist")
@@ -25,26 +24,6 @@ def answers(code: str, yes: int = 0, unknown: int = 0) -> dict:
 def a_victim_risk(yes: int = 11, actor: Actor = PSYCHOLOGIST, **fields) -> Assessment:
     fields.setdefault("answers", answers("victim_risk", yes=yes))
     return Assessment.record(instrument="victim_risk", actor=actor, case_id=CASE_ID, **fields)
-
-
-def refused_fields(action) -> dict[str, list[str]]:
-    with pytest.raises(Invalid) as refused:
-        action()
-    return refused.value.errors
-
-
-def replay(events):
-    """Rebuilds an aggregate the way the repository does: each event mutates the previous state."""
-    return reduce(lambda aggregate, event: event.mutate(aggregate), events, None)
-
-
-def through_storage(events):
-    """The events as they come back from the store: serialised to JSON and read again."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
-        transcoder.register(transcoding)
-    mapper = Mapper(transcoder=transcoder)
-    return [mapper.to_domain_event(mapper.to_stored_event(event)) for event in events]
 
 
 def state(assessment: Assessment) -> dict:

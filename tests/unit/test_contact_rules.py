@@ -1,16 +1,15 @@
 """The rules a contact and a staff account keep, checked on the aggregates alone (no I/O)."""
 from datetime import datetime, timedelta, timezone
-from functools import reduce
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
 
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW
 from domain.contact import LONGEST_CONTACT, Contact, contact_errors
 from domain.errors import Conflict, Invalid
 from domain.staff import StaffDirectory, User, check_username
+from tests.helpers.events import refused_fields, replay, through_storage
 
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
 CONSULTANT = Actor(user_id=str(uuid4()), username="aigerim", role="consultant")
@@ -31,26 +30,6 @@ def a_contact(now: datetime = NOW, **overrides) -> Contact:
     }
     fields.update(overrides)
     return Contact.record(actor=CONSULTANT, now=now, **fields)
-
-
-def refused_fields(action) -> dict[str, list[str]]:
-    with pytest.raises(Invalid) as refused:
-        action()
-    return refused.value.errors
-
-
-def replay(events):
-    """Rebuilds an aggregate the way the repository does: each event mutates the previous state."""
-    return reduce(lambda aggregate, event: event.mutate(aggregate), events, None)
-
-
-def through_storage(events):
-    """The events as they come back from the store: serialised to JSON and read again."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
-        transcoder.register(transcoding)
-    mapper = Mapper(transcoder=transcoder)
-    return [mapper.to_domain_event(mapper.to_stored_event(event)) for event in events]
 
 
 # Recording: the age group -------------------------------------------------------------------

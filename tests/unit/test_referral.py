@@ -1,17 +1,16 @@
 """The rules a referral keeps, checked on the aggregate alone (no I/O): its state machine, the
 consent gate, claims, appointments within working hours, deadlines by urgency, and replay."""
 from datetime import datetime, timedelta
-from functools import reduce
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, Mapper, UUIDAsHex
 
 from domain.actor import Actor
 from domain.clock import SERVICE_TIMEZONE
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.referral import ALLOWED_FROM, CLAIM_DEADLINES, OUTCOMES, STATUSES, Referral
 from domain.schedule import Availability, WeeklySchedule, WorkingDays
+from tests.helpers.events import refused_fields, replay, through_storage
 
 CONSULTANT = Actor(user_id=str(uuid4()), username="aigerim", role="consultant")
 OTHER_CONSULTANT = Actor(user_id=str(uuid4()), username="saule", role="consultant")
@@ -79,30 +78,10 @@ def in_status(status: str) -> Referral:
     return referral
 
 
-def refused_fields(action) -> dict[str, list[str]]:
-    with pytest.raises(Invalid) as refused:
-        action()
-    return refused.value.errors
-
-
 def conflict_state(action) -> str:
     with pytest.raises(Conflict) as refused:
         action()
     return refused.value.state
-
-
-def replay(events):
-    """Rebuilds an aggregate the way the repository does: each event mutates the previous state."""
-    return reduce(lambda aggregate, event: event.mutate(aggregate), events, None)
-
-
-def through_storage(events):
-    """The events as they come back from the store: serialised to JSON and read again."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DecimalAsStr()):
-        transcoder.register(transcoding)
-    mapper = Mapper(transcoder=transcoder)
-    return [mapper.to_domain_event(mapper.to_stored_event(event)) for event in events]
 
 
 def event_names(referral: Referral) -> list[str]:
