@@ -62,37 +62,68 @@ def facts_of(fields: dict) -> dict:
 _INDEX = {dimension: index for index, dimension in enumerate(STORED_DIMENSIONS)}
 _CATEGORY = _INDEX["category"]
 SUBSET_NAMES = [",".join(subset) for subset in SUBSETS]
-# Subsets as positions into a contact's values, split by whether they hold the (multi-valued) category.
-_SINGLES = [(i, _INDEX[s[0]]) for i, s in enumerate(SUBSETS) if len(s) == 1 and "category" not in s]
-_PAIRS = [(i, _INDEX[s[0]], _INDEX[s[1]]) for i, s in enumerate(SUBSETS) if len(s) == 2 and "category" not in s]
-_CATEGORY_SINGLES = [(i, _INDEX[s[0]]) for i, s in enumerate(SUBSETS) if len(s) == 1 and "category" in s]
-_CATEGORY_PAIRS = [(i, _INDEX[s[0]], _INDEX[s[1]]) for i, s in enumerate(SUBSETS) if len(s) == 2 and "category" in s]
+# Subsets as (subset << 16, position, position) into a contact's values, split by whether they hold
+# the (multi-valued) category; a single's second position points at the always-empty slot.
+_EMPTY = len(STORED_DIMENSIONS)
 
 
-def cells_of(facts: dict) -> list[tuple]:
-    """Every cell one contact counts in, as (month, service, consented, subset, value, value).
+def _plan(with_category: bool) -> list[tuple[int, int, int]]:
+    return [(i << 16, _INDEX[subset[0]], _INDEX[subset[1]] if len(subset) == 2 else _EMPTY)
+            for i, subset in enumerate(SUBSETS) if subset and ("category" in subset) == with_category]
 
-    This runs for every contact of every rebuild, so cells are plain tuples of positions and
-    values here; they become the (dims, vals) text of the table only once per batch, in cell_row().
+
+_PLAIN, _WITH_CATEGORY = _plan(False), _plan(True)
+
+
+class CellCodes:
+    """Cells as small integers while counting; text only once per batch, when written.
+
+    A rebuild counts some seventy cells for each of a million contacts, so this is the hot path:
+    an integer key (head, subset, value, value) hashes and adds several times faster than a tuple
+    of strings. Each dimension's values (codes, hours, weekdays) get small numbers as first seen.
     """
-    head = (facts["day"][:7], facts["service"], facts["consented"])
-    values = [facts.get(dimension, NONE) for dimension in STORED_DIMENSIONS]  # "category" is set below
-    cells = [head + (0, NONE, NONE)]
-    cells += [head + (i, values[a], NONE) for i, a in _SINGLES]
-    cells += [head + (i, values[a], values[b]) for i, a, b in _PAIRS]
-    for category in facts["categories"].split(",") if facts["categories"] else [NONE]:
-        values[_CATEGORY] = category
-        cells += [head + (i, values[a], NONE) for i, a in _CATEGORY_SINGLES]
-        cells += [head + (i, values[a], values[b]) for i, a, b in _CATEGORY_PAIRS]
-    return cells
 
+    def __init__(self):
+        self.heads: dict[tuple, int] = {}
+        self.head_list: list[tuple] = []
+        self.values: list[dict[str, int]] = [{NONE: 0} for _ in range(len(STORED_DIMENSIONS) + 1)]
+        self.value_lists: list[list[str]] = [[NONE] for _ in range(len(STORED_DIMENSIONS) + 1)]
 
-def cell_row(cell: tuple, n: int) -> tuple:
-    """(dims, month, service, consented, vals, n): a cell as the contact_rollup table keeps it."""
-    month, service, consented, subset, first, second = cell
-    width = len(SUBSETS[subset])
-    vals = NONE if width == 0 else first if width == 1 else f"{first}|{second}"
-    return (SUBSET_NAMES[subset], month, service, consented, vals, n)
+    def _code(self, position: int, value: str) -> int:
+        codes = self.values[position]
+        code = codes.get(value)
+        if code is None:
+            code = codes[value] = len(codes)
+            if code > 0xFF:
+                raise ValueError(f"more than 255 values of {STORED_DIMENSIONS[position]}")
+            self.value_lists[position].append(value)
+        return code
+
+    def cells_of(self, facts: dict) -> list[int]:
+        """Every cell one contact counts in: its month, service and consent, and each subset's values."""
+        head_key = (facts["day"][:7], facts["service"], facts["consented"])
+        head = self.heads.get(head_key)
+        if head is None:
+            head = self.heads[head_key] = len(self.head_list)
+            self.head_list.append(head_key)
+        base = head << 24
+        values = [codes.get(facts.get(d, NONE)) for codes, d in zip(self.values, STORED_DIMENSIONS)] + [0]
+        if None in values:  # a value not seen before: number it
+            values = [self._code(p, facts.get(d, NONE)) for p, d in enumerate(STORED_DIMENSIONS)] + [0]
+        cells = [base]  # the total
+        cells += [base + subset + (values[a] << 8) + values[b] for subset, a, b in _PLAIN]
+        for category in facts["categories"].split(",") if facts["categories"] else [NONE]:
+            values[_CATEGORY] = self._code(_CATEGORY, category)
+            cells += [base + subset + (values[a] << 8) + values[b] for subset, a, b in _WITH_CATEGORY]
+        return cells
+
+    def row(self, cell: int, n: int) -> tuple:
+        """(dims, month, service, consented, vals, n): a cell as the contact_rollup table keeps it."""
+        month, service, consented = self.head_list[cell >> 24]
+        subset = SUBSETS[(cell >> 16) & 0xFF]
+        codes = ((cell >> 8) & 0xFF, cell & 0xFF)
+        vals = "|".join(self.value_lists[_INDEX[d]][code] for d, code in zip(subset, codes))
+        return (SUBSET_NAMES[(cell >> 16) & 0xFF], month, service, consented, vals, n)
 
 
 class ContactStatsProjection(Projection):
@@ -134,14 +165,15 @@ class ContactStatsProjection(Projection):
 
     # -- batching: cells add up in memory and are written once per batch -------------------------
     def start_batch(self, tx: Tx) -> None:
+        self.codes = getattr(self, "codes", None) or CellCodes()
         self.deltas: Counter = Counter()
         self.rows: dict[str, tuple] = {}  # contact_facts rows of the contacts touched in this batch
 
     def move(self, contact_id: str, before: dict | None, after: dict) -> None:
         if before is not None:
-            self.deltas.subtract(cells_of(facts_of(before)))
+            self.deltas.subtract(self.codes.cells_of(facts_of(before)))
         facts = facts_of(after)
-        self.deltas.update(cells_of(facts))
+        self.deltas.update(self.codes.cells_of(facts))
         consent = (after.get("consent") or {}).get("reporting")
         self.rows[contact_id] = (contact_id, after["started_at"].isoformat(),
                                  None if consent is None else int(consent)) + tuple(facts[c] for c in FACT_COLUMNS)
@@ -162,7 +194,7 @@ class ContactStatsProjection(Projection):
 
     def finish_batch(self, tx: Tx) -> None:
         tx.merge_rows("contact_rollup", ("dims", "month", "service", "consented", "vals", "n"),
-                      [cell_row(cell, n) for cell, n in self.deltas.items() if n],
+                      [self.codes.row(cell, n) for cell, n in self.deltas.items() if n],
                       key=("dims", "month", "service", "consented", "vals"), update="n = contact_rollup.n + excluded.n")
         tx.merge_rows("contact_facts", ROW_COLUMNS, list(self.rows.values()), key=("contact_id",),
                       update=", ".join(f"{column} = excluded.{column}" for column in ROW_COLUMNS[1:]))

@@ -74,16 +74,18 @@ class JournalProjection(Projection):
     def _(self, event: Contact.Recorded, tx: Tx) -> None:
         recorded = local(event.timestamp)
         started = local(event.started_at)
-        self.new_rows[str(event.originator_id)] = {
-            "contact_id": str(event.originator_id),
+        contact_id = str(event.originator_id)
+        ended = event.ended_at
+        self.new_rows[contact_id] = {
+            "contact_id": contact_id,
             "service": event.service,
             "year": recorded.year,
             "registration_number": self.next_number(tx, event.service, recorded.year),
             "recorded_at": event.timestamp.isoformat(),
             "started_at": event.started_at.isoformat(),
-            "ended_at": event.ended_at.isoformat() if event.ended_at else None,
+            "ended_at": ended.isoformat() if ended else None,
             "local_date": started.date().isoformat(),
-            "local_time": started.strftime("%H:%M"),
+            "local_time": f"{started.hour:02d}:{started.minute:02d}",
             "channel": event.channel,
             "contact_type": event.contact_type,
             "consultant": event.actor["username"],
@@ -92,8 +94,7 @@ class JournalProjection(Projection):
             "categories": joined(event.categories),
             "risk": joined(event.risk),
             "outcome": joined(event.outcome),
-            "duration_seconds": duration(event.started_at.isoformat(),
-                                         event.ended_at.isoformat() if event.ended_at else None),
+            "duration_seconds": int((ended - event.started_at).total_seconds()) if ended else None,
         }
 
     @handle.register
