@@ -35,6 +35,20 @@ def _fail_cleanly(action):
         raise click.ClickException(error.detail) from None
 
 
+def _how_to_call_me() -> str:
+    """`senim` when it is on the PATH, else the path it was started by (e.g. .venv/bin/senim)."""
+    import shutil
+
+    started = os.path.realpath(sys.argv[0])
+    on_path = shutil.which("senim")
+    if on_path and os.path.realpath(on_path) == started:
+        return "senim"
+    if os.path.basename(started) != "senim":
+        return "senim"
+    relative = os.path.relpath(started)
+    return started if relative.startswith("..") else relative
+
+
 @click.group()
 def main():
     """Senim: intake for a 24/7 trust line and a domestic-violence crisis centre."""
@@ -56,9 +70,10 @@ def serve(host: str, port: int, threads: int):
     where = "SQLite " + senim.settings.database_url[len("sqlite:///"):] if senim.settings.is_sqlite else "PostgreSQL"
     click.echo(f"Senim is running at http://{host}:{port}/  (event store: {where})")
     if not senim.staff.list_users():
+        command = _how_to_call_me()
         click.echo("No users yet. Create the first one in another terminal:\n"
-                   "  senim users add admin --role admin\n"
-                   "  senim tokens issue admin")
+                   f"  {command} users add admin --role admin\n"
+                   f"  {command} tokens issue admin")
     waitress.serve(app, host=host, port=port, threads=threads, ident="senim")
 
 
