@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
-from domain.staff import ApiToken, StaffDirectory, User, check_username
+from domain.staff import ApiToken, StaffDirectory, User
 from intake.services import Written
 from intake.store import SenimStore
 

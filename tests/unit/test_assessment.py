@@ -6,7 +6,7 @@ import pytest
 from domain import instruments
 from domain.actor import Actor
 from domain.assessment import Assessment
-from domain.errors import Forbidden, Invalid
+from domain.errors import Forbidden
 from tests.helpers.events import refused_fields, replay, through_storage
 
 PSYCHOLOGIST = Actor(user_id=str(uuid4()), username="aliya", role="psychologist")

@@ -7,7 +7,7 @@ import pytest
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW
 from domain.contact import LONGEST_CONTACT, Contact, contact_errors
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict
 from domain.staff import StaffDirectory, User, check_username
 from tests.helpers.events import refused_fields, replay, through_storage
 
