@@ -3,8 +3,10 @@ for the web app, the CLI and the workers alike."""
 from dataclasses import dataclass
 
 from intake.config import Settings
+from intake.services.assessments import AssessmentService
 from intake.services.contacts import ContactService
 from intake.services.projections import Projections
+from intake.services.referrals import ReferralService
 from intake.services.staff import FAST_TEST_HASHER, StaffService
 from intake.store import SenimStore
 from projections.db import ViewDatabase
@@ -19,6 +21,8 @@ class Senim:
     trigger: object  # workers.queue.RqTrigger with Redis, else workers.inprocess.InProcessRunner
     staff: StaffService
     contacts: ContactService
+    assessments: AssessmentService
+    referrals: ReferralService
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process."""
@@ -49,4 +53,6 @@ def bootstrap(settings: Settings | None = None) -> Senim:
     store.after_commit.append(trigger.notify)
     return Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
                  staff=StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None),
-                 contacts=ContactService(store))
+                 contacts=ContactService(store),
+                 assessments=AssessmentService(store),
+                 referrals=ReferralService(store))

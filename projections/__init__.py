@@ -1,8 +1,9 @@
 """Read models built from the event log. The registry below lists every projection."""
 from projections.contact_stats import ContactStatsProjection
 from projections.journal import JournalProjection
+from projections.referral_queue import ReferralQueueProjection
 
-REGISTRY = (JournalProjection, ContactStatsProjection)
+REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection)
 
 
 def all_projections() -> dict:

@@ -31,9 +31,9 @@ def init_api(app: Flask) -> SenimApi:
         "X-Senim-Position; reads accept ?min_position=N to see their own writes.")}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from intake.api import contacts, journals, projections, reference, stats, users
+    from intake.api import assessments, contacts, journals, projections, reference, referrals, stats, users
     from intake.api.reads import ProjectionNotReady, not_ready_problem
-    for module in (reference, contacts, journals, stats, projections, users):
+    for module in (reference, contacts, referrals, assessments, journals, stats, projections, users):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     return api

@@ -65,3 +65,19 @@ def test_projection_status_shows_no_lag_once_caught_up(client, consultant, super
     status = client.get("/api/v1/projections", headers=supervisor[1]).json
     assert status["journals"]["position"] >= position
     assert status["contact_stats"]["lag"] == 0 or status["contact_stats"]["position"] >= position
+
+
+def test_a_read_waits_only_for_events_its_projection_handles(settings, senim, consultant, make_user):
+    """A contact's position is already reflected by the referral queue: no referral came after it."""
+    from dataclasses import replace
+
+    from intake import create_app
+
+    client = create_app(replace(settings, read_your_writes_timeout=0.5), senim=senim).test_client()
+    senim.trigger.stop()  # nothing builds projections now
+    position = record(client, consultant[1])
+    _, psychologist = make_user("psychologist")
+    queue = client.get(f"/api/v1/referral-queue?target=family_service&min_position={position}", headers=psychologist)
+    assert queue.status_code == 200, queue.json
+    journal = client.get(f"/api/v1/journals/helpline?min_position={position}", headers=consultant[1])
+    assert journal.status_code == 503  # the journal does handle contacts, and nothing projected this one
