@@ -4,8 +4,9 @@ from uuid import UUID, NAMESPACE_URL, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actor import STAFF_ROLES, Actor
-from domain.errors import Conflict, Invalid
+from domain.actor import STAFF_ROLES, SYSTEM_ROLE, Actor
+from domain.errors import Conflict, Forbidden, Invalid
+from domain.schedule import WeeklySchedule
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -25,6 +26,9 @@ def check_role(role: str) -> str:
 
 class User(Aggregate):
     """A member of staff. Never deleted: disabling keeps every event they signed."""
+
+    # Plain data of WeeklySchedule.as_dict(); None until working hours are set.
+    working_hours: dict | None = None
 
     @classmethod
     def create(cls, *, username: str, role: str, password_hash: str, actor: Actor) -> "User":
@@ -85,6 +89,26 @@ class User(Aggregate):
     @event("TokenRevoked")
     def _token_revoked(self, token_id: str, actor: dict) -> None:
         self.revoked_tokens.add(token_id)
+
+    # Working hours (режим работы) ------------------------------------------------------------
+
+    def set_working_hours(self, schedule: WeeklySchedule, actor: Actor) -> None:
+        """Admins and supervisors set anyone's hours; a psychologist sets their own."""
+        own = actor.user_id is not None and actor.user_id == str(self.id)
+        if not (actor.has_role("admin", "supervisor", SYSTEM_ROLE) or (own and actor.has_role("psychologist"))):
+            raise Forbidden("Only an admin, a supervisor or the psychologist themself may set working hours.")
+        if not isinstance(schedule, WeeklySchedule):
+            raise Invalid("schedule", "Give a weekly schedule.")
+        self._working_hours_set(schedule=schedule.as_dict(), actor=actor.as_dict())
+
+    @event("WorkingHoursSet")
+    def _working_hours_set(self, schedule: dict, actor: dict) -> None:
+        self.working_hours = schedule
+
+    @property
+    def schedule(self) -> WeeklySchedule | None:
+        """The working hours as a WeeklySchedule; None when none were ever set."""
+        return None if self.working_hours is None else WeeklySchedule.of(self.working_hours)
 
 
 class ApiToken(Aggregate):

@@ -3,6 +3,7 @@ for the web app, the CLI and the workers alike."""
 from dataclasses import dataclass
 
 from intake.config import Settings
+from intake.services.appointments import AppointmentService
 from intake.services.assessments import AssessmentService
 from intake.services.contacts import ContactService
 from intake.services.projections import Projections
@@ -23,6 +24,7 @@ class Senim:
     contacts: ContactService
     assessments: AssessmentService
     referrals: ReferralService
+    appointments: AppointmentService
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process."""
@@ -51,8 +53,14 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         from workers.inprocess import InProcessRunner
         trigger = InProcessRunner(projections)
     store.after_commit.append(trigger.notify)
-    return Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
-                 staff=StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None),
-                 contacts=ContactService(store),
-                 assessments=AssessmentService(store),
-                 referrals=ReferralService(store))
+    staff = StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None)
+    referrals = ReferralService(store)
+    senim = Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
+                  staff=staff, contacts=ContactService(store), assessments=AssessmentService(store),
+                  referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections))
+    if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
+        from functools import partial
+
+        from workers.escalation import sweep_escalations
+        trigger.periodic.append(partial(sweep_escalations, senim))
+    return senim

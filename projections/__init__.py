@@ -1,9 +1,12 @@
 """Read models built from the event log. The registry below lists every projection."""
+from projections.appointments import AppointmentsProjection
 from projections.contact_stats import ContactStatsProjection
 from projections.journal import JournalProjection
 from projections.referral_queue import ReferralQueueProjection
+from projections.referral_stats import ReferralStatsProjection
 
-REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection)
+REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection, ReferralStatsProjection,
+            AppointmentsProjection)
 
 
 def all_projections() -> dict:

@@ -1,6 +1,7 @@
 """The embedded default: projections built by a background thread of the web process, no Redis."""
 import logging
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +16,9 @@ class InProcessRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._failures: dict[str, int] = {}
+        # Jobs run after a catch-up at most once per sweep_seconds (the escalation of overdue referrals).
+        self.periodic: list = []
+        self._last_periodic = 0.0
         self._thread = threading.Thread(target=self._run, name="senim-projections", daemon=True)
 
     def start(self) -> "InProcessRunner":
@@ -38,6 +42,9 @@ class InProcessRunner:
             self._wake.clear()
             if not self._stop.is_set():
                 self.run_once()
+                if time.monotonic() - self._last_periodic >= self.sweep_seconds:
+                    self._last_periodic = time.monotonic()
+                    self.run_periodic()
 
     def run_once(self) -> None:
         for name in self.projections.registry:
@@ -48,3 +55,10 @@ class InProcessRunner:
                 # One failing projection must not stall the others; its error is in its status.
                 self._failures[name] = self._failures.get(name, 0) + 1
                 log.exception("projection %s failed (%d in a row)", name, self._failures[name])
+
+    def run_periodic(self) -> None:
+        for job in self.periodic:
+            try:
+                job()
+            except Exception:
+                log.exception("periodic job %s failed", getattr(job, "__name__", job))

@@ -1,22 +1,26 @@
 """`senim worker`: an RQ worker for projection jobs, with a sweep for anything a lost enqueue left behind."""
 import logging
 import threading
+from functools import partial
 
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
 from workers import context
+from workers.escalation import sweep_escalations
 from workers.queue import QUEUE_NAME
 
 log = logging.getLogger(__name__)
 
 
-def sweep_forever(trigger, stop: threading.Event, seconds: float) -> None:
+def sweep_forever(trigger, stop: threading.Event, seconds: float, jobs=()) -> None:
     while not stop.wait(seconds):
         try:
             trigger.sweep()
         except Exception:  # Redis or the database away for a moment: try again next round
             log.warning("sweep failed", exc_info=True)
+        for job in jobs:  # periodic jobs (escalation of overdue referrals) log their own failures
+            job()
 
 
 def schedule_forever(scheduler: RQScheduler, stop: threading.Event, seconds: float = 1.0) -> None:
@@ -46,7 +50,8 @@ def run_worker(senim, *, sweep_seconds: float = 5.0) -> None:
     stop = threading.Event()
     scheduler = RQScheduler([QUEUE_NAME], connection=senim.trigger.redis)
     threads = [
-        threading.Thread(target=sweep_forever, args=(senim.trigger, stop, sweep_seconds),
+        threading.Thread(target=sweep_forever,
+                         args=(senim.trigger, stop, sweep_seconds, (partial(sweep_escalations, senim),)),
                          name="senim-sweep", daemon=True),
         threading.Thread(target=schedule_forever, args=(scheduler, stop), name="senim-scheduler", daemon=True),
     ]

@@ -32,8 +32,11 @@ def init_api(app: Flask) -> SenimApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from intake.api import assessments, contacts, journals, projections, reference, referrals, stats, users
+    from intake.api import escalations
+    from intake.api import appointments
     from intake.api.reads import ProjectionNotReady, not_ready_problem
-    for module in (reference, contacts, referrals, assessments, journals, stats, projections, users):
+    for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
+                   appointments):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     return api

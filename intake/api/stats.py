@@ -8,6 +8,7 @@ from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
 from projections.contact_stats import DIMENSIONS, count_contacts
+from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_referrals
 
 blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
 
@@ -43,3 +44,28 @@ def contact_stats(query):
         return count_contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
                               group_by=query["group_by"], consented_only=query["consented_only"],
                               service=query["service"])
+
+
+class ReferralStatsQuery(DateRangeQuery):
+    group_by = DelimitedList(fields.String(validate=validate.OneOf(REFERRAL_DIMENSIONS)), load_default=[],
+                             metadata={"description": f"Up to three of: {', '.join(REFERRAL_DIMENSIONS)}."})
+
+    @validates("group_by")
+    def at_most_three(self, value, **kwargs):
+        if len(value) > 3:
+            raise ValidationError("Group by at most three dimensions at once.")
+        if len(set(value)) != len(value):
+            raise ValidationError("A dimension is named twice.")
+
+
+@blp.route("/referrals", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(ReferralStatsQuery(), location="query")
+@blp.response(200, StatsOut)
+def referral_stats(query):
+    """Referrals counted by up to three dimensions over a date range (the referral's local made date),
+    each under its current status."""
+    await_projection("referral_stats", query["min_position"])
+    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+        return count_referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
+                               group_by=query["group_by"])

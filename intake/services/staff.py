@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.actor import Actor
 from domain.errors import Conflict, Invalid, NotFound
+from domain.schedule import WeeklySchedule
 from domain.staff import ApiToken, StaffDirectory, User
 from intake.services import Written
 from intake.store import SenimStore
@@ -89,6 +90,11 @@ class StaffService:
     def set_password(self, user_id: UUID, *, password: str, actor: Actor) -> Written:
         user = self.get(user_id)
         user.change_password(password_hash=self.hasher.hash(check_password(password)), actor=actor)
+        return Written(user.id, self.store.commit(user))
+
+    def set_working_hours(self, user_id: UUID, *, schedule: WeeklySchedule, actor: Actor) -> Written:
+        user = self.get(user_id)
+        user.set_working_hours(schedule, actor)
         return Written(user.id, self.store.commit(user))
 
     def verify_password(self, username: str, password: str) -> User | None:

@@ -1,0 +1,58 @@
+"""Escalations: the open referrals whose claim deadline passed and the periodic job escalated.
+
+Read from the referral_queue projection (its escalated flag); most overdue first. A referral
+leaves this list when someone claims it or it ends; its Escalated event stays in its history.
+"""
+from datetime import datetime
+
+from flask import current_app
+from marshmallow import Schema, fields
+
+from domain.clock import utc_now
+from intake.api.blueprint import ApiBlueprint
+from intake.api.reads import await_projection
+from intake.api.schemas import ReadQuery
+from intake.auth import requires
+from projections.referral_queue import COLUMNS
+
+blp = ApiBlueprint("escalations", __name__, url_prefix="/api/v1",
+                   description="Referrals escalated for missing their claim deadline.")
+
+
+class EscalationOut(Schema):
+    id = fields.String()
+    target = fields.String()
+    source = fields.String()
+    subject_role = fields.String()
+    urgency = fields.String()
+    made_at = fields.String()
+    deadline = fields.String()
+    seconds_overdue = fields.Integer(metadata={"description": "How long ago the claim deadline passed."})
+
+
+class EscalationsOut(Schema):
+    escalations = fields.List(fields.Nested(EscalationOut))
+
+
+def escalated_open_referrals(tx) -> list[dict]:
+    rows = tx.execute(f"SELECT {', '.join(COLUMNS)} FROM referral_queue WHERE status = 'open' AND escalated = 1 "
+                      "ORDER BY deadline, referral_id").fetchall()
+    return [dict(zip(COLUMNS, row)) for row in rows]
+
+
+@blp.route("/escalations", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(ReadQuery(), location="query")
+@blp.response(200, EscalationsOut)
+def escalations(query):
+    """Escalated referrals still waiting in a queue, most overdue first (supervisors)."""
+    await_projection("referral_queue", query["min_position"])
+    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+        rows = escalated_open_referrals(tx)
+    now = utc_now()
+    return {"escalations": [
+        {"id": row["referral_id"], "target": row["target"], "source": row["source"],
+         "subject_role": row["subject_role"], "urgency": row["urgency"], "made_at": row["made_at"],
+         "deadline": row["deadline"],
+         "seconds_overdue": int((now - datetime.fromisoformat(row["deadline"])).total_seconds())}
+        for row in rows]}
