@@ -6,6 +6,7 @@ from intake.config import Settings
 from intake.services.appointments import AppointmentService
 from intake.services.assessments import AssessmentService
 from intake.services.contacts import ContactService
+from intake.services.programme import ProgrammeService
 from intake.services.projections import Projections
 from intake.services.referrals import ReferralService
 from intake.services.staff import FAST_TEST_HASHER, StaffService
@@ -25,6 +26,7 @@ class Senim:
     assessments: AssessmentService
     referrals: ReferralService
     appointments: AppointmentService
+    programme: ProgrammeService
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process."""
@@ -57,7 +59,8 @@ def bootstrap(settings: Settings | None = None) -> Senim:
     referrals = ReferralService(store)
     senim = Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
                   staff=staff, contacts=ContactService(store), assessments=AssessmentService(store),
-                  referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections))
+                  referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections),
+                  programme=ProgrammeService(store))
     if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
         from functools import partial
 

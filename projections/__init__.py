@@ -2,11 +2,12 @@
 from projections.appointments import AppointmentsProjection
 from projections.contact_stats import ContactStatsProjection
 from projections.journal import JournalProjection
+from projections.programme_stats import ProgrammeStatsProjection
 from projections.referral_queue import ReferralQueueProjection
 from projections.referral_stats import ReferralStatsProjection
 
 REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection, ReferralStatsProjection,
-            AppointmentsProjection)
+            AppointmentsProjection, ProgrammeStatsProjection)
 
 
 def all_projections() -> dict:

@@ -34,9 +34,10 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api import assessments, contacts, journals, projections, reference, referrals, stats, users
     from intake.api import escalations
     from intake.api import appointments
+    from intake.api import programme
     from intake.api.reads import ProjectionNotReady, not_ready_problem
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
-                   appointments):
+                   appointments, programme):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     return api

@@ -8,6 +8,7 @@ from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
 from projections.contact_stats import DIMENSIONS, count_contacts
+from projections.programme_stats import DIMENSIONS as PROGRAMME_DIMENSIONS, count_participations
 from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_referrals
 
 blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
@@ -69,3 +70,31 @@ def referral_stats(query):
     with current_app.extensions["senim"].views.transaction(write=False) as tx:
         return count_referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
                                group_by=query["group_by"])
+
+
+class ProgrammeStatsQuery(DateRangeQuery):
+    group_by = DelimitedList(fields.String(validate=validate.OneOf(PROGRAMME_DIMENSIONS)), load_default=[],
+                             metadata={"description": f"Any of: {', '.join(PROGRAMME_DIMENSIONS)}."})
+
+    @validates("group_by")
+    def once_each(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("A dimension is named twice.")
+
+
+class ProgrammeStatsOut(StatsOut):
+    sessions_attended = fields.Integer()
+    sessions_missed = fields.Integer()
+
+
+@blp.route("/programme", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(ProgrammeStatsQuery(), location="query")
+@blp.response(200, ProgrammeStatsOut)
+def programme_stats(query):
+    """Correctional programme participations counted by status and month of enrolment (local day) over a
+    date range, each under its current status; with the sessions attended and missed, in total and per row."""
+    await_projection("programme_stats", query["min_position"])
+    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+        return count_participations(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                    group_by=query["group_by"])

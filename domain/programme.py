@@ -1,0 +1,202 @@
+"""A person's participation in the correctional programme for aggressors, from enrolment to its end.
+
+State machine (any other command is a Conflict carrying the current status as its state):
+
+    command         allowed from   to
+    enrol           -              enrolled
+    record_session  enrolled       enrolled      (attended or missed, numbered 1, 2, …)
+    complete        enrolled       completed     (final; needs at least one attended session)
+    drop_out        enrolled       dropped_out   (final; with a reason)
+
+Decisions, and why:
+- Enrolment is gated by an aggressor_status assessment the client names: its result must say
+  programme_eligible is true. A contraindication (false) refuses it and names the suggested
+  referral (health services); an unknown contraindication (null) refuses it until someone
+  finds out. The refusal is an Invalid on `assessment_id`, saying why.
+- Only psychologists and supervisors run the programme; everyone else is Forbidden.
+- A session's `held_at` is when it took place: never in the future. It may precede the enrolment's
+  record (staff often write the enrolment up after the first session), so that is not checked.
+- Every event carries `at`, the moment of the command (passed in as `now`), and the actor.
+"""
+from datetime import datetime
+from types import MappingProxyType
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import Actor
+from domain.clock import as_aware, utc_now
+from domain.errors import Conflict, Forbidden, Invalid
+from domain.reference import Code
+
+INSTRUMENT = "aggressor_status"
+PROGRAMME_ROLES = ("psychologist", "supervisor")
+NOTE_MAX = 2_000
+
+STATUSES = (
+    Code("enrolled", "Бағдарламаға қабылданды", "Зачислен(а) в программу", "Enrolled"),
+    Code("completed", "Бағдарламаны аяқтады", "Программа пройдена", "Completed"),
+    Code("dropped_out", "Бағдарламадан шықты", "Выбыл(а) из программы", "Dropped out"),
+)
+STATUS_CODES = tuple(code.code for code in STATUSES)
+
+OUTCOMES = (
+    Code("completed", "Толық аяқтады", "Программа пройдена полностью", "Completed in full"),
+    Code("completed_with_conditions", "Шарттармен аяқтады", "Программа пройдена с условиями",
+         "Completed with conditions (e.g. follow-up sessions)"),
+)
+OUTCOME_CODES = {code.code: code for code in OUTCOMES}
+
+ALLOWED_FROM = MappingProxyType({
+    "record_session": ("enrolled",),
+    "complete": ("enrolled",),
+    "drop_out": ("enrolled",),
+})
+ACTIONS = {"record_session": "record a session of", "complete": "complete", "drop_out": "record a drop-out of"}
+
+
+def _now(now: datetime | None) -> datetime:
+    return as_aware(now or utc_now())
+
+
+def _optional_id(field: str, value, errors: dict) -> UUID | None:
+    if value is None or isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        errors.setdefault(field, []).append("Not a valid id.")
+        return None
+
+
+def eligibility_problem(assessment) -> str | None:
+    """Why the assessment does not make its subject eligible, or None when it does."""
+    if assessment.instrument != INSTRUMENT:
+        return f"Enrolment needs an {INSTRUMENT} assessment; this one is {assessment.instrument}."
+    result = assessment.result
+    eligible = result.get("programme_eligible")
+    if eligible is True:
+        return None
+    if eligible is False:
+        present = ", ".join(result.get("contraindications") or [])
+        referral = result.get("suggested_referral") or "health"
+        return (f"Not eligible: contraindications ({present}). Suggested referral: {referral} services.")
+    unknown = ", ".join(result.get("unknown_contraindications") or [])
+    return (f"Eligibility undecided: contraindications unknown ({unknown}). Find out and record a new "
+            f"{INSTRUMENT} assessment.")
+
+
+def _require_role(actor: Actor) -> None:
+    if not actor.has_role(*PROGRAMME_ROLES):
+        raise Forbidden("Only a psychologist or a supervisor may act on the correctional programme.")
+
+
+class ProgrammeParticipation(Aggregate):
+    """One enrolment of one person; sessions are appended; one final event ends it."""
+
+    @classmethod
+    def enrol(
+        cls, *, assessment, actor: Actor, referral_id: UUID | str | None = None,
+        case_id: UUID | str | None = None, now: datetime | None = None,
+    ) -> "ProgrammeParticipation":
+        _require_role(actor)
+        errors: dict[str, list[str]] = {}
+        problem = eligibility_problem(assessment)
+        if problem:
+            errors["assessment_id"] = [problem]
+        referral_id = _optional_id("referral_id", referral_id, errors)
+        case_id = _optional_id("case_id", case_id, errors)
+        if case_id is not None and assessment.case_id is not None and case_id != assessment.case_id:
+            errors.setdefault("case_id", []).append("The assessment was made in another case.")
+        if errors:
+            raise Invalid.many(errors)
+        return cls(
+            assessment_id=assessment.id, assessment_version=assessment.version, referral_id=referral_id,
+            case_id=case_id or assessment.case_id, at=_now(now), actor=actor.as_dict(),
+        )
+
+    @event("Enrolled")
+    def __init__(
+        self, *, assessment_id: UUID, assessment_version: int, referral_id: UUID | None,
+        case_id: UUID | None, at: datetime, actor: dict,
+    ):
+        self.assessment_id, self.assessment_version = assessment_id, assessment_version
+        self.referral_id, self.case_id = referral_id, case_id
+        self.enrolled_at, self.enrolled_by = at, actor
+        self.status = "enrolled"
+        self.sessions: list[dict] = []
+        self.outcome: str | None = None
+        self.drop_out_reason: str | None = None
+        self.ended_at: datetime | None = None
+
+    @property
+    def attended(self) -> int:
+        return sum(1 for session in self.sessions if session["attended"])
+
+    @property
+    def missed(self) -> int:
+        return len(self.sessions) - self.attended
+
+    def _require_state(self, command: str) -> None:
+        if self.status not in ALLOWED_FROM[command]:
+            raise Conflict(f"Cannot {ACTIONS[command]} a participation that is {self.status}.", state=self.status)
+
+    # Sessions --------------------------------------------------------------------------------
+
+    def record_session(self, *, held_at: datetime, attended: bool, actor: Actor, note: str | None = None,
+                       now: datetime | None = None) -> int:
+        """Records the next session; returns its number."""
+        _require_role(actor)
+        self._require_state("record_session")
+        now = _now(now)
+        errors: dict[str, list[str]] = {}
+        if not isinstance(held_at, datetime):
+            errors["at"] = ["Give the session's date and time."]
+        else:
+            held_at = as_aware(held_at)
+            if held_at > now:
+                errors["at"] = ["The session is in the future; record it once it has taken place."]
+        if not isinstance(attended, bool):
+            errors["attended"] = ["Say whether the person came (true or false)."]
+        if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
+            errors["note"] = [f"A note is text of at most {NOTE_MAX} characters."]
+        if errors:
+            raise Invalid.many(errors)
+        note = note.strip() or None if note is not None else None
+        number = len(self.sessions) + 1
+        self._session_recorded(number=number, held_at=held_at, attended=attended, note=note, at=now,
+                               actor=actor.as_dict())
+        return number
+
+    @event("SessionRecorded")
+    def _session_recorded(self, number: int, held_at: datetime, attended: bool, note: str | None,
+                          at: datetime, actor: dict) -> None:
+        self.sessions.append({"number": number, "at": held_at, "attended": attended, "note": note,
+                              "recorded_at": at, "recorded_by": actor})
+
+    # Endings ---------------------------------------------------------------------------------
+
+    def complete(self, *, outcome: str, actor: Actor, now: datetime | None = None) -> None:
+        _require_role(actor)
+        self._require_state("complete")
+        if outcome not in OUTCOME_CODES:
+            raise Invalid("outcome", f"Unknown outcome {outcome!r}; one of {', '.join(OUTCOME_CODES)}.")
+        if not self.attended:
+            raise Conflict("Cannot complete the programme before the person has attended a session.",
+                           state=self.status)
+        self._completed(outcome=outcome, at=_now(now), actor=actor.as_dict())
+
+    @event("Completed")
+    def _completed(self, outcome: str, at: datetime, actor: dict) -> None:
+        self.outcome, self.ended_at, self.status = outcome, at, "completed"
+
+    def drop_out(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
+        _require_role(actor)
+        self._require_state("drop_out")
+        if not isinstance(reason, str) or not reason.strip():
+            raise Invalid("reason", "Give a reason in words.")
+        self._dropped_out(reason=reason.strip(), at=_now(now), actor=actor.as_dict())
+
+    @event("DroppedOut")
+    def _dropped_out(self, reason: str, at: datetime, actor: dict) -> None:
+        self.drop_out_reason, self.ended_at, self.status = reason, at, "dropped_out"

@@ -1,0 +1,78 @@
+"""The correctional programme for aggressors: enrolment behind the eligibility gate, sessions,
+completion or drop-out; reading a participation back.
+
+Every command runs get → call → save; a save that lost a race is tried once more on the fresh
+participation, as for referrals.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.assessment import Assessment
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
+from domain.programme import PROGRAMME_ROLES, ProgrammeParticipation
+from domain.referral import Referral
+from intake.services import Written
+from intake.store import SenimStore
+
+
+@dataclass(frozen=True)
+class SessionWritten(Written):
+    """A recorded session: the participation's id, the position, and the session's number."""
+    number: int = 0
+
+
+class ProgrammeService:
+    def __init__(self, store: SenimStore):
+        self.store = store
+
+    def enrol(self, fields: dict, *, actor: Actor) -> Written:
+        if not actor.has_role(*PROGRAMME_ROLES):
+            raise Forbidden("Only a psychologist or a supervisor may enrol a person in the programme.")
+        assessment = self._load_named(fields["assessment_id"], Assessment, "assessment", "assessment_id")
+        if fields.get("referral_id") is not None:
+            self._load_named(fields["referral_id"], Referral, "referral", "referral_id")
+        participation = ProgrammeParticipation.enrol(
+            assessment=assessment, referral_id=fields.get("referral_id"), case_id=fields.get("case_id"),
+            actor=actor)
+        return Written(participation.id, self.store.commit(participation))
+
+    def _load_named(self, record_id: UUID, kind: type, what: str, field: str):
+        """A record the request names: one that does not exist is a bad field, not a missing page."""
+        try:
+            return self.store.load(record_id, kind, what)
+        except NotFound:
+            raise Invalid(field, f"No {what} with id {record_id}.") from None
+
+    def get(self, participation_id: UUID, *, actor: Actor) -> ProgrammeParticipation:
+        if not actor.has_role(*PROGRAMME_ROLES):
+            raise Forbidden("Only psychologists and supervisors see the correctional programme.")
+        return self.store.load(participation_id, ProgrammeParticipation, "programme participation")
+
+    def record_session(self, participation_id: UUID, *, at, attended, note=None, actor: Actor) -> SessionWritten:
+        return self._act(participation_id, actor, lambda p: p.record_session(
+            held_at=at, attended=attended, note=note, actor=actor),
+            answer=lambda p, position: SessionWritten(p.id, position, number=len(p.sessions)))
+
+    def complete(self, participation_id: UUID, *, outcome: str, actor: Actor) -> Written:
+        return self._act(participation_id, actor, lambda p: p.complete(outcome=outcome, actor=actor))
+
+    def drop_out(self, participation_id: UUID, *, reason: str, actor: Actor) -> Written:
+        return self._act(participation_id, actor, lambda p: p.drop_out(reason=reason, actor=actor))
+
+    def _act(self, participation_id: UUID, actor: Actor,
+             command: Callable[[ProgrammeParticipation], object],
+             answer: Callable[[ProgrammeParticipation, int], Written] | None = None) -> Written:
+        """get → call → save; a save that lost a race is tried once more on the fresh participation."""
+        answer = answer or (lambda participation, position: Written(participation.id, position))
+        for attempt in (1, 2):
+            participation = self.get(participation_id, actor=actor)
+            command(participation)
+            try:
+                return answer(participation, self.store.commit(participation))
+            except Conflict as lost:
+                if attempt == 2:
+                    current = self.store.load(participation_id, ProgrammeParticipation, "programme participation")
+                    raise Conflict(lost.detail, state=current.status) from None
+        raise AssertionError("unreachable")
