@@ -9,19 +9,9 @@ from eventsourcing.domain import Aggregate, event
 from domain import instruments
 from domain.actor import Actor
 from domain.errors import Forbidden, Invalid
+from domain.ids import optional_id
 
 SUPERVISOR = "supervisor"
-
-
-def _subject_id(field: str, value, errors: dict) -> UUID | None:
-    """Accepts a UUID or its text; anything else is named as the bad field."""
-    if value is None or isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        errors[field] = ["Not a valid id."]
-        return None
 
 
 def _same_person(actor: Actor, recorded: dict) -> bool:
@@ -44,7 +34,7 @@ class Assessment(Aggregate):
         subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
         if subject_role not in spec["subject_roles"]:
             errors["subject_role"] = [f"{instrument} assesses: {', '.join(spec['subject_roles'])}."]
-        ids = {field: _subject_id(field, value, errors)
+        ids = {field: optional_id(field, value, errors)
                for field, value in (("contact_id", contact_id), ("case_id", case_id))}
         if errors:
             raise Invalid.many(errors)

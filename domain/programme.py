@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.actor import Actor
 from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.ids import optional_id
 from domain.reference import Code
 
 INSTRUMENT = "aggressor_status"
@@ -57,16 +58,6 @@ ACTIONS = {"record_session": "record a session of", "complete": "complete", "dro
 
 def _now(now: datetime | None) -> datetime:
     return as_aware(now or utc_now())
-
-
-def _optional_id(field: str, value, errors: dict) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        errors.setdefault(field, []).append("Not a valid id.")
-        return None
 
 
 def eligibility_problem(assessment) -> str | None:
@@ -104,8 +95,8 @@ class ProgrammeParticipation(Aggregate):
         problem = eligibility_problem(assessment)
         if problem:
             errors["assessment_id"] = [problem]
-        referral_id = _optional_id("referral_id", referral_id, errors)
-        case_id = _optional_id("case_id", case_id, errors)
+        referral_id = optional_id("referral_id", referral_id, errors)
+        case_id = optional_id("case_id", case_id, errors)
         if case_id is not None and assessment.case_id is not None and case_id != assessment.case_id:
             errors.setdefault("case_id", []).append("The assessment was made in another case.")
         if errors:

@@ -38,6 +38,7 @@ from domain import reference
 from domain.actor import SYSTEM_ROLE, Actor
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.ids import optional_id
 from domain.reference import Code
 from domain.schedule import (
     DEFAULT_APPOINTMENT, Availability, WorkingDays, add_period, appointment_problems, check_duration,
@@ -122,16 +123,6 @@ def _text(field: str, value, errors: dict) -> str | None:
     return value.strip()
 
 
-def _optional_id(field: str, value, errors: dict) -> UUID | None:
-    if value is None or isinstance(value, UUID):
-        return value
-    try:
-        return UUID(str(value))
-    except ValueError:
-        errors.setdefault(field, []).append("Not a valid id.")
-        return None
-
-
 def consent_errors(consent, actor: Actor) -> dict[str, list[str]]:
     """The consent gate: no referral without consent to services, unless a supervisor overrides it."""
     if not isinstance(consent, Mapping) or not isinstance(consent.get("services"), bool):
@@ -186,8 +177,8 @@ class Referral(Aggregate):
             if value not in reference.codes(list_name):
                 errors[field] = [f"Unknown code: {value!r}."]
         reason = _text("reason", reason, errors)
-        contact_id = _optional_id("contact_id", contact_id, errors)
-        case_id = _optional_id("case_id", case_id, errors)
+        contact_id = optional_id("contact_id", contact_id, errors)
+        case_id = optional_id("case_id", case_id, errors)
         errors.update(consent_errors(consent, actor))
         if errors:
             raise Invalid.many(errors)

@@ -1,0 +1,13 @@
+"""Ids given by clients: a UUID or its text, anything else named as the bad field."""
+from uuid import UUID
+
+
+def optional_id(field: str, value, errors: dict[str, list[str]]) -> UUID | None:
+    """The id as a UUID, or None; a malformed one is added to `errors` under `field`."""
+    if value is None or isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        errors.setdefault(field, []).append("Not a valid id.")
+        return None
