@@ -27,8 +27,10 @@ class Assessment(Aggregate):
     def record(
         cls, *, instrument: str, answers: dict, actor: Actor, version: str | None = None,
         contact_id: UUID | str | None = None, case_id: UUID | str | None = None,
-        subject_role: str | None = None,
+        subject_role: str | None = None, result_extra: dict | None = None,
     ) -> "Assessment":
+        """result_extra: facts the service found before recording (e.g. victim_risk's escalation
+        flag), stored in the result so that replay never recomputes them."""
         spec = instruments.get(instrument, version)  # Invalid on `instrument` or `version`
         errors = instruments.answer_errors(instrument, answers, spec["version"])
         subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
@@ -40,7 +42,8 @@ class Assessment(Aggregate):
             raise Invalid.many(errors)
         return cls(
             instrument=instrument, instrument_version=spec["version"], fingerprint=spec["fingerprint"],
-            answers=dict(answers), result=instruments.score(instrument, answers, spec["version"]),
+            answers=dict(answers),
+            result={**instruments.score(instrument, answers, spec["version"]), **(result_extra or {})},
             subject_role=subject_role, **ids, actor=actor.as_dict(),
         )
 

@@ -56,11 +56,13 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         trigger = InProcessRunner(projections)
     store.after_commit.append(trigger.notify)
     staff = StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None)
-    referrals = ReferralService(store)
+    referrals = ReferralService(store, deadlines=settings.claim_deadlines)
     senim = Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
-                  staff=staff, contacts=ContactService(store), assessments=AssessmentService(store),
+                  staff=staff, contacts=ContactService(store), assessments=AssessmentService(
+                      store, projections, incidents=settings.escalation_incidents,
+                      months=settings.escalation_months),
                   referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections),
-                  programme=ProgrammeService(store))
+                  programme=ProgrammeService(store, projections))
     if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
         from functools import partial
 

@@ -2,10 +2,17 @@
 import base64
 import binascii
 import os
+import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
+
+from domain.referral import CLAIM_DEADLINES
+from domain.schedule import WorkingDays
 
 DEFAULT_DATABASE_URL = "sqlite:///var/senim.sqlite3"
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -26,6 +33,12 @@ class Settings:
     read_your_writes_timeout: float = 5.0
     # Events per projection transaction while keeping up (a rebuild takes larger ones).
     projection_batch_size: int = 5000
+    # victim_risk's escalation flag: this many contacts (incidents) of the case within this many
+    # months before the assessment (SENIM_ESCALATION_INCIDENTS, SENIM_ESCALATION_MONTHS).
+    escalation_incidents: int = 3
+    escalation_months: int = 12
+    # How long a referral may wait to be claimed, by urgency (SENIM_CLAIM_DEADLINES).
+    claim_deadlines: Mapping = field(default_factory=lambda: CLAIM_DEADLINES)
     testing: bool = False
 
     @classmethod
@@ -38,6 +51,9 @@ class Settings:
             cipher_key=environ.get("SENIM_CIPHER_KEY") or None,
             max_body_bytes=_positive_int(environ, "SENIM_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             projection_batch_size=_positive_int(environ, "SENIM_PROJECTION_BATCH_SIZE", 5000),
+            escalation_incidents=_positive_int(environ, "SENIM_ESCALATION_INCIDENTS", 3),
+            escalation_months=_positive_int(environ, "SENIM_ESCALATION_MONTHS", 12),
+            claim_deadlines=parse_claim_deadlines(environ.get("SENIM_CLAIM_DEADLINES") or ""),
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request
@@ -68,6 +84,35 @@ def _positive_int(environ, name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive.")
     return value
+
+
+CLAIM_DEADLINE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "wd": "working days"}
+_CLAIM_DEADLINE = re.compile(r"(\d+)\s*(wd|m|h|d)")
+
+
+def parse_claim_deadlines(raw: str) -> Mapping:
+    """SENIM_CLAIM_DEADLINES, e.g. "emergency=15m,urgent=4h,routine=3wd" (m minutes, h hours,
+    d days, wd working days); an urgency left out keeps its default (domain.referral.CLAIM_DEADLINES)."""
+    name = "SENIM_CLAIM_DEADLINES"
+    parsed: dict = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        urgency, equals, amount = (text.strip() for text in item.partition("="))
+        if not equals or not urgency:
+            raise ConfigError(f"{name}: write urgency=amount+unit, e.g. emergency=15m, not {item!r}.")
+        if urgency not in CLAIM_DEADLINES:
+            raise ConfigError(f"{name}: unknown urgency {urgency!r}; the urgencies are "
+                              f"{', '.join(CLAIM_DEADLINES)}.")
+        if urgency in parsed:
+            raise ConfigError(f"{name}: {urgency} is given twice.")
+        match = _CLAIM_DEADLINE.fullmatch(amount)
+        if not match:
+            units = ", ".join(f"{unit} ({meaning})" for unit, meaning in CLAIM_DEADLINE_UNITS.items())
+            raise ConfigError(f"{name}: {urgency}={amount!r} needs a whole number and a unit: {units}.")
+        number, unit = int(match[1]), match[2]
+        if number <= 0:
+            raise ConfigError(f"{name}: the deadline of {urgency} must be positive.")
+        parsed[urgency] = WorkingDays(number) if unit == "wd" else timedelta(**{CLAIM_DEADLINE_UNITS[unit]: number})
+    return MappingProxyType({**CLAIM_DEADLINES, **parsed})
 
 
 def database_env(url: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Read models built from the event log. The registry below lists every projection."""
 from projections.appointments import AppointmentsProjection
+from projections.case_index import CaseIndexProjection
 from projections.contact_stats import ContactStatsProjection
 from projections.journal import JournalProjection
 from projections.programme_stats import ProgrammeStatsProjection
@@ -7,7 +8,7 @@ from projections.referral_queue import ReferralQueueProjection
 from projections.referral_stats import ReferralStatsProjection
 
 REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection, ReferralStatsProjection,
-            AppointmentsProjection, ProgrammeStatsProjection)
+            AppointmentsProjection, ProgrammeStatsProjection, CaseIndexProjection)
 
 
 def all_projections() -> dict:

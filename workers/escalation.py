@@ -1,8 +1,10 @@
 """The periodic escalation job: records an Escalated event on each open referral past its claim deadline.
 
 Candidates come from the referral_queue projection (open, not yet flagged escalated, deadline
-before `now`); the referral itself decides (Referral.escalate records at most one escalation per
-missed deadline and nothing when it was claimed meanwhile). Two workers sweeping at once are
+before `now`). The deadline is computed here, with the configured deadlines (Settings.claim_deadlines),
+so a changed configuration applies to referrals already waiting too. The referral itself decides
+(Referral.escalate records at most one escalation per missed deadline and nothing when it was
+claimed meanwhile). Two workers sweeping at once are
 settled by the event store's optimistic concurrency: one save wins, the other gets a Conflict,
 which is only logged, since the referral is escalated either way.
 """
@@ -14,7 +16,7 @@ from domain.actor import Actor
 from domain.clock import as_aware
 from domain.errors import Conflict, NotFound
 from domain.referral import Referral
-from projections.referral_queue import utc_text
+from projections.referral_queue import overdue_unescalated
 
 log = logging.getLogger(__name__)
 
@@ -22,20 +24,17 @@ ESCALATION_ACTOR = Actor.system("escalation")
 BATCH_LIMIT = 500  # referrals per run; the next sweep takes the rest
 
 
-def overdue_candidates(tx, now: datetime, limit: int = BATCH_LIMIT) -> list[str]:
+def overdue_candidates(tx, now: datetime, limit: int = BATCH_LIMIT, deadlines=None) -> list[str]:
     """Open referrals past their claim deadline that the queue does not show as escalated yet."""
-    rows = tx.execute("SELECT referral_id FROM referral_queue WHERE status = 'open' AND escalated = 0 "
-                      "AND deadline < %s ORDER BY deadline, referral_id LIMIT %s",
-                      (utc_text(now), limit)).fetchall()
-    return [row[0] for row in rows]
+    return [row["referral_id"] for row in overdue_unescalated(tx, now, limit, deadlines)]
 
 
 def escalate_overdue(senim, now: datetime) -> list[str]:
     """Escalates every overdue open referral; returns the ids of those this call escalated."""
     now = as_aware(now)
+    deadlines = senim.referrals.deadlines
     with senim.views.transaction(write=False) as tx:
-        candidates = overdue_candidates(tx, now)
-    deadlines = getattr(senim.referrals, "deadlines", None)
+        candidates = overdue_candidates(tx, now, deadlines=deadlines)
     escalated = []
     for referral_id in candidates:
         try:

@@ -67,6 +67,9 @@ class AssessedOut(Schema):
     contraindications = fields.List(fields.String())
     unknown_contraindications = fields.List(fields.String())
     suggested_referral = fields.String(allow_none=True)
+    escalation = fields.Boolean(metadata={
+        "description": "victim_risk in a case: true when the case holds enough incidents in the window."})
+    incidents_in_window = fields.Integer()
 
 
 class OverrideIn(Schema):

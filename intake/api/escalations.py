@@ -1,6 +1,7 @@
 """Escalations: the open referrals whose claim deadline passed and the periodic job escalated.
 
-Read from the referral_queue projection (its escalated flag); most overdue first. A referral
+Read from the referral_queue projection (its escalated flag); most overdue first. The deadline
+is computed at read time with the configured deadlines (Settings.claim_deadlines). A referral
 leaves this list when someone claims it or it ends; its Escalated event stays in its history.
 """
 from datetime import datetime
@@ -13,7 +14,7 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.reads import await_projection
 from intake.api.schemas import ReadQuery
 from intake.auth import requires
-from projections.referral_queue import COLUMNS
+from projections.referral_queue import escalated_referrals
 
 blp = ApiBlueprint("escalations", __name__, url_prefix="/api/v1",
                    description="Referrals escalated for missing their claim deadline.")
@@ -34,12 +35,6 @@ class EscalationsOut(Schema):
     escalations = fields.List(fields.Nested(EscalationOut))
 
 
-def escalated_open_referrals(tx) -> list[dict]:
-    rows = tx.execute(f"SELECT {', '.join(COLUMNS)} FROM referral_queue WHERE status = 'open' AND escalated = 1 "
-                      "ORDER BY deadline, referral_id").fetchall()
-    return [dict(zip(COLUMNS, row)) for row in rows]
-
-
 @blp.route("/escalations", methods=["GET"])
 @requires("supervisor")
 @blp.arguments(ReadQuery(), location="query")
@@ -47,8 +42,9 @@ def escalated_open_referrals(tx) -> list[dict]:
 def escalations(query):
     """Escalated referrals still waiting in a queue, most overdue first (supervisors)."""
     await_projection("referral_queue", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        rows = escalated_open_referrals(tx)
+    senim = current_app.extensions["senim"]
+    with senim.views.transaction(write=False) as tx:
+        rows = escalated_referrals(tx, senim.referrals.deadlines)
     now = utc_now()
     return {"escalations": [
         {"id": row["referral_id"], "target": row["target"], "source": row["source"],

@@ -199,12 +199,12 @@ def queue_item(row: dict, now: datetime) -> dict:
 @blp.response(200, QueueOut)
 def referral_queue(query):
     """Open referrals to one service: most urgent (emergency, urgent, routine), then oldest, first;
-    each with the time left before its claim deadline."""
+    each with the time left before its claim deadline, computed now with the configured deadlines."""
     actor = current_actor()
     if not actor.has_role("supervisor") and query["target"] != PSYCHOLOGISTS_TARGET:
         raise Forbidden(f"Psychologists see the queue of {PSYCHOLOGISTS_TARGET}; supervisors see every queue.")
     await_projection("referral_queue", query["min_position"])
     with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        rows = open_referrals(tx, target=query["target"])
+        rows = open_referrals(tx, target=query["target"], deadlines=referrals().deadlines)
     now = utc_now()
     return {"target": query["target"], "referrals": [queue_item(row, now) for row in rows]}

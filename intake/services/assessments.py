@@ -1,13 +1,21 @@
 """Recording structured risk assessments, overriding their level with a reason, reading them back."""
+import calendar
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from domain.actor import Actor
 from domain.assessment import Assessment
+from domain.clock import utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
 from intake.services import Written
 from intake.store import SenimStore
+from projections.case_index import contacts_since
+
+# The instrument that carries the escalation flag, and the projection it counts incidents in.
+ESCALATION_INSTRUMENT = "victim_risk"
+CASE_INDEX = "case_index"
 
 # Who may assess at all; admins manage accounts and read no case content.
 ASSESSMENT_ROLES = ("consultant", "psychologist", "supervisor")
@@ -32,14 +40,46 @@ def may_see_assessment(actor: Actor, assessment: Assessment) -> bool:
     return actor.role in ASSESSMENT_ROLES and assessment.assessed_by.get("user_id") == actor.user_id
 
 
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same moment `months` calendar months earlier (the 31st falls back to the month's last day)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
 class AssessmentService:
-    def __init__(self, store: SenimStore):
+    def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12):
         self.store = store
+        self.projections = projections  # intake.services.projections.Projections: the case index
+        self.escalation_incidents = incidents
+        self.escalation_months = months
 
     def record(self, fields: dict, *, actor: Actor) -> Assessed:
-        assessment = Assessment.record(actor=actor, **fields)  # Invalid names every bad field
+        extra = self._escalation(fields)
+        # Invalid names every bad field
+        assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}))
         self._check_contact(assessment.contact_id)
         return Assessed(assessment.id, self.store.commit(assessment), result=assessment.result)
+
+    def _escalation(self, fields: dict) -> dict | None:
+        """victim_risk in a case: how many contacts (incidents) the case holds in the window before
+        now, and whether that reaches the threshold. Computed here, before the event, and stored in
+        the event's result, so replaying the log never recomputes it."""
+        if fields.get("instrument") != ESCALATION_INSTRUMENT or self.projections is None:
+            return None
+        case_id = fields.get("case_id")
+        if case_id is None:
+            return None
+        try:
+            case_id = UUID(str(case_id))
+        except ValueError:
+            return None  # Assessment.record names the bad case_id
+        self.projections.catch_up(CASE_INDEX)
+        since = months_before(utc_now(), self.escalation_months)
+        with self.projections.views.transaction(write=False) as tx:
+            count = contacts_since(tx, case_id, since)
+        return {"escalation": count >= self.escalation_incidents, "incidents_in_window": count}
 
     def _check_contact(self, contact_id: UUID | None) -> None:
         """An assessment made during a contact names one that exists."""

@@ -11,10 +11,13 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.assessment import Assessment
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
-from domain.programme import PROGRAMME_ROLES, ProgrammeParticipation
+from domain.programme import INSTRUMENT, PROGRAMME_ROLES, ProgrammeParticipation
 from domain.referral import Referral
 from intake.services import Written
 from intake.store import SenimStore
+from projections.case_index import latest_assessment
+
+CASE_INDEX = "case_index"
 
 
 @dataclass(frozen=True)
@@ -24,19 +27,33 @@ class SessionWritten(Written):
 
 
 class ProgrammeService:
-    def __init__(self, store: SenimStore):
+    def __init__(self, store: SenimStore, projections=None):
         self.store = store
+        self.projections = projections  # intake.services.projections.Projections: the case index
 
     def enrol(self, fields: dict, *, actor: Actor) -> Written:
         if not actor.has_role(*PROGRAMME_ROLES):
             raise Forbidden("Only a psychologist or a supervisor may enrol a person in the programme.")
         assessment = self._load_named(fields["assessment_id"], Assessment, "assessment", "assessment_id")
+        self._check_latest(assessment)
         if fields.get("referral_id") is not None:
             self._load_named(fields["referral_id"], Referral, "referral", "referral_id")
         participation = ProgrammeParticipation.enrol(
             assessment=assessment, referral_id=fields.get("referral_id"), case_id=fields.get("case_id"),
             actor=actor)
         return Written(participation.id, self.store.commit(participation))
+
+    def _check_latest(self, assessment: Assessment) -> None:
+        """Only the latest aggressor_status assessment of a case decides eligibility: an older one
+        may have been superseded by a finding of a contraindication."""
+        if self.projections is None or assessment.case_id is None or assessment.instrument != INSTRUMENT:
+            return
+        self.projections.catch_up(CASE_INDEX)
+        with self.projections.views.transaction(write=False) as tx:
+            latest = latest_assessment(tx, assessment.case_id, INSTRUMENT)
+        if latest is not None and latest != str(assessment.id):
+            raise Invalid("assessment_id", f"A newer aggressor-status assessment of this case exists ({latest}); "
+                                           "enrol on the latest one.")
 
     def _load_named(self, record_id: UUID, kind: type, what: str, field: str):
         """A record the request names: one that does not exist is a bad field, not a missing page."""

@@ -172,7 +172,7 @@ def test_contacts_are_accepted_while_redis_is_down_and_projected_once_it_is_back
         started = time.monotonic()
         during, position = post_calls(client, consultant, 20)  # each one 201: the event store is the truth
         assert time.monotonic() - started < 5, "recording waited on the missing Redis"
-        assert lagging(senim) == {"journals": 20, "contact_stats": 20}
+        assert lagging(senim) == {"journals": 20, "contact_stats": 20, "case_index": 20}
 
         private_redis.start()  # empty, as after a restart without persistence: the sweep re-enqueues
         caught_up(senim, workers, timeout=30)
@@ -232,7 +232,8 @@ def test_consumers_racing_on_one_projection_without_the_redis_lock_never_count_a
                 projections.catch_up(name, batch_size=100)
         except Exception as error:  # reported below, with the others
             failures.append(error)
-    orders = [("journals", "contact_stats"), ("contact_stats", "journals"), ("journals", "contact_stats")]
+    orders = [("journals", "contact_stats", "case_index"), ("case_index", "contact_stats", "journals"),
+              ("contact_stats", "journals", "case_index")]
     threads = [threading.Thread(target=race, args=(racer, names)) for racer, names in zip(racers, orders)]
     for thread in threads:
         thread.start()
@@ -466,9 +467,9 @@ def test_a_burst_of_commits_leaves_at_most_one_pending_job_per_projection(app, s
     for thread in burst:
         thread.join(timeout=60)
     assert statuses == [201] * 50 and senim.store.head() == head + 50
-    assert pending_jobs() == {"journals": 1, "contact_stats": 1}
+    assert pending_jobs() == {"journals": 1, "contact_stats": 1, "case_index": 1}
 
     run_jobs()  # the jobs catch everything up and clear the flags, so the next commit is heard again
     assert not lagging(senim) and not pending_jobs()
     post(1)
-    assert pending_jobs() == {"journals": 1, "contact_stats": 1}
+    assert pending_jobs() == {"journals": 1, "contact_stats": 1, "case_index": 1}
