@@ -5,6 +5,7 @@ INSERT … ON CONFLICT … DO UPDATE, which is all the projections need.
 """
 import queue
 import sqlite3
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -86,6 +87,8 @@ class ViewDatabase:
         self._env = env
         self._pool: queue.LifoQueue = queue.LifoQueue()
         self._size = size
+        self._local_locks: dict[str, threading.Lock] = {}
+        self._local_locks_guard = threading.Lock()
         self.schema = env.get("POSTGRES_SCHEMA") or "public"
 
     def _connect(self):
@@ -160,6 +163,30 @@ class ViewDatabase:
                 yield
             finally:
                 connection.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        finally:
+            connection.close()
+
+    @contextmanager
+    def named_locks(self, names) -> Iterator[None]:
+        """Mutual exclusion for the given names (say, one psychologist's calendar) across threads and,
+        on PostgreSQL, across processes: a check and the write that relies on it become one step."""
+        names = sorted(set(names))  # one order everywhere: two holders can never wait on each other
+        if self.dialect == "sqlite":  # the embedded default is one process: thread locks suffice
+            with self._local_locks_guard:
+                locks = [self._local_locks.setdefault(name, threading.Lock()) for name in names]
+            for lock in locks:
+                lock.acquire()
+            try:
+                yield
+            finally:
+                for lock in reversed(locks):
+                    lock.release()
+            return
+        connection = self._connect()  # a session of its own: its advisory locks end with it
+        try:
+            for name in names:
+                connection.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+            yield
         finally:
             connection.close()
 

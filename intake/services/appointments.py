@@ -69,7 +69,13 @@ class AppointmentService:
             referral.schedule(at=at, format=format, actor=actor, availability=availability,
                               colleague=partner, duration=duration)
 
-        return self.referrals._act(referral_id, actor, command)
+        # Bookings of other referrals can take the same slot: each psychologist's calendar is held
+        # from the overlap check until this booking is saved.
+        claimant = self.referrals.get(referral_id, actor=actor).claimant or {}
+        calendars = [f"senim-calendar:{person['user_id']}" for person in (claimant, partner.as_dict() if partner else {})
+                     if person.get("user_id")]
+        with self.views.named_locks(calendars):
+            return self.referrals._act(referral_id, actor, command)
 
     def record_attendance(self, referral_id: UUID, *, attended: bool, actor: Actor) -> Written:
         return self.referrals._act(

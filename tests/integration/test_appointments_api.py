@@ -247,3 +247,26 @@ def test_appointments_roles_and_bad_queries(client, consultant, psychologist):
     assert bad.status_code == 422 and "psychologist" in bad.json["errors"]
     backwards = client.get("/api/v1/appointments?from=2030-01-10&to=2030-01-01", headers=psychologist[1])
     assert backwards.status_code == 422 and "to" in backwards.json["errors"]
+
+
+def test_two_bookings_of_one_psychologist_at_the_same_moment_cannot_both_win(app, consultant, psychologist):
+    """Different referrals, same slot, requests racing: the overlap check and the save are one step."""
+    import threading
+
+    client = app.test_client()
+    set_hours(client, psychologist)
+    referrals = [claimed(client, consultant, psychologist) for _ in range(4)]
+    barrier = threading.Barrier(len(referrals))
+    statuses = []
+
+    def book(referral_id):
+        own_client = app.test_client()
+        barrier.wait()
+        statuses.append(schedule(own_client, referral_id, psychologist[1], next_week(15)).status_code)
+
+    threads = [threading.Thread(target=book, args=(referral_id,)) for referral_id in referrals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 422, 422, 422]
