@@ -12,6 +12,7 @@ from marshmallow import Schema, fields
 from domain.clock import utc_now
 from intake.api.blueprint import ApiBlueprint
 from intake.api.reads import await_projection
+from intake.api.referrals import WaitingReferralOut
 from intake.api.schemas import ReadQuery
 from intake.auth import requires
 from projections.referral_queue import escalated_referrals
@@ -20,14 +21,7 @@ blp = ApiBlueprint("escalations", __name__, url_prefix="/api/v1",
                    description="Referrals escalated for missing their claim deadline.")
 
 
-class EscalationOut(Schema):
-    id = fields.String()
-    target = fields.String()
-    source = fields.String()
-    subject_role = fields.String()
-    urgency = fields.String()
-    made_at = fields.String()
-    deadline = fields.String()
+class EscalationOut(WaitingReferralOut):
     seconds_overdue = fields.Integer(metadata={"description": "How long ago the claim deadline passed."})
 
 

@@ -88,7 +88,9 @@ class QueueQuery(ReadQuery):
     target = Code("referral_targets", required=True)
 
 
-class QueueItemOut(Schema):
+class WaitingReferralOut(Schema):
+    """A referral as the queue holds it; the escalations list shows the same fields."""
+
     id = fields.String()
     target = fields.String()
     source = fields.String()
@@ -96,6 +98,9 @@ class QueueItemOut(Schema):
     urgency = fields.String()
     made_at = fields.String()
     deadline = fields.String()
+
+
+class QueueItemOut(WaitingReferralOut):
     seconds_left = fields.Integer(metadata={"description": "Before the claim deadline; negative when overdue."})
     overdue = fields.Boolean()
     escalated = fields.Boolean()

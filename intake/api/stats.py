@@ -1,7 +1,7 @@
 """Statistics for funders and ministries, from pre-aggregated projections."""
 from flask import current_app
 from intake.api.blueprint import ApiBlueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
 from intake.api.fields import Code
@@ -14,19 +14,24 @@ from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_
 blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
 
 
+def group_by_field(dimensions, at_most: int | None = None) -> DelimitedList:
+    """?group_by=a,b: known dimensions, each named once, at most `at_most` of them."""
+    def check(value):
+        if at_most and len(value) > at_most:
+            raise ValidationError(f"Group by at most {at_most} dimensions at once.")
+        if len(set(value)) != len(value):
+            raise ValidationError("A dimension is named twice.")
+
+    limit = f"Up to {at_most} of" if at_most else "Any of"
+    return DelimitedList(fields.String(validate=validate.OneOf(dimensions)), load_default=[], validate=check,
+                         metadata={"description": f"{limit}: {', '.join(dimensions)}."})
+
+
 class ContactStatsQuery(DateRangeQuery):
-    group_by = DelimitedList(fields.String(validate=validate.OneOf(DIMENSIONS)), load_default=[],
-                             metadata={"description": f"Up to three of: {', '.join(DIMENSIONS)}."})
+    group_by = group_by_field(DIMENSIONS, at_most=3)
     consented_only = fields.Boolean(load_default=False,
                                     metadata={"description": "Count only contacts who consented to reporting."})
     service = Code("services", load_default=None)
-
-    @validates("group_by")
-    def at_most_three(self, value, **kwargs):
-        if len(value) > 3:
-            raise ValidationError("Group by at most three dimensions at once.")
-        if len(set(value)) != len(value):
-            raise ValidationError("A dimension is named twice.")
 
 
 class StatsOut(Schema):
@@ -48,15 +53,7 @@ def contact_stats(query):
 
 
 class ReferralStatsQuery(DateRangeQuery):
-    group_by = DelimitedList(fields.String(validate=validate.OneOf(REFERRAL_DIMENSIONS)), load_default=[],
-                             metadata={"description": f"Up to three of: {', '.join(REFERRAL_DIMENSIONS)}."})
-
-    @validates("group_by")
-    def at_most_three(self, value, **kwargs):
-        if len(value) > 3:
-            raise ValidationError("Group by at most three dimensions at once.")
-        if len(set(value)) != len(value):
-            raise ValidationError("A dimension is named twice.")
+    group_by = group_by_field(REFERRAL_DIMENSIONS, at_most=3)
 
 
 @blp.route("/referrals", methods=["GET"])
@@ -73,13 +70,7 @@ def referral_stats(query):
 
 
 class ProgrammeStatsQuery(DateRangeQuery):
-    group_by = DelimitedList(fields.String(validate=validate.OneOf(PROGRAMME_DIMENSIONS)), load_default=[],
-                             metadata={"description": f"Any of: {', '.join(PROGRAMME_DIMENSIONS)}."})
-
-    @validates("group_by")
-    def once_each(self, value, **kwargs):
-        if len(set(value)) != len(value):
-            raise ValidationError("A dimension is named twice.")
+    group_by = group_by_field(PROGRAMME_DIMENSIONS)
 
 
 class ProgrammeStatsOut(StatsOut):
