@@ -1,6 +1,6 @@
 """A contact with the service: a call, a message thread, a chat, an in-person or online consultation."""
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -8,6 +8,7 @@ from domain import reference
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, utc_now
 from domain.errors import Conflict, Invalid
+from domain.phone import phone_problem
 
 # A single contact longer than this is a typo in a date, not a marathon call.
 LONGEST_CONTACT = timedelta(hours=24)
@@ -20,6 +21,12 @@ CALLER_CODE_LISTS = {
     "region": "regions",
     "settlement": "settlement_types",
 }
+# Personal fields of the caller: encrypted with the caller's own key (domain/personal.py), erasable.
+# phone_hash is a keyed hash of the normalised number (made by the service) for repeat callers.
+CALLER_PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+CALLER_KEYS = (*CALLER_CODE_LISTS, "age", "person_id", "phone_hash", *CALLER_PERSONAL_LIMITS)
+# Given at recording, never by a correction: the caller's pseudonymous id (whose key seals their data).
+CALLER_FIXED_KEYS = ("person_id",)
 CODE_FIELDS = {"service": "services", "channel": "channels", "contact_type": "contact_types"}
 CODE_LIST_FIELDS = {"categories": "categories", "risk": "risk_flags", "outcome": "outcomes"}
 CONSENT_KINDS = ("services", "reporting")
@@ -69,6 +76,15 @@ def contact_errors(fields: dict, now: datetime) -> dict[str, list[str]]:
     for key, list_name in CALLER_CODE_LISTS.items():
         if key in caller and caller[key] not in reference.codes(list_name):
             refuse(f"caller.{key}", f"Unknown code: {caller[key]!r}.")
+    for key in caller:
+        if key not in CALLER_KEYS:
+            refuse(f"caller.{key}", "Unknown field of a caller.")
+    for key, limit in CALLER_PERSONAL_LIMITS.items():
+        value = caller.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            refuse(f"caller.{key}", f"Text of at most {limit} characters.")
+    if isinstance(caller.get("phone"), str) and phone_problem(caller["phone"]):
+        refuse("caller.phone", phone_problem(caller["phone"]))
     age = caller.get("age")
     if age is not None and "age_group" in caller and age_group_of(age) != caller["age_group"]:
         refuse("caller.age_group", f"Age {age} does not belong to age group {caller['age_group']!r}.")
@@ -115,6 +131,8 @@ class Contact(Aggregate):
     def record(cls, *, actor: Actor, now: datetime | None = None, **fields) -> "Contact":
         fields.setdefault("ended_at", None)
         fields["caller"] = normalise_caller(fields.get("caller") or {})
+        # Pseudonymous and random: ids are stored unencrypted, so never derived from name or phone.
+        fields["caller"]["person_id"] = uuid4()
         for field in ("categories", "risk", "outcome"):
             fields[field] = list(dict.fromkeys(fields.get(field) or []))
         fields["consent"] = dict(fields.get("consent") or {})
@@ -169,6 +187,9 @@ class Contact(Aggregate):
         for field in NESTED_FIELDS:
             if field in changes and not isinstance(changes[field], dict):
                 raise Invalid(f"changes.{field}", "Give the keys to change (a key set to null clears it).")
+        for key in CALLER_FIXED_KEYS:
+            if key in (changes.get("caller") or {}):
+                raise Invalid(f"changes.caller.{key}", "This field cannot be amended.")
         for field in ("categories", "risk", "outcome"):
             if field in changes:
                 changes[field] = list(dict.fromkeys(changes[field] or []))
@@ -179,11 +200,21 @@ class Contact(Aggregate):
         errors = contact_errors(merged, now or utc_now())
         if errors:
             raise Invalid.many({f"changes.{field}": messages for field, messages in errors.items()})
-        self._amended(changes=effective, reason=reason.strip(), actor=actor.as_dict())
+        # Whose key seals the personal fields of the correction; a contact recorded before callers had
+        # ids gets one now.
+        subject_id = self.fields["caller"].get("person_id") or uuid4()
+        self._amended(changes=effective, reason=reason.strip(), actor=actor.as_dict(), subject_id=subject_id)
+
+    @property
+    def person_id(self) -> UUID | None:
+        return (self.fields.get("caller") or {}).get("person_id")
 
     @event("Amended")
-    def _amended(self, changes: dict, reason: str, actor: dict) -> None:
+    def _amended(self, changes: dict, reason: str, actor: dict, subject_id: UUID | None = None) -> None:
+        # subject_id: absent from Amended events written before personal fields existed.
         self.fields = merge_changes(self.fields, changes)
+        if subject_id is not None:
+            self.fields["caller"].setdefault("person_id", subject_id)
         self.amendment_count += 1
         if self.completed_by is None and self.fields["ended_at"] is not None:
             self.completed_by = actor  # an end given by correction completes the contact

@@ -3,13 +3,15 @@ import logging
 from typing import Iterable, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, MapperDeserialisationError, Notification, Recording
 from eventsourcing.utils import Environment
 
 from domain.errors import Conflict, NotFound
 from intake.config import ConfigError
 from intake.group_commit import GroupCommitter
+from intake.keyring import Keyring
+from intake.personal import PersonalMapper
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
@@ -38,7 +40,28 @@ class SenimStore(Application):
         # SQLite serialises its writers anyway, so there it would only add hand-offs.
         is_postgres = self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
         self.group_committer = GroupCommitter(self.recorder.insert_events) if is_postgres else None
+        # An erasure (in any process) makes cached aggregates hold data that may no longer be read.
+        self.keyring.on_erasure.append(self.forget_decrypted)
         self._check_cipher_key()
+
+    def construct_mapper(self) -> PersonalMapper:
+        """The library's mapper, also sealing personal fields with their subject's key (intake/personal.py);
+        both save paths (the library's and the group commit) encode through it."""
+        cipher = self.factory.cipher()
+        self.keyring = Keyring.for_store(self.env, master=cipher)
+        self.keyring.create_tables()
+        return PersonalMapper(transcoder=self.construct_transcoder(), compressor=self.factory.compressor(),
+                              cipher=cipher, keyring=self.keyring)
+
+    def forget_decrypted(self) -> None:
+        """Drops every cached aggregate: after an erasure none may be served from memory any more."""
+        cache = self.repository.cache
+        if isinstance(cache, LRUCache):
+            self.repository.cache = LRUCache(maxsize=cache.maxsize)
+
+    def close(self) -> None:
+        super().close()
+        self.keyring.close()
 
     def _check_cipher_key(self) -> None:
         """Refuses to start with a key that cannot read the stored events, rather than fail on every read."""
@@ -74,6 +97,7 @@ class SenimStore(Application):
 
     def load(self, aggregate_id: UUID, kind: type[A], what: str = "record") -> A:
         """Gets an aggregate of the expected kind, or raises NotFound."""
+        self.keyring.refresh()
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:

@@ -17,6 +17,11 @@ SUPERVISOR = Actor(user_id=str(uuid4()), username="dana", role="supervisor")
 A_MINUTE = timedelta(minutes=1)
 
 
+def described(caller: dict) -> dict:
+    """The caller without the random person id every recorded contact gets."""
+    return {key: value for key, value in caller.items() if key != "person_id"}
+
+
 def a_contact(now: datetime = NOW, **overrides) -> Contact:
     fields = {
         "service": "helpline",
@@ -41,7 +46,7 @@ def a_contact(now: datetime = NOW, **overrides) -> Contact:
 ])
 def test_an_exact_age_fills_in_its_age_group(age, group):
     contact = a_contact(caller={"role": "victim", "age": age})
-    assert contact.fields["caller"] == {"role": "victim", "age": age, "age_group": group}
+    assert described(contact.fields["caller"]) == {"role": "victim", "age": age, "age_group": group}
 
 
 def test_an_age_group_that_agrees_with_the_age_is_kept():
@@ -56,7 +61,7 @@ def test_an_age_group_that_contradicts_the_age_is_refused(age, group):
 
 
 def test_an_age_group_without_an_age_is_taken_as_given():
-    assert a_contact(caller={"role": "victim", "age_group": "45_59"}).fields["caller"] == {
+    assert described(a_contact(caller={"role": "victim", "age_group": "45_59"}).fields["caller"]) == {
         "role": "victim", "age_group": "45_59"}
 
 
@@ -179,7 +184,7 @@ def test_a_caller_change_merges_key_by_key_and_null_clears_a_key():
     contact = a_contact()
     contact.amend(changes={"caller": {"language": "kk", "region": None}}, reason="Asked again",
                   actor=CONSULTANT, now=NOW)
-    assert contact.fields["caller"] == {"role": "victim", "gender": "female", "age": 31,
+    assert described(contact.fields["caller"]) == {"role": "victim", "gender": "female", "age": 31,
                                         "age_group": "25_34", "language": "kk"}
 
 
@@ -199,7 +204,7 @@ def test_changing_the_age_derives_the_age_group_again():
 def test_clearing_the_age_clears_the_age_group_derived_from_it():
     contact = a_contact()
     contact.amend(changes={"caller": {"age": None}}, reason="Age was a guess", actor=CONSULTANT, now=NOW)
-    assert contact.fields["caller"] == {"role": "victim", "gender": "female", "region": "almaty"}
+    assert described(contact.fields["caller"]) == {"role": "victim", "gender": "female", "region": "almaty"}
 
 
 def test_an_age_group_contradicting_the_kept_age_is_refused_in_an_amendment():
@@ -238,7 +243,8 @@ def test_replaying_the_events_gives_the_same_state(stored):
 
     assert replayed.id == contact.id and replayed.version == contact.version == 4
     assert replayed.fields == contact.fields
-    assert replayed.fields["caller"] == {"role": "victim", "gender": "female", "age": 16, "age_group": "14_17"}
+    assert described(replayed.fields["caller"]) == {"role": "victim", "gender": "female", "age": 16,
+                                                    "age_group": "14_17"}
     assert (replayed.recorded_by, replayed.completed_by) == (contact.recorded_by, contact.completed_by)
     assert replayed.amendment_count == contact.amendment_count == 2
 

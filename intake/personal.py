@@ -1,0 +1,154 @@
+"""Personal fields sealed inside the event state with their subject's key (crypto-shredding).
+
+The mapper seals, before the event is encoded (and before the store's own cipher, when set,
+encrypts the whole state), each value that domain/personal.py names as personal, replacing it with
+
+    {"__sealed__": "<subject id>", "v": "<base64 of nonce (12 bytes) + ciphertext + tag (16 bytes)>"}
+
+with AES-256 in OCB mode (OCB3, RFC 7253: authenticated encryption like GCM), the plaintext being
+the value as compact JSON and "senim.personal.v1:<subject id>" the associated data. OCB rather than
+GCM because pycryptodome (what eventsourcing[crypto] installs) sets a GCM cipher up in about 0.3 ms
+and an OCB one in 0.03 ms; a contact seals up to five values and every read opens them again.
+The sealed form is written once and never changes, so it hashes like any other stored content.
+
+Reading opens each sealed value with its subject's key; a value whose key was destroyed (or that
+cannot be opened) reads as None, so reads never fail. Projections that do not declare they need
+personal fields get every sealed value as None without any key look-up (projections/base.py).
+"""
+import base64
+import json
+import logging
+import os
+from collections.abc import Callable
+
+from Crypto.Cipher import AES
+from eventsourcing.persistence import Mapper
+from eventsourcing.utils import get_topic
+
+from domain.personal import ORIGINATOR, PERSONAL_FIELDS, PersonalFields
+from intake.keyring import Keyring, subject_text
+
+log = logging.getLogger(__name__)
+
+SEALED = "__sealed__"
+NONCE_BYTES = 12
+TAG_BYTES = 16
+AAD_PREFIX = b"senim.personal.v1:"
+_MISSING = object()
+
+
+def seal(key: bytes, subject: str, value) -> dict:
+    nonce = os.urandom(NONCE_BYTES)
+    cipher = AES.new(key, AES.MODE_OCB, nonce=nonce)
+    cipher.update(AAD_PREFIX + subject.encode())
+    ciphertext, tag = cipher.encrypt_and_digest(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+    return {SEALED: subject, "v": base64.b64encode(nonce + ciphertext + tag).decode("ascii")}
+
+
+def open_sealed(key: bytes, sealed: dict):
+    """The value sealed with `key`; ValueError when it was not (or was tampered with)."""
+    raw = base64.b64decode(sealed["v"])
+    nonce, ciphertext, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
+    cipher = AES.new(key, AES.MODE_OCB, nonce=nonce)
+    cipher.update(AAD_PREFIX + sealed[SEALED].encode())
+    return json.loads(cipher.decrypt_and_verify(ciphertext, tag))
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, dict) and SEALED in value and "v" in value
+
+
+def _get(state: dict, parts: list[str]):
+    for part in parts:
+        if not isinstance(state, dict) or part not in state:
+            return _MISSING
+        state = state[part]
+    return state
+
+
+def _replaced(state: dict, parts: list[str], value) -> dict:
+    """A copy of `state` with the value at `parts` replaced; the dicts on the way are copied, not changed."""
+    copy = dict(state)
+    copy[parts[0]] = value if len(parts) == 1 else _replaced(state[parts[0]], parts[1:], value)
+    return copy
+
+
+def _set(state: dict, parts: list[str], value) -> None:
+    for part in parts[:-1]:
+        state = state[part]
+    state[parts[-1]] = value
+
+
+class PersonalDataError(ValueError):
+    """An event holds personal values but names no subject to seal them for."""
+
+
+class PersonalMapper(Mapper):
+    """The library's mapper, sealing and opening personal fields per data subject."""
+
+    def __init__(self, transcoder, compressor=None, cipher=None, *, keyring: Keyring,
+                 personal_fields: dict[str, PersonalFields] | None = None):
+        super().__init__(transcoder, compressor=compressor, cipher=cipher)
+        self.keyring = keyring
+        self.personal_fields = PERSONAL_FIELDS if personal_fields is None else personal_fields
+        self._paths = {topic: [path.split(".") for path in spec.paths]
+                       for topic, spec in self.personal_fields.items()}
+
+    def to_stored_event(self, domain_event):
+        topic = get_topic(type(domain_event))
+        spec = self.personal_fields.get(topic)
+        if spec is not None:
+            domain_event = self._sealed(domain_event, topic, spec)
+        return super().to_stored_event(domain_event)
+
+    def to_domain_event(self, stored_event):
+        return self._opened(super().to_domain_event(stored_event), stored_event.topic, self.keyring.key_for_opening)
+
+    def to_domain_event_without_personal_fields(self, stored_event):
+        """The event with every sealed value as None: for read models, which never hold personal data."""
+        return self._opened(super().to_domain_event(stored_event), stored_event.topic, lambda subject: None)
+
+    def _sealed(self, domain_event, topic: str, spec: PersonalFields):
+        state = dict(vars(domain_event))
+        values = [(parts, value) for parts in self._paths[topic]
+                  if (value := _get(state, parts)) is not _MISSING and value is not None and not is_sealed(value)]
+        subject = state.get("originator_id") if spec.subject == ORIGINATOR else _get(state, spec.subject.split("."))
+        if subject is _MISSING or subject is None:
+            if values:
+                raise PersonalDataError(f"A {topic} event holds personal fields but no subject id at {spec.subject}.")
+            return domain_event
+        if not values and not spec.registers:
+            return domain_event
+        subject = subject_text(subject)
+        key = self.keyring.key_for_sealing(subject, spec.kind)
+        for parts, value in values:
+            state = _replaced(state, parts, seal(key, subject, value))
+        sealed_event = object.__new__(type(domain_event))
+        object.__setattr__(sealed_event, "__dict__", state)
+        return sealed_event
+
+    def _opened(self, event, topic: str, key_of: Callable[[str], bytes | None]):
+        paths = self._paths.get(topic)
+        if not paths:
+            return event
+        state = vars(event)
+        keys: dict[str, bytes | None] = {}
+        for parts in paths:
+            value = _get(state, parts)
+            if not is_sealed(value):
+                continue
+            subject = value[SEALED]
+            if subject not in keys:
+                keys[subject] = key_of(subject)
+            _set(state, parts, self._open(keys[subject], value, topic))
+        return event
+
+    @staticmethod
+    def _open(key: bytes | None, sealed: dict, topic: str):
+        if key is None:
+            return None
+        try:
+            return open_sealed(key, sealed)
+        except (ValueError, KeyError, TypeError):
+            log.warning("a sealed personal field of a %s event could not be opened with its subject's key", topic)
+            return None
