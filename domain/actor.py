@@ -25,3 +25,12 @@ class Actor:
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
+
+
+def same_person(recorded: dict | None, actor: Actor) -> bool:
+    """Compares by user id when both sides have one, otherwise by username."""
+    if not recorded:
+        return False
+    if recorded.get("user_id") and actor.user_id:
+        return recorded["user_id"] == actor.user_id
+    return recorded.get("username") == actor.username

@@ -35,7 +35,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import reference
-from domain.actor import SYSTEM_ROLE, Actor
+from domain.actor import SYSTEM_ROLE, Actor, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.ids import optional_id
@@ -105,15 +105,6 @@ MAKER_ROLES = ("consultant", "psychologist", "supervisor")
 CLAIMER_ROLES = ("psychologist", "supervisor")
 ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
-
-
-def same_person(recorded: dict | None, actor: Actor) -> bool:
-    """Compares by user id when both sides have one, otherwise by username."""
-    if not recorded:
-        return False
-    if recorded.get("user_id") and actor.user_id:
-        return recorded["user_id"] == actor.user_id
-    return recorded.get("username") == actor.username
 
 
 def _text(field: str, value, errors: dict) -> str | None:

@@ -76,3 +76,11 @@ def count_participations(tx: Tx, *, date_from: date, date_to: date, group_by: li
             rows.append(values | {"count": n, "sessions_attended": a, "sessions_missed": m})
     rows.sort(key=lambda r: (-r["count"], [str(r[d]) for d in group_by]))
     return {"total": int(total), "sessions_attended": int(attended), "sessions_missed": int(missed), "rows": rows}
+
+
+def participations(tx: Tx, *, limit: int = 500) -> list[dict]:
+    """Participations for a list: the ongoing ones first, then the latest enrolled first."""
+    rows = tx.execute(f"SELECT {', '.join(COLUMNS)} FROM programme_facts "
+                      "ORDER BY CASE WHEN status = 'enrolled' THEN 0 ELSE 1 END, day DESC, participation_id "
+                      "LIMIT %s", (limit,)).fetchall()
+    return [dict(zip(COLUMNS, row)) for row in rows]

@@ -137,3 +137,11 @@ def overdue_unescalated(tx: Tx, now: datetime, limit: int, deadlines: Mapping | 
             if claim_deadline(row, deadlines) < now:
                 overdue.append(with_deadline(row, deadlines))
     return sorted(overdue, key=lambda row: (row["deadline"], row["referral_id"]))[:limit]
+
+
+def claimed_referrals(tx: Tx, *, target: str, limit: int = 500) -> list[str]:
+    """Ids of the referrals to one target that someone has claimed and that have not ended,
+    most urgent, then oldest, first."""
+    rows = tx.execute("SELECT referral_id FROM referral_queue WHERE target = %s AND status = 'claimed' "
+                      "ORDER BY urgency_rank, made_at, referral_id LIMIT %s", (target, limit)).fetchall()
+    return [row[0] for row in rows]

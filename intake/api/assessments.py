@@ -11,6 +11,7 @@ from domain.assessment import Assessment
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
 from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
+from intake.api.reads import record_read
 from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 from intake.services.assessments import ASSESSMENT_ROLES
@@ -161,6 +162,7 @@ def get_assessment(query, assessment_id: UUID):
     """The assessment: answers, the computed result, the current level and every override."""
     service = assessments()
     assessment = service.get(assessment_id, actor=current_actor())
+    record_read("assessment", assessment_id)
     return assessment_view(assessment, service.overrides(assessment))
 
 
@@ -182,4 +184,6 @@ def override_level(body, assessment_id: UUID):
 @blp.response(200, HistoryOut)
 def assessment_history(query, assessment_id: UUID):
     """Every event of the assessment, oldest first, with its type, time, actor and data."""
-    return {"id": assessment_id, "events": history_of(assessments().history(assessment_id, actor=current_actor()))}
+    events = assessments().history(assessment_id, actor=current_actor())
+    record_read("assessment", assessment_id)
+    return {"id": assessment_id, "events": history_of(events)}

@@ -5,9 +5,10 @@ from flask import current_app
 from intake.api.blueprint import ApiBlueprint
 
 from domain import reference
-from domain.contact import Contact
+from domain.contact import CALLER_PERSONAL_LIMITS, Contact
 from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut,
                                 HistoryOut, ReadQuery)
+from intake.api.reads import record_read
 from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
@@ -24,8 +25,11 @@ def contacts():
 def contact_view(contact: Contact) -> dict:
     fields = contact.fields
     started, ended = fields["started_at"], fields["ended_at"]
+    erased = contacts().is_erased(contact)
     return {
         **fields,
+        # Erased: the caller's personal fields are shown as null, not left out.
+        "caller": {**fields["caller"], **({key: None for key in CALLER_PERSONAL_LIMITS} if erased else {})},
         "id": contact.id,
         "status": "completed" if contact.is_completed else "open",
         "duration_seconds": int((ended - started).total_seconds()) if ended else None,
@@ -34,6 +38,7 @@ def contact_view(contact: Contact) -> dict:
         "recorded_at": contact.created_on,
         "amendments": contact.amendment_count,
         "version": contact.version,
+        "erased": erased,
     }
 
 
@@ -52,7 +57,9 @@ def record_contact(fields):
 @blp.response(200, ContactOut)
 def get_contact(query, contact_id: UUID):
     """The contact as it stands now, after every amendment."""
-    return contact_view(contacts().get(contact_id, actor=current_actor()))
+    contact = contacts().get(contact_id, actor=current_actor())
+    record_read("contact", contact_id)
+    return contact_view(contact)
 
 
 @blp.route("/<uuid:contact_id>/completion", methods=["POST"])
@@ -80,4 +87,6 @@ def amend_contact(body, contact_id: UUID):
 @blp.response(200, HistoryOut)
 def contact_history(query, contact_id: UUID):
     """Every event of the contact, oldest first, with its type, time, actor and data."""
-    return {"id": contact_id, "events": history_of(contacts().history(contact_id, actor=current_actor()))}
+    events = contacts().history(contact_id, actor=current_actor())
+    record_read("contact", contact_id)
+    return {"id": contact_id, "events": history_of(events)}

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from domain import reference
 from domain.errors import NotFound
 from intake.api.fields import Code
-from intake.api.reads import DateRangeQuery, await_projection
+from intake.api.reads import DateRangeQuery, await_projection, record_read
 from intake.auth import current_actor, requires
 from projections.journal import journal_rows
 
@@ -126,13 +126,20 @@ def get_journal(query, service: str):
         rows = [row_view(row) for row in journal_rows(
             tx, service=service, date_from=query["date_from"], date_to=query["date_to"], channel=query["channel"],
             consultant_id=None if actor.role == "supervisor" else actor.user_id)]
+    record_read("journal", service)  # one entry per journal read or export: it lists many contacts
     if query["format"] == "json":
         return {"service": service, "rows": rows}
-    headings, cells = table(rows, query["lang"])
-    name = f"journal-{service}-{query['date_from']}-{query['date_to']}"
-    if query["format"] == "csv":
+    return export(rows, service=service, date_from=query["date_from"], date_to=query["date_to"],
+                  file_format=query["format"], lang=query["lang"])
+
+
+def export(rows: list[dict], *, service: str, date_from, date_to, file_format: str, lang: str) -> Response:
+    """Journal rows (row_view) as a CSV or XLSX download in one language; the web UI's export too."""
+    headings, cells = table(rows, lang)
+    name = f"journal-{service}-{date_from}-{date_to}"
+    if file_format == "csv":
         body, mimetype, name = as_csv(headings, cells), "text/csv; charset=utf-8", name + ".csv"
     else:
-        body = as_xlsx(TITLE[query["lang"]], headings, cells)
+        body = as_xlsx(TITLE[lang], headings, cells)
         mimetype, name = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx"
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(body, content_type=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -9,6 +9,7 @@ from domain.programme import NOTE_MAX, OUTCOME_CODES, PROGRAMME_ROLES, Programme
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, StrictBoolean, Text
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
+from intake.api.reads import record_read
 from intake.api.writes import written
 from intake.auth import current_actor, requires
 
@@ -103,7 +104,9 @@ def enrol(fields_in):
 @blp.response(200, ParticipationOut)
 def get_participation(query, participation_id: UUID):
     """The participation: its status, every session, and how many were attended or missed."""
-    return participation_view(programme().get(participation_id, actor=current_actor()))
+    participation = programme().get(participation_id, actor=current_actor())
+    record_read("programme", participation_id)
+    return participation_view(participation)
 
 
 @blp.route("/programme/<uuid:participation_id>/sessions", methods=["POST"])

@@ -60,3 +60,11 @@ class DateRangeQuery(ReadQuery):
         if data["date_from"] > data["date_to"]:
             raise ValidationError({"from": ["'from' is after 'to'."]})
         return data
+
+
+def record_read(kind: str, record_id) -> None:
+    """Notes in the access log that the current actor read this record (contact, case, referral, assessment)."""
+    from flask import current_app, request
+
+    from intake.auth import current_actor
+    current_app.extensions["senim"].access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)

@@ -12,7 +12,7 @@ from domain.referral import CLAIMER_ROLES, OUTCOME_CODES, Referral
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, StrictBoolean, Text
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
-from intake.api.reads import await_projection
+from intake.api.reads import await_projection, record_read
 from intake.api.writes import written
 from intake.auth import current_actor, requires
 from intake.services.referrals import PSYCHOLOGISTS_TARGET, REFERRAL_ROLES
@@ -141,7 +141,9 @@ def make_referral(fields):
 @blp.response(200, ReferralOut)
 def get_referral(query, referral_id: UUID):
     """The referral as it stands, with every status it has been in (who and when)."""
-    return referral_view(referrals().get(referral_id, actor=current_actor()))
+    referral = referrals().get(referral_id, actor=current_actor())
+    record_read("referral", referral_id)
+    return referral_view(referral)
 
 
 @blp.route("/referrals/<uuid:referral_id>/claim", methods=["POST"])

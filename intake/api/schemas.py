@@ -1,6 +1,8 @@
 """The API's request and response shapes; the OpenAPI document is generated from them."""
 from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
 
+from domain.contact import CALLER_PERSONAL_LIMITS
+from domain.phone import phone_problem
 from intake.api.fields import Code, CodeList, Moment, NonBlankText, StrictBoolean, StrictInteger, Text
 
 SUMMARY_MAX = 20_000
@@ -18,6 +20,25 @@ class ReadQuery(Schema):
                                   metadata={"description": "Wait until this event-store position is visible."})
 
 
+class PhoneText(NonBlankText):
+    """A phone number as typed: digits, spaces, +, - and parentheses; 5 to 20 digits."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = phone_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return text
+
+
+PERSONAL_NOTE = "Personal data: encrypted with the caller's own key, gone for good once the caller is erased."
+
+
+def personal_text(key: str, **kwargs):
+    kind = PhoneText if key == "phone" else NonBlankText
+    return kind(max_length=CALLER_PERSONAL_LIMITS[key], metadata={"description": PERSONAL_NOTE}, **kwargs)
+
+
 class CallerSchema(Schema):
     role = Code("caller_roles", required=True)
     gender = Code("genders")
@@ -26,6 +47,11 @@ class CallerSchema(Schema):
     language = Code("languages")
     region = Code("regions")
     settlement = Code("settlement_types", metadata={"description": "urban or rural"})
+    name = personal_text("name", allow_none=True)
+    phone = personal_text("phone", allow_none=True)
+    address = personal_text("address", allow_none=True)
+    person_id = fields.UUID(dump_only=True, metadata={
+        "description": "The caller's pseudonymous id, made at recording (POST /api/v1/persons/{id}/erasure)."})
 
 
 class ConsentSchema(Schema):
@@ -60,6 +86,9 @@ class CallerChanges(CallerSchema):
     language = Code("languages", allow_none=True)
     region = Code("regions", allow_none=True)
     settlement = Code("settlement_types", allow_none=True)
+    name = personal_text("name", allow_none=True)
+    phone = personal_text("phone", allow_none=True)
+    address = personal_text("address", allow_none=True)
 
 
 class ContactChanges(Schema):
@@ -107,6 +136,8 @@ class ContactOut(ContactFields):
     recorded_at = fields.DateTime(format="iso")
     amendments = fields.Integer()
     version = fields.Integer()
+    erased = fields.Boolean(metadata={
+        "description": "The caller's personal data was erased: name, phone, address and summary read as null."})
 
 
 class CreatedOut(Schema):

@@ -4,6 +4,9 @@ from intake.services import Written
 POSITION_HEADER = "X-Senim-Position"
 # Attributes every stored event has; the rest is the event's own data.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
+# Bookkeeping inside a contact's events that no reader needs: the keyed hash that recognises a
+# repeat caller's number, and which person's key seals a correction.
+_NOT_SHOWN = ("phone_hash", "subject_id")
 
 
 def written(result: Written, status: int = 200):
@@ -18,7 +21,16 @@ def history_of(events) -> list[dict]:
             "at": event.timestamp,
             "version": event.originator_version,
             "actor": getattr(event, "actor", None),
-            "data": {key: value for key, value in vars(event).items() if key not in _ENVELOPE},
+            "data": _shown({key: value for key, value in vars(event).items() if key not in _ENVELOPE}),
         }
         for event in events
     ]
+
+
+def _shown(data: dict) -> dict:
+    data = {key: value for key, value in data.items() if key not in _NOT_SHOWN}
+    if isinstance(data.get("changes"), dict):
+        data["changes"] = _shown(data["changes"])
+    if isinstance(data.get("caller"), dict):
+        data["caller"] = {key: value for key, value in data["caller"].items() if key not in _NOT_SHOWN}
+    return data

@@ -25,8 +25,19 @@ class ContactService:
         self.store = store
 
     def record(self, fields: dict, *, actor: Actor) -> Written:
-        contact = Contact.record(actor=actor, **fields)
+        contact = Contact.record(actor=actor, **{**fields, "caller": self._with_phone_hash(fields.get("caller"))})
         return Written(contact.id, self.store.commit(contact))
+
+    def _with_phone_hash(self, caller: dict | None) -> dict | None:
+        """A given (or cleared) phone brings its keyed hash, by which a repeat caller is recognised."""
+        if not isinstance(caller, dict) or "phone" not in caller:
+            return caller
+        phone = caller["phone"]
+        return {**caller, "phone_hash": self.store.keyring.phone_hash(phone) if isinstance(phone, str) else None}
+
+    def is_erased(self, contact: Contact) -> bool:
+        """The caller's personal data was erased (their key destroyed)."""
+        return self.store.keyring.is_erased(contact.person_id)
 
     def get(self, contact_id: UUID, *, actor: Actor) -> Contact:
         contact = self.store.load(contact_id, Contact, "contact")
@@ -41,6 +52,8 @@ class ContactService:
 
     def amend(self, contact_id: UUID, *, changes: dict, reason: str, actor: Actor) -> Written:
         contact = self.get(contact_id, actor=actor)
+        if "caller" in changes:
+            changes = {**changes, "caller": self._with_phone_hash(changes["caller"])}
         contact.amend(changes=changes, reason=reason, actor=actor)
         return Written(contact.id, self.store.commit(contact))
 

@@ -8,9 +8,9 @@ moment later (409 "already claimed by …" with the state, or a no-op for the wi
 from collections.abc import Callable, Mapping
 from uuid import UUID
 
-from domain.actor import Actor
+from domain.actor import Actor, same_person
 from domain.errors import Conflict, Forbidden
-from domain.referral import MAKER_ROLES, Referral, same_person
+from domain.referral import MAKER_ROLES, Referral
 from intake.services import Written
 from intake.store import SenimStore
 

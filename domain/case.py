@@ -1,0 +1,292 @@
+"""A case file: the persons involved, notes, an owner, and whether the case is open.
+
+Contacts, referrals and assessments join a case through their own `case_id`; the case itself
+holds what belongs to no single contact: who the persons are, the workers' notes, who owns it.
+
+State machine (any other command is a Conflict carrying the current status as its state):
+
+    command        allowed from        to
+    open           -                   open
+    close          open, reopened      closed
+    reopen         closed              reopened
+    add_person, change_person, add_note, assign_owner: while not closed (reopen it first)
+
+Data protection:
+- A person is known by a fresh random `person_id` and a label ("Victim 1"), never by anything
+  derived from their name. The personal fields `name`, `phone` and `address` are top-level
+  attributes of PersonAdded and PersonChanged, so they can be encrypted (and erased) per person.
+- The victim's and children's contact details and whereabouts are never shown to psychologists
+  (who work with the aggressor); a psychologist may not change such a person's role either, which
+  would reveal them.
+
+Every event carries `at`, the moment of the command (passed in as `now`), and the actor.
+"""
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actor import Actor, same_person
+from domain.clock import as_aware, utc_now
+from domain.errors import Conflict, Forbidden, Invalid, NotFound
+from domain.ids import optional_id
+
+STATUSES = ("open", "closed", "reopened")
+CASE_ROLES = ("consultant", "psychologist", "supervisor")
+OWNER_ROLES = CASE_ROLES
+PERSON_ROLES = ("victim", "aggressor", "child", "other")
+# Persons whose contact details and whereabouts psychologists never see.
+PROTECTED_ROLES = ("victim", "child")
+PERSONAL_FIELDS = ("name", "phone", "address")
+PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+PERSON_FIELDS = ("role", *PERSONAL_FIELDS)
+SUMMARY_MAX = 20_000
+NOTE_MAX = 20_000
+REASON_MAX = 2_000
+LABELS = {"victim": "Victim", "aggressor": "Aggressor", "child": "Child", "other": "Other"}
+
+
+def _now(now: datetime | None) -> datetime:
+    """The moment of a command; passed in by tests, the clock otherwise."""
+    return as_aware(now or utc_now())
+
+
+def _text(field: str, value, limit: int, errors: dict, *, required: bool = False) -> str | None:
+    """Text as given; blank counts as absent. A required text must hold words."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.setdefault(field, []).append("Give it in words.")
+        return None
+    if not isinstance(value, str):
+        errors.setdefault(field, []).append("Not a valid string.")
+        return None
+    if len(value) > limit:
+        errors.setdefault(field, []).append(f"Longer than {limit} characters.")
+        return None
+    return value
+
+
+def _reason(value, errors: dict) -> str | None:
+    text = _text("reason", value, REASON_MAX, errors, required=True)
+    return text.strip() if text else None
+
+
+def person_errors(fields: dict, prefix: str = "") -> dict[str, list[str]]:
+    """Every rule a person's fields keep: a known role, personal fields as short text."""
+    errors: dict[str, list[str]] = {}
+    unknown = [key for key in fields if key not in PERSON_FIELDS]
+    for key in unknown:
+        errors[f"{prefix}{key}"] = ["Unknown field of a person."]
+    if "role" in fields and fields["role"] not in PERSON_ROLES:
+        errors[f"{prefix}role"] = [f"Unknown role {fields['role']!r}; one of {', '.join(PERSON_ROLES)}."]
+    for key in PERSONAL_FIELDS:
+        if key in fields:
+            _text(f"{prefix}{key}", fields[key], PERSONAL_LIMITS[key], errors)
+    return errors
+
+
+def _personal(fields: dict) -> dict:
+    """The personal fields as stored: blank text is no text."""
+    return {key: fields[key] if isinstance(fields.get(key), str) and fields[key].strip() else None
+            for key in PERSONAL_FIELDS if key in fields}
+
+
+def redacted_person(person: dict) -> dict:
+    """A person as a psychologist sees them: no contact details or whereabouts of a victim or child."""
+    if person["role"] not in PROTECTED_ROLES:
+        return {**person, "redacted": False}
+    return {**person, **{key: None for key in PERSONAL_FIELDS}, "redacted": True}
+
+
+class Case(Aggregate):
+    """Opened once by a worker; closed and reopened with reasons; persons and notes only added to."""
+
+    @classmethod
+    def open(
+        cls, *, actor: Actor, summary: str | None = None, contact_id: UUID | str | None = None,
+        owner: Actor | None = None, now: datetime | None = None,
+    ) -> "Case":
+        if not actor.has_role(*CASE_ROLES):
+            raise Forbidden(f"The role {actor.role!r} may not open cases.")
+        errors: dict[str, list[str]] = {}
+        summary = _text("summary", summary, SUMMARY_MAX, errors)
+        contact_id = optional_id("contact_id", contact_id, errors)
+        if owner is not None and not owner.has_role(*OWNER_ROLES):
+            errors["owner"] = [f"A case is owned by a consultant, psychologist or supervisor, not {owner.role!r}."]
+        if errors:
+            raise Invalid.many(errors)
+        return cls(summary=summary, contact_id=contact_id, owner=(owner or actor).as_dict(),
+                   at=_now(now), actor=actor.as_dict())
+
+    @event("Opened")
+    def __init__(self, *, summary: str | None, contact_id: UUID | None, owner: dict, at: datetime, actor: dict):
+        self.summary = summary
+        self.contact_id = contact_id
+        self.owner = owner
+        self.opened_by, self.opened_at = actor, at
+        self.persons: dict[UUID, dict] = {}
+        self.notes: list[dict] = []
+        self.status = "open"
+        self.history: list[dict] = [{"status": "open", "reason": None, "at": at, "actor": actor}]
+        self.labels_used: dict[str, int] = {}
+
+    # Guards ------------------------------------------------------------------------------------
+
+    def _require_not_closed(self, doing: str) -> None:
+        if self.status == "closed":
+            raise Conflict(f"Cannot {doing} a closed case; reopen it first.", state="closed")
+
+    def _require_case_role(self, actor: Actor) -> None:
+        if not actor.has_role(*CASE_ROLES):
+            raise Forbidden(f"The role {actor.role!r} may not work on cases.")
+
+    def _next_label(self, role: str) -> str:
+        return f"{LABELS[role]} {self.labels_used.get(role, 0) + 1}"
+
+    # Persons -----------------------------------------------------------------------------------
+
+    def add_person(self, *, role: str, actor: Actor, name: str | None = None, phone: str | None = None,
+                   address: str | None = None, now: datetime | None = None) -> UUID:
+        """Returns the new person's id: random, so it says nothing about who they are."""
+        self._require_case_role(actor)
+        self._require_not_closed("add a person to")
+        fields = {"role": role, "name": name, "phone": phone, "address": address}
+        errors = person_errors(fields)
+        if errors:
+            raise Invalid.many(errors)
+        person_id = uuid4()
+        self._person_added(person_id=person_id, role=role, label=self._next_label(role),
+                           **_personal(fields), at=_now(now), actor=actor.as_dict())
+        return person_id
+
+    @event("PersonAdded")
+    def _person_added(self, person_id: UUID, role: str, label: str, name: str | None, phone: str | None,
+                      address: str | None, at: datetime, actor: dict) -> None:
+        self.persons[person_id] = {"person_id": person_id, "role": role, "label": label, "name": name,
+                                   "phone": phone, "address": address, "added_at": at, "added_by": actor}
+        self.labels_used[role] = self.labels_used.get(role, 0) + 1
+
+    def person(self, person_id: UUID | str) -> dict:
+        try:
+            key = person_id if isinstance(person_id, UUID) else UUID(str(person_id))
+        except ValueError:
+            key = None
+        if key not in self.persons:
+            raise NotFound(f"No person with id {person_id} in this case.")
+        return self.persons[key]
+
+    def change_person(self, person_id: UUID | str, *, changes: dict, actor: Actor, reason: str | None = None,
+                      now: datetime | None = None) -> None:
+        """Changes a person's role or personal fields (null clears one); a new role gets a new label."""
+        self._require_case_role(actor)
+        self._require_not_closed("change a person of")
+        person = self.person(person_id)
+        errors = person_errors(changes, "changes.")
+        if "role" in changes and changes["role"] is None:
+            errors["changes.role"] = ["A person always has a role."]
+        if reason is not None:
+            reason = _text("reason", reason, REASON_MAX, errors)
+            reason = reason.strip() if reason else None
+        if errors:
+            raise Invalid.many(errors)
+        new = {**_personal(changes), **({"role": changes["role"]} if "role" in changes else {})}
+        changed = [key for key in PERSON_FIELDS if key in new and new[key] != person[key]]
+        if not changed:
+            raise Invalid("changes", "The change changes nothing.")
+        if ("role" in changed and person["role"] in PROTECTED_ROLES and new["role"] not in PROTECTED_ROLES
+                and actor.has_role("psychologist")):
+            raise Forbidden("A psychologist may not change the role of a victim or a child.")
+        role = new.get("role", person["role"])
+        self._person_changed(
+            person_id=person["person_id"], changed=changed,
+            role=role if "role" in changed else None,
+            label=self._next_label(role) if "role" in changed else None,
+            **{key: new[key] if key in changed else None for key in PERSONAL_FIELDS},
+            reason=reason, at=_now(now), actor=actor.as_dict())
+
+    @event("PersonChanged")
+    def _person_changed(self, person_id: UUID, changed: list, role: str | None, label: str | None,
+                        name: str | None, phone: str | None, address: str | None, reason: str | None,
+                        at: datetime, actor: dict) -> None:
+        person = self.persons[person_id]
+        values = {"role": role, "name": name, "phone": phone, "address": address}
+        for key in changed:
+            person[key] = values[key]
+        if "role" in changed:
+            person["label"] = label
+            self.labels_used[role] = self.labels_used.get(role, 0) + 1
+
+    # Notes and owner ---------------------------------------------------------------------------
+
+    def add_note(self, *, text: str, actor: Actor, now: datetime | None = None) -> UUID:
+        self._require_case_role(actor)
+        self._require_not_closed("add a note to")
+        errors: dict = {}
+        text = _text("text", text, NOTE_MAX, errors, required=True)
+        if errors:
+            raise Invalid.many(errors)
+        note_id = uuid4()
+        self._note_added(note_id=note_id, text=text, at=_now(now), actor=actor.as_dict())
+        return note_id
+
+    @event("NoteAdded")
+    def _note_added(self, note_id: UUID, text: str, at: datetime, actor: dict) -> None:
+        self.notes.append({"note_id": note_id, "text": text, "at": at, "actor": actor})
+
+    def assign_owner(self, *, owner: Actor, actor: Actor, now: datetime | None = None) -> None:
+        if not actor.has_role("supervisor"):
+            raise Forbidden("Only a supervisor assigns a case to someone.")
+        self._require_not_closed("assign")
+        if not owner.has_role(*OWNER_ROLES):
+            raise Invalid("user_id", f"A case is owned by a consultant, psychologist or supervisor, "
+                                     f"not {owner.role!r}.")
+        if same_person(self.owner, owner):
+            raise Invalid("user_id", f"The case is already owned by {owner.username}.")
+        self._owner_assigned(owner=owner.as_dict(), previous_owner=self.owner, at=_now(now), actor=actor.as_dict())
+
+    @event("OwnerAssigned")
+    def _owner_assigned(self, owner: dict, previous_owner: dict, at: datetime, actor: dict) -> None:
+        self.owner = owner
+
+    # Closing and reopening ---------------------------------------------------------------------
+
+    def _require_responsible(self, actor: Actor, doing: str) -> None:
+        if actor.has_role("supervisor") or same_person(self.owner, actor):
+            return
+        raise Forbidden(f"Only the case's owner or a supervisor may {doing} it.")
+
+    def close(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
+        self._require_responsible(actor, "close")  # who may, before what state: a 409 would tell an outsider
+        if self.status == "closed":
+            raise Conflict("The case is already closed.", state="closed")
+        errors: dict = {}
+        reason = _reason(reason, errors)
+        if errors:
+            raise Invalid.many(errors)
+        self._closed(reason=reason, at=_now(now), actor=actor.as_dict())
+
+    @event("Closed")
+    def _closed(self, reason: str, at: datetime, actor: dict) -> None:
+        self._move_to("closed", reason, at, actor)
+
+    def reopen(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
+        self._require_responsible(actor, "reopen")
+        if self.status != "closed":
+            raise Conflict(f"Only a closed case can be reopened; this one is {self.status}.", state=self.status)
+        errors: dict = {}
+        reason = _reason(reason, errors)
+        if errors:
+            raise Invalid.many(errors)
+        self._reopened(reason=reason, at=_now(now), actor=actor.as_dict())
+
+    @event("Reopened")
+    def _reopened(self, reason: str, at: datetime, actor: dict) -> None:
+        self._move_to("reopened", reason, at, actor)
+
+    def _move_to(self, status: str, reason: str | None, at: datetime, actor: dict) -> None:
+        self.status = status
+        self.history.append({"status": status, "reason": reason, "at": at, "actor": actor})
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"

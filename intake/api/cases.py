@@ -1,0 +1,344 @@
+"""Case files: open one (from a contact, with persons), add persons and notes, assign, close and
+reopen with reasons; the list of cases one may see; a supervisor's audit history, now or as of a moment."""
+from uuid import UUID
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from domain.actor import Actor
+from domain.case import CASE_ROLES, NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
+from intake.api.blueprint import ApiBlueprint
+from intake.api.fields import Moment, NonBlankText, Text
+from intake.api.reads import await_projection, record_read
+from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
+from intake.api.writes import POSITION_HEADER, history_of, written
+from intake.auth import current_actor, requires
+from intake.services.cases import TIMELINE, CaseHistory, PartWritten, persons_for
+
+blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases",
+                   description="Case files: persons, notes, owner, closure; the audit history of a case.")
+
+MOST_PERSONS = 50
+LONGEST_LIST = 1000
+
+
+def cases():
+    return current_app.extensions["senim"].cases
+
+
+# Shapes ------------------------------------------------------------------------------------------
+
+def role_field(**kwargs) -> fields.String:
+    return fields.String(validate=validate.OneOf(PERSON_ROLES),
+                         metadata={"description": f"One of {', '.join(PERSON_ROLES)}."}, **kwargs)
+
+
+class PersonIn(Schema):
+    role = role_field(required=True)
+    name = Text(max_length=PERSONAL_LIMITS["name"], allow_none=True)
+    phone = Text(max_length=PERSONAL_LIMITS["phone"], allow_none=True)
+    address = Text(max_length=PERSONAL_LIMITS["address"], allow_none=True,
+                   metadata={"description": "Where the person lives or stays."})
+
+
+class CaseIn(Schema):
+    contact_id = fields.UUID(allow_none=True, metadata={
+        "description": "The contact that opens the case: it joins the case in the same commit."})
+    summary = Text(max_length=SUMMARY_MAX, allow_none=True)
+    persons = fields.List(fields.Nested(PersonIn), validate=validate.Length(max=MOST_PERSONS), load_default=list,
+                          metadata={"description": "Each gets a random person_id and a label such as Victim 1."})
+
+
+class PersonChangesIn(Schema):
+    """Only the fields that change; null clears a personal field."""
+
+    role = role_field()
+    name = Text(max_length=PERSONAL_LIMITS["name"], allow_none=True)
+    phone = Text(max_length=PERSONAL_LIMITS["phone"], allow_none=True)
+    address = Text(max_length=PERSONAL_LIMITS["address"], allow_none=True)
+    reason = Text(max_length=REASON_MAX, allow_none=True, metadata={"description": "Why, for the history."})
+
+    @validates_schema
+    def changes_something(self, data, **kwargs):
+        if not {"role", "name", "phone", "address"} & set(data):
+            raise ValidationError("Name at least one of role, name, phone, address.", "_schema")
+
+
+class NoteIn(Schema):
+    text = NonBlankText(max_length=NOTE_MAX, required=True)
+
+
+class OwnerIn(Schema):
+    user_id = fields.UUID(required=True, metadata={"description": "A consultant, psychologist or supervisor."})
+
+
+class CaseReasonIn(Schema):
+    reason = NonBlankText(max_length=REASON_MAX, required=True)
+
+
+class PartCreatedOut(Schema):
+    id = fields.UUID(metadata={"description": "The person's or the note's id."})
+    case_id = fields.UUID()
+    position = fields.Integer()
+
+
+class PersonOut(Schema):
+    person_id = fields.UUID()
+    role = fields.String()
+    label = fields.String(metadata={"description": "Victim 1, Aggressor 1, Child 2, …"})
+    name = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    redacted = fields.Boolean(metadata={"description": "true: name, phone and address are withheld from you."})
+    added_at = fields.DateTime(format="iso")
+    added_by = fields.Nested(ActorOut)
+
+
+class NoteOut(Schema):
+    note_id = fields.UUID()
+    text = fields.String()
+    at = fields.DateTime(format="iso")
+    actor = fields.Nested(ActorOut)
+
+
+class CaseStatusChangeOut(Schema):
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime(format="iso")
+    actor = fields.Nested(ActorOut)
+
+
+class MembersOut(Schema):
+    contacts = fields.List(fields.UUID())
+    referrals = fields.List(fields.UUID())
+    assessments = fields.List(fields.UUID())
+
+
+class CaseStateOut(Schema):
+    status = fields.String(metadata={"description": "open, closed or reopened"})
+    summary = fields.String(allow_none=True)
+    contact_id = fields.UUID(allow_none=True)
+    owner = fields.Nested(ActorOut)
+    opened_at = fields.DateTime(format="iso")
+    opened_by = fields.Nested(ActorOut)
+    persons = fields.List(fields.Nested(PersonOut))
+    notes = fields.List(fields.Nested(NoteOut))
+    history = fields.List(fields.Nested(CaseStatusChangeOut), metadata={"description": "Status changes with reasons."})
+    version = fields.Integer()
+
+
+class CaseOut(CaseStateOut):
+    id = fields.UUID()
+    members = fields.Nested(MembersOut)
+
+
+class CaseListQuery(ReadQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES), load_default=None)
+    owner = Text(max_length=100, load_default=None,
+                 metadata={"description": "The owner's user id or username, or `me`."})
+    limit = fields.Integer(validate=validate.Range(min=1, max=LONGEST_LIST), load_default=100)
+    offset = fields.Integer(validate=validate.Range(min=0, max=10_000_000), load_default=0)
+
+
+class OwnerOut(Schema):
+    user_id = fields.String(allow_none=True)
+    username = fields.String(allow_none=True)
+
+
+class CaseListItemOut(Schema):
+    id = fields.String()
+    status = fields.String()
+    owner = fields.Nested(OwnerOut)
+    opened_at = fields.String()
+    closed_at = fields.String(allow_none=True)
+    updated_at = fields.String()
+    contacts = fields.Integer()
+    referrals = fields.Integer()
+    assessments = fields.Integer()
+
+
+class CaseListOut(Schema):
+    cases = fields.List(fields.Nested(CaseListItemOut))
+
+
+class CaseHistoryQuery(ReadQuery):
+    as_of = Moment(load_default=None, metadata={"description": "Only what had happened by then; the case as it stood."})
+    type = Text(max_length=500, load_default=None, metadata={
+        "description": "Comma-separated event types (Case.Closed), kinds (case, contact, referral, assessment) "
+                       "or event names (Amended)."})
+    person = fields.UUID(load_default=None, metadata={"description": "Only events naming this person_id."})
+
+
+class CaseHistoryEventOut(Schema):
+    type = fields.String(metadata={"description": "Case.Opened, Contact.Recorded, Referral.Claimed, …"})
+    at = fields.DateTime(format="iso")
+    kind = fields.String(metadata={"description": "case, contact, referral or assessment"})
+    aggregate_id = fields.UUID()
+    version = fields.Integer()
+    actor = fields.Nested(ActorOut, allow_none=True)
+    data = fields.Dict()
+
+
+class CaseHistoryOut(Schema):
+    id = fields.UUID()
+    as_of = fields.DateTime(format="iso", allow_none=True)
+    case = fields.Nested(CaseStateOut, allow_none=True, metadata={
+        "description": "The case as it stood at as_of (now, without it); null if not opened yet."})
+    events = fields.List(fields.Nested(CaseHistoryEventOut))
+
+
+# Views -------------------------------------------------------------------------------------------
+
+def case_state(case: Case, actor: Actor) -> dict:
+    return {
+        "status": case.status, "summary": case.summary, "contact_id": case.contact_id, "owner": case.owner,
+        "opened_at": case.opened_at, "opened_by": case.opened_by, "persons": persons_for(actor, case),
+        "notes": case.notes, "history": case.history, "version": case.version,
+    }
+
+
+def case_view(case: Case, actor: Actor) -> dict:
+    members = cases().members(case.id)
+    return {"id": case.id, **case_state(case, actor),
+            "members": {f"{kind}s": members.get(kind, []) for kind in ("contact", "referral", "assessment")}}
+
+
+def part_written(result: PartWritten, status: int = 201):
+    body = {"id": result.part_id, "case_id": result.id, "position": result.position}
+    return body, status, {POSITION_HEADER: str(result.position)}
+
+
+def matches(entry, wanted: set[str], person: UUID | None) -> bool:
+    if person is not None and str(getattr(entry.event, "person_id", "")) != str(person):
+        return False
+    if not wanted:
+        return True
+    names = {type(entry.event).__qualname__.lower(), type(entry.event).__name__.lower(), entry.kind,
+             f"{entry.kind}s"}
+    return bool(names & wanted)
+
+
+def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None) -> list[dict]:
+    entries = [entry for entry in history.entries if matches(entry, wanted, person)]
+    shaped = history_of([entry.event for entry in entries])
+    return [{**each, "type": type(entry.event).__qualname__, "kind": entry.kind, "aggregate_id": entry.aggregate_id}
+            for entry, each in zip(entries, shaped)]
+
+
+# Routes ------------------------------------------------------------------------------------------
+
+@blp.route("", methods=["POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(CaseIn())
+@blp.response(201, CreatedOut)
+def open_case(fields):
+    """Open a case, optionally from a contact (which joins the case in the same commit) and with persons."""
+    return written(cases().open(fields, actor=current_actor()), 201)
+
+
+@blp.route("", methods=["GET"])
+@requires(*CASE_ROLES)
+@blp.arguments(CaseListQuery(), location="query")
+@blp.response(200, CaseListOut)
+def list_cases(query):
+    """The cases you may see (a supervisor: all), most recently touched first. No personal data."""
+    await_projection(TIMELINE, query["min_position"])
+    rows = cases().list(actor=current_actor(), status=query["status"], owner=query["owner"],
+                        limit=query["limit"], offset=query["offset"])
+    return {"cases": [{
+        "id": row["case_id"], "status": row["status"],
+        "owner": {"user_id": row["owner_user_id"], "username": row["owner_username"]},
+        "opened_at": row["opened_at"], "closed_at": row["closed_at"], "updated_at": row["updated_at"],
+        "contacts": row["contacts"], "referrals": row["referrals"], "assessments": row["assessments"],
+    } for row in rows]}
+
+
+@blp.route("/<uuid:case_id>", methods=["GET"])
+@requires(*CASE_ROLES)
+@blp.arguments(ReadQuery(), location="query")
+@blp.response(200, CaseOut)
+def get_case(query, case_id: UUID):
+    """The case as it stands: persons (a victim's or child's details withheld from psychologists), notes,
+    owner, status history with reasons, and the ids of its contacts, referrals and assessments."""
+    await_projection(TIMELINE, query["min_position"])
+    actor = current_actor()
+    case = cases().get(case_id, actor=actor)
+    record_read("case", case_id)
+    return case_view(case, actor)
+
+
+@blp.route("/<uuid:case_id>/persons", methods=["POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(PersonIn())
+@blp.response(201, PartCreatedOut)
+def add_person(person, case_id: UUID):
+    """Add a person (victim, aggressor, child, other); answers with their new random person id."""
+    return part_written(cases().add_person(case_id, person, actor=current_actor()))
+
+
+@blp.route("/<uuid:case_id>/persons/<uuid:person_id>", methods=["PATCH", "POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(PersonChangesIn())
+@blp.response(200, PartCreatedOut)
+def change_person(body, case_id: UUID, person_id: UUID):
+    """Change a person's role or details (null clears a detail); a new role gets a new label."""
+    body = dict(body)
+    reason = body.pop("reason", None)
+    return part_written(cases().change_person(case_id, person_id, changes=body, reason=reason,
+                                              actor=current_actor()), 200)
+
+
+@blp.route("/<uuid:case_id>/notes", methods=["POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(NoteIn())
+@blp.response(201, PartCreatedOut)
+def add_note(body, case_id: UUID):
+    """Add a note to the case."""
+    return part_written(cases().add_note(case_id, text=body["text"], actor=current_actor()))
+
+
+@blp.route("/<uuid:case_id>/owner", methods=["POST"])
+@requires("supervisor")
+@blp.arguments(OwnerIn())
+@blp.response(200, CreatedOut)
+def assign_owner(body, case_id: UUID):
+    """Give the case to another worker."""
+    return written(cases().assign_owner(case_id, user_id=body["user_id"], actor=current_actor()))
+
+
+@blp.route("/<uuid:case_id>/closure", methods=["POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(CaseReasonIn())
+@blp.response(200, CreatedOut)
+def close_case(body, case_id: UUID):
+    """Close the case with a reason (its owner or a supervisor). Already closed: 409."""
+    return written(cases().close(case_id, reason=body["reason"], actor=current_actor()))
+
+
+@blp.route("/<uuid:case_id>/reopening", methods=["POST"])
+@requires(*CASE_ROLES)
+@blp.arguments(CaseReasonIn())
+@blp.response(200, CreatedOut)
+def reopen_case(body, case_id: UUID):
+    """Reopen a closed case with a reason (its owner or a supervisor). Not closed: 409."""
+    return written(cases().reopen(case_id, reason=body["reason"], actor=current_actor()))
+
+
+@blp.route("/<uuid:case_id>/history", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(CaseHistoryQuery(), location="query")
+@blp.response(200, CaseHistoryOut)
+def case_history(query, case_id: UUID):
+    """Every event of the case and of its contacts, referrals and assessments, oldest first, each with
+    its type, time, actor and data. With as_of: only what had happened by then, membership judged from
+    the events themselves, and the case as it stood then."""
+    await_projection(TIMELINE, query["min_position"])
+    actor = current_actor()
+    history = cases().history(case_id, actor=actor, as_of=query["as_of"])
+    record_read("case", case_id)
+    wanted = {part.strip().lower() for part in (query["type"] or "").split(",") if part.strip()}
+    return {
+        "id": case_id, "as_of": query["as_of"],
+        "case": case_state(history.case, actor) if history.case is not None else None,
+        "events": history_entries(history, wanted, query["person"]),
+    }

@@ -1,0 +1,263 @@
+"""Opening case files, adding persons and notes, assigning, closing and reopening them; who may
+see a case; the audit history of a case and of everything that joined it, now or as of a moment.
+
+Who may see a case (least privilege; admins manage accounts and read no case content):
+- supervisors: every case;
+- consultants: cases they own or opened, and cases in which they recorded a contact;
+- psychologists: cases they own, and cases of referrals they claimed.
+A psychologist never sees the contact details or whereabouts of a victim or a child.
+
+Who works on a case (contact recorders, claimants) comes from the case_timeline projection; a
+read that finds no right to see the case first catches the projection up, so a contact recorded a
+moment ago already counts.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import reduce
+from uuid import UUID
+
+from domain.actor import Actor, same_person
+from domain.case import CASE_ROLES, Case, redacted_person
+from domain.contact import Contact
+from domain.errors import Forbidden, Invalid, NotFound
+from intake.services import Written
+from intake.store import SenimStore
+from projections.case_timeline import current_members, ever_members, list_cases, worker_vias
+
+log = logging.getLogger(__name__)
+
+TIMELINE = "case_timeline"
+# How each role may come to see a case, as recorded in case_workers (the owner is also checked on the case).
+VISIBLE_VIA = {
+    "consultant": ("owner", "opener", "contact"),
+    "psychologist": ("owner", "referral"),
+}
+
+
+@dataclass(frozen=True)
+class PartWritten(Written):
+    """A write that created a part of a case (a person, a note): the case, the part, the position."""
+    part_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    kind: str  # case, contact, referral or assessment
+    aggregate_id: UUID
+    event: object
+
+
+@dataclass
+class CaseHistory:
+    entries: list[HistoryEntry] = field(default_factory=list)
+    case: Case | None = None  # the case as it stood at as_of (None: not opened yet)
+
+
+def may_see_case(actor: Actor, case: Case, vias: set[str]) -> bool:
+    """`vias`: how the actor works on the case according to case_workers."""
+    if actor.has_role("supervisor"):
+        return True
+    if actor.role not in VISIBLE_VIA:
+        return False
+    if same_person(case.owner, actor):
+        return True
+    if actor.has_role("consultant") and same_person(case.opened_by, actor):
+        return True
+    return bool(vias & set(VISIBLE_VIA[actor.role]))
+
+
+def sees_protected_details(actor: Actor) -> bool:
+    return not actor.has_role("psychologist")
+
+
+def persons_for(actor: Actor, case: Case) -> list[dict]:
+    """The persons as this actor may see them: psychologists never see a victim's or child's details."""
+    persons = list(case.persons.values())
+    if sees_protected_details(actor):
+        return [{**person, "redacted": False} for person in persons]
+    return [redacted_person(person) for person in persons]
+
+
+def case_of_event(event, current: str | None) -> str | None:
+    """The case a record belongs to after this event of it: creation events name it, amendments may move it."""
+    if hasattr(event, "case_id"):
+        value = event.case_id
+        return None if value is None else str(value)
+    changes = getattr(event, "changes", None)
+    if isinstance(changes, dict) and "case_id" in changes:
+        value = changes["case_id"]
+        return None if value is None else str(value)
+    return current
+
+
+def events_in_case(events: list, case_id: UUID, as_of: datetime | None) -> list:
+    """A member's events up to as_of (every one, without it), if the record belongs to the case at
+    as_of (now, without one), judged from its own events: one whose case_id pointed elsewhere then,
+    or that was amended into the case only later, contributes nothing."""
+    kept = [event for event in events if as_of is None or event.timestamp <= as_of]
+    current = None
+    for event in kept:
+        current = case_of_event(event, current)
+    return kept if current == str(case_id) else []
+
+
+def replay(events: list):
+    return reduce(lambda aggregate, event: event.mutate(aggregate), events, None)
+
+
+class CaseService:
+    def __init__(self, store: SenimStore, projections, contacts, staff):
+        self.store = store
+        self.projections = projections  # intake.services.projections.Projections
+        self.contacts = contacts  # ContactService: who may see a contact
+        self.staff = staff  # StaffService: owners are staff members
+
+    # Reading the projection ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Catches the case timeline up with the store, unless it already reflects every event."""
+        if self.projections.wait_for(TIMELINE, self.store.head(), 0):
+            return
+        try:
+            self.projections.catch_up(TIMELINE)
+        except Exception:  # recorded in the projection's status; read what there is
+            log.warning("the case timeline could not catch up", exc_info=True)
+
+    def _vias(self, case_id: UUID, actor: Actor) -> set[str]:
+        with self.projections.views.transaction(write=False) as tx:
+            return worker_vias(tx, case_id, actor.user_id)
+
+    # Commands ------------------------------------------------------------------------------------
+
+    def open(self, fields: dict, *, actor: Actor) -> Written:
+        """Opens a case; opened from a contact, the contact joins it in the same commit."""
+        fields = dict(fields)
+        persons = fields.pop("persons", None) or []
+        contact = self._opening_contact(fields.get("contact_id"), actor)
+        case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"))
+        errors: dict[str, list[str]] = {}
+        for index, person in enumerate(persons):
+            try:
+                case.add_person(actor=actor, **person)
+            except Invalid as refused:
+                errors.update({f"persons.{index}.{name}": messages for name, messages in refused.errors.items()})
+        if errors:
+            raise Invalid.many(errors)
+        if contact is not None and contact.fields.get("case_id") != case.id:
+            contact.amend(changes={"case_id": case.id}, reason=f"Opened case {case.id}", actor=actor)
+        return Written(case.id, self.store.commit(case, *([contact] if contact is not None else [])))
+
+    def _opening_contact(self, contact_id, actor: Actor) -> Contact | None:
+        if contact_id is None:
+            return None
+        try:
+            contact_id = UUID(str(contact_id))
+        except ValueError:
+            raise Invalid("contact_id", "Not a valid id.") from None
+        try:
+            return self.contacts.get(contact_id, actor=actor)
+        except NotFound:
+            raise Invalid("contact_id", f"No contact with id {contact_id}.") from None
+        except Forbidden:
+            raise Forbidden("The contact was recorded by someone else; a case is opened from your own contacts.") \
+                from None
+
+    def add_person(self, case_id: UUID, person: dict, *, actor: Actor) -> PartWritten:
+        case = self.get(case_id, actor=actor)
+        person_id = case.add_person(actor=actor, **person)
+        return PartWritten(case.id, self.store.commit(case), part_id=person_id)
+
+    def change_person(self, case_id: UUID, person_id: UUID, *, changes: dict, reason: str | None,
+                      actor: Actor) -> PartWritten:
+        case = self.get(case_id, actor=actor)
+        case.change_person(person_id, changes=changes, reason=reason, actor=actor)
+        return PartWritten(case.id, self.store.commit(case), part_id=case.person(person_id)["person_id"])
+
+    def add_note(self, case_id: UUID, *, text: str, actor: Actor) -> PartWritten:
+        case = self.get(case_id, actor=actor)
+        note_id = case.add_note(text=text, actor=actor)
+        return PartWritten(case.id, self.store.commit(case), part_id=note_id)
+
+    def assign_owner(self, case_id: UUID, *, user_id: UUID, actor: Actor) -> Written:
+        case = self.get(case_id, actor=actor)
+        try:
+            user = self.staff.get(user_id)
+        except NotFound:
+            raise Invalid("user_id", f"No user with id {user_id}.") from None
+        if not user.active:
+            raise Invalid("user_id", f"{user.username} is disabled.")
+        case.assign_owner(owner=user.as_actor(), actor=actor)
+        return Written(case.id, self.store.commit(case))
+
+    def close(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
+        case = self.get(case_id, actor=actor)
+        case.close(reason=reason, actor=actor)
+        return Written(case.id, self.store.commit(case))
+
+    def reopen(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
+        case = self.get(case_id, actor=actor)
+        case.reopen(reason=reason, actor=actor)
+        return Written(case.id, self.store.commit(case))
+
+    # Queries -------------------------------------------------------------------------------------
+
+    def get(self, case_id: UUID, *, actor: Actor) -> Case:
+        if not actor.has_role(*CASE_ROLES):
+            raise Forbidden(f"The role {actor.role!r} reads no case files.")
+        case = self.store.load(case_id, Case, "case")
+        if may_see_case(actor, case, set()):
+            return case
+        self.refresh()
+        if not may_see_case(actor, case, self._vias(case_id, actor)):
+            raise Forbidden("You do not work on this case.")
+        return case
+
+    def members(self, case_id: UUID) -> dict[str, list[str]]:
+        """The ids of what belongs to the case now, by kind."""
+        self.refresh()
+        with self.projections.views.transaction(write=False) as tx:
+            return current_members(tx, case_id)
+
+    def list(self, *, actor: Actor, status: str | None = None, owner: str | None = None,
+             limit: int = 100, offset: int = 0) -> list[dict]:
+        """The cases the actor may see, most recently touched first; no personal text in them."""
+        viewer = None
+        if not actor.has_role("supervisor"):
+            if actor.role not in VISIBLE_VIA or not actor.user_id:
+                raise Forbidden(f"The role {actor.role!r} reads no case files.")
+            viewer = (actor.user_id, VISIBLE_VIA[actor.role])
+        owner_user_id = owner_username = None
+        if owner:
+            if owner == "me":
+                owner_user_id = actor.user_id
+            else:
+                try:
+                    owner_user_id = str(UUID(owner))
+                except ValueError:
+                    owner_username = owner.strip().lower()
+        with self.projections.views.transaction(write=False) as tx:
+            return list_cases(tx, status=status, owner_user_id=owner_user_id, owner_username=owner_username,
+                              viewer=viewer, limit=limit, offset=offset)
+
+    def history(self, case_id: UUID, *, actor: Actor, as_of: datetime | None = None) -> CaseHistory:
+        """Every event of the case and of its contacts, referrals and assessments, oldest first.
+
+        case_members only names the candidates; whether a record belonged to the case, and when,
+        is judged from its own events, read from the store."""
+        if not actor.has_role("supervisor"):
+            raise Forbidden("Only a supervisor audits a case's history.")
+        self.store.load(case_id, Case, "case")
+        self.refresh()
+        with self.projections.views.transaction(write=False) as tx:
+            candidates = ever_members(tx, case_id)
+        case_events = [event for event in self.store.events_of(case_id)
+                       if as_of is None or event.timestamp <= as_of]
+        history = CaseHistory(case=replay(case_events) if case_events else None)
+        history.entries = [HistoryEntry("case", case_id, event) for event in case_events]
+        for kind, aggregate_id in candidates:
+            member_id = UUID(aggregate_id)
+            events = events_in_case(list(self.store.events_of(member_id)), case_id, as_of)
+            history.entries += [HistoryEntry(kind, member_id, event) for event in events]
+        history.entries.sort(key=lambda entry: entry.event.timestamp)
+        return history
