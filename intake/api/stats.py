@@ -7,6 +7,8 @@ from webargs.fields import DelimitedList
 from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
+from domain import instruments
+from projections.assessment_stats import DIMENSIONS as ASSESSMENT_DIMENSIONS, count_assessments
 from projections.contact_stats import DIMENSIONS, count_contacts
 from projections.programme_stats import DIMENSIONS as PROGRAMME_DIMENSIONS, count_participations
 from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_referrals
@@ -89,3 +91,22 @@ def programme_stats(query):
     with current_app.extensions["senim"].views.transaction(write=False) as tx:
         return count_participations(tx, date_from=query["date_from"], date_to=query["date_to"],
                                     group_by=query["group_by"])
+
+
+class AssessmentStatsQuery(DateRangeQuery):
+    group_by = group_by_field(ASSESSMENT_DIMENSIONS, at_most=3)
+    instrument = fields.String(load_default=None, validate=validate.OneOf([i["code"] for i in instruments.all_instruments()]),
+                               metadata={"description": "Only this instrument (see GET /api/v1/instruments)."})
+
+
+@blp.route("/assessments", methods=["GET"])
+@requires("supervisor")
+@blp.arguments(AssessmentStatsQuery(), location="query")
+@blp.response(200, StatsOut)
+def assessment_stats(query):
+    """Assessments counted by instrument, level, month, day or subject role over a date range (the local day
+    they were made), each under its current level (after any override): the risk levels of a report."""
+    await_projection("assessment_stats", query["min_position"])
+    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+        return count_assessments(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                 group_by=query["group_by"], instrument=query["instrument"])

@@ -1,0 +1,50 @@
+"""Repeat callers: has this number called before, how often, and what is still open for them.
+
+The number is hashed (keyed HMAC of the normalised number) before it is looked up; it is never
+stored, logged or put in a URL.
+"""
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.errors import DomainError
+from domain.referral import Referral
+from projections.callers import contacts_with_number, unended_referrals
+from projections.db import ViewDatabase
+from intake.services.referrals import may_see_referral
+from intake.store import SenimStore
+
+LOOKUP_ROLES = ("consultant", "psychologist", "supervisor")
+
+
+class CallerService:
+    def __init__(self, store: SenimStore, views: ViewDatabase):
+        self.store = store
+        self.views = views
+
+    def lookup(self, phone: str, *, actor: Actor, current_contact: UUID | None = None) -> dict:
+        """Earlier contacts from the number: a count of all, the ids of those the actor may see, and
+        the referrals made from any of them that have not ended (target, status and urgency only)."""
+        phone_hash = self.store.keyring.phone_hash(phone)
+        with self.views.transaction(write=False) as tx:
+            earlier = [row for row in contacts_with_number(tx, phone_hash)
+                       if current_contact is None or row["contact_id"] != str(current_contact)]
+            referrals = unended_referrals(tx, [row["contact_id"] for row in earlier])
+        visible = [row["contact_id"] for row in earlier
+                   if actor.role == "supervisor" or (actor.user_id and row["recorded_by"] == actor.user_id)]
+        shown = [row for row in referrals if self._may_see_referral(actor, row["referral_id"])]
+        return {
+            "known": bool(earlier),
+            "earlier_contacts": len(earlier),
+            "contacts": visible,
+            # Only the referrals this role may open; how many there are in all is a count, nothing more.
+            "open_referrals": [{"id": row["referral_id"], "target": row["target"], "status": row["status"],
+                                "urgency": row["urgency"]} for row in shown],
+            "open_referrals_total": len(referrals),
+        }
+
+    def _may_see_referral(self, actor: Actor, referral_id) -> bool:
+        try:
+            referral = self.store.load(UUID(str(referral_id)), Referral, "referral")
+        except (ValueError, DomainError):
+            return False
+        return may_see_referral(actor, referral)
