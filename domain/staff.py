@@ -1,5 +1,6 @@
 """Staff accounts, their API tokens, and the directory that maps usernames to accounts."""
 import re
+from datetime import datetime, timedelta
 from uuid import UUID, NAMESPACE_URL, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -9,6 +10,13 @@ from domain.errors import Conflict, Forbidden, Invalid
 from domain.schedule import WeeklySchedule
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
+LANGUAGES = ("kk", "ru", "en")
+
+# Repeated wrong passwords lock the account for a while: enough to stop guessing, short enough
+# that a consultant who mistyped on a night shift is back before the next call is lost.
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+LOCKOUT_DURATION = timedelta(minutes=15)
 
 
 def check_username(username: str) -> str:
@@ -29,6 +37,10 @@ class User(Aggregate):
 
     # Plain data of WeeklySchedule.as_dict(); None until working hours are set.
     working_hours: dict | None = None
+    # Times of the latest failed sign-ins (at most LOCKOUT_FAILURES), cleared by a good one.
+    failed_sign_ins: tuple = ()
+    # When the user last signed in to the web UI; None: never.
+    last_signed_in_at: datetime | None = None
 
     @classmethod
     def create(cls, *, username: str, role: str, password_hash: str, actor: Actor) -> "User":
@@ -89,6 +101,58 @@ class User(Aggregate):
     @event("TokenRevoked")
     def _token_revoked(self, token_id: str, actor: dict) -> None:
         self.revoked_tokens.add(token_id)
+
+    # Signing in to the web UI ------------------------------------------------------------------
+
+    @property
+    def language(self) -> str | None:
+        return self.preferences.get("language")
+
+    def choose_language(self, language: str, *, actor: Actor) -> None:
+        if language not in LANGUAGES:
+            raise Invalid("language", f"One of {', '.join(LANGUAGES)}.")
+        self._language_chosen(language=language, actor=actor.as_dict())
+
+    @event("LanguageChosen")
+    def _language_chosen(self, language: str, actor: dict) -> None:
+        self.preferences = {**self.preferences, "language": language}
+
+    def locked_until(self, now: datetime) -> datetime | None:
+        """When a lock-out from repeated failed sign-ins ends, or None when the user may sign in."""
+        failures = self.failed_sign_ins
+        if len(failures) < LOCKOUT_FAILURES:
+            return None
+        last = failures[-1]
+        in_window = [at for at in failures if last - at < LOCKOUT_WINDOW]
+        if len(in_window) >= LOCKOUT_FAILURES and now < last + LOCKOUT_DURATION:
+            return last + LOCKOUT_DURATION
+        return None
+
+    def note_failed_sign_in(self, *, at: datetime, remote_addr: str | None) -> None:
+        self._sign_in_failed(at=at, remote_addr=remote_addr)
+
+    @event("SignInFailed")
+    def _sign_in_failed(self, at: datetime, remote_addr: str | None) -> None:
+        # Only the last few matter for the lock-out; the events keep them all for the audit.
+        self.failed_sign_ins = (*self.failed_sign_ins[-(LOCKOUT_FAILURES - 1):], at)
+
+    def note_signed_in(self, *, at: datetime, remote_addr: str | None) -> None:
+        self._signed_in(at=at, remote_addr=remote_addr)
+
+    @event("SignedIn")
+    def _signed_in(self, at: datetime, remote_addr: str | None) -> None:
+        self.failed_sign_ins = ()
+        self.last_signed_in_at = at
+
+    def unlock(self, *, actor: Actor) -> None:
+        """An admin clears the failed sign-ins, so a locked-out user need not wait for the lock to end."""
+        if not self.failed_sign_ins:
+            raise Conflict("The account has no failed sign-ins to clear.", state="unlocked")
+        self._unlocked(failed_sign_ins=len(self.failed_sign_ins), actor=actor.as_dict())
+
+    @event("Unlocked")
+    def _unlocked(self, failed_sign_ins: int, actor: dict) -> None:
+        self.failed_sign_ins = ()
 
     # Working hours (режим работы) ------------------------------------------------------------
 

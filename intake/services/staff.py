@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.actor import Actor
+from domain.clock import utc_now
 from domain.errors import Conflict, Invalid, NotFound
 from domain.schedule import WeeklySchedule
 from domain.staff import ApiToken, StaffDirectory, User
@@ -20,6 +21,14 @@ MAX_CACHED_TOKENS = 10_000
 # Tests run with cheap hashing parameters (Settings.testing); hashes record their own parameters,
 # so either kind verifies anywhere.
 FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class SignInRefused(Exception):
+    """Why a web sign-in failed: "credentials" (never says which of the two) or "locked"."""
+
+    def __init__(self, reason: str, until=None):
+        super().__init__(reason)
+        self.reason, self.until = reason, until
 
 
 def check_password(password: str) -> str:
@@ -92,6 +101,12 @@ class StaffService:
         user.change_password(password_hash=self.hasher.hash(check_password(password)), actor=actor)
         return Written(user.id, self.store.commit(user))
 
+    def unlock(self, user_id: UUID, *, actor: Actor) -> Written:
+        """Clears failed sign-ins: a locked-out user may sign in at once."""
+        user = self.get(user_id)
+        user.unlock(actor=actor)
+        return Written(user.id, self.store.commit(user))
+
     def set_working_hours(self, user_id: UUID, *, schedule: WeeklySchedule, actor: Actor) -> Written:
         user = self.get(user_id)
         user.set_working_hours(schedule, actor)
@@ -109,6 +124,37 @@ class StaffService:
         except (VerificationError, InvalidHashError):
             return None
         return user if user.active else None
+
+    def sign_in(self, username: str, password: str, *, remote_addr: str | None) -> User:
+        """The web UI's sign-in: the user, or SignInRefused; failures and successes are events."""
+        now = utc_now()
+        try:
+            user = self.get_by_username(username)
+        except (NotFound, Invalid):
+            self.hasher.hash(password or "")  # as slow as a known name: no probing for usernames
+            raise SignInRefused("credentials") from None
+        locked_until = user.locked_until(now)
+        if locked_until is not None:
+            raise SignInRefused("locked", until=locked_until)
+        try:
+            self.hasher.verify(user.password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            user.note_failed_sign_in(at=now, remote_addr=remote_addr)
+            self.store.commit(user)
+            locked_until = user.locked_until(now)
+            raise SignInRefused("locked" if locked_until else "credentials", until=locked_until) from None
+        if not user.active:
+            raise SignInRefused("credentials")
+        user.note_signed_in(at=now, remote_addr=remote_addr)
+        self.store.commit(user)
+        return user
+
+    def choose_language(self, user_id: UUID, language: str, *, actor: Actor) -> Written:
+        user = self.get(user_id)
+        if user.language == language:
+            return Written(user.id, self.store.head())
+        user.choose_language(language, actor=actor)
+        return Written(user.id, self.store.commit(user))
 
     def issue_token(self, user_id: UUID, *, actor: Actor) -> tuple[str, Written]:
         user = self.get(user_id)

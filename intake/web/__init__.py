@@ -1,0 +1,130 @@
+"""The web UI: pages Flask renders from the same application services as the API.
+
+Sessions (Flask-Login), CSRF on every form (Flask-WTF), Kazakh/Russian/English (Flask-Babel),
+HTML error pages, strict security headers. Every script and style is served from /static: nothing
+is fetched from the internet at run time, and the Content-Security-Policy forbids it anyway.
+"""
+from datetime import timedelta
+
+from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from intake.config import Settings
+from intake.web.i18n import init_i18n
+from intake.web.session import init_session, is_web_request
+
+csrf = CSRFProtect()
+
+# The navigation: (endpoint, label, roles). An entry shows only once its page exists, so each
+# area of the UI lands on its own.
+NAV = (
+    ("web_consultant.new_contact", _l("New contact"), ("consultant", "psychologist", "supervisor")),
+    ("web_consultant.my_contacts", _l("My contacts"), ("consultant", "psychologist", "supervisor")),
+    ("web_psychologist.queue", _l("Referral queue"), ("psychologist", "supervisor")),
+    ("web_psychologist.week", _l("My week"), ("psychologist",)),
+    ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
+    ("web_psychologist.programme", _l("Programme"), ("psychologist", "supervisor")),
+    ("web_supervisor.dashboard", _l("Statistics"), ("supervisor",)),
+    ("web_supervisor.cases", _l("Cases"), ("supervisor",)),
+    ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
+    ("web_supervisor.monthly_report", _l("Monthly report"), ("supervisor",)),
+    ("web_supervisor.access_log", _l("Access log"), ("supervisor",)),
+    ("web_admin.users", _l("Users"), ("admin",)),
+)
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                           "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+                           "object-src 'none'")
+
+
+def navigation() -> list[tuple[str, str, bool]]:
+    """(url, label, is_current) of the pages the signed-in user may open."""
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, roles in NAV:
+        if current_user.role in roles and endpoint in current_app.view_functions:
+            items.append((url_for(endpoint), str(label), request.endpoint == endpoint))
+    return items
+
+
+def _protect_forms():
+    # The API authenticates with bearer tokens, not cookies, so only the UI needs CSRF tokens.
+    if is_web_request():
+        csrf.protect()
+
+
+def _security_headers(response):
+    if is_web_request():
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if request.endpoint != "static":
+            # Pages hold personal data: never kept in the browser's or a proxy's cache.
+            response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be read"),
+    401: _l("Please sign in"),
+    403: _l("You may not open this page"),
+    404: _l("Nothing here"),
+    405: _l("This action is not available here"),
+    409: _l("Someone changed this at the same moment"),
+    413: _l("What you sent is too large"),
+    422: _l("Some fields need correcting"),
+    503: _l("The service is busy or the database is not answering"),
+}
+
+
+def error_page(status: int, detail: str | None):
+    """The HTML face of an error for pages; the API keeps problem+json (intake.problems)."""
+    if status == 400 and "CSRF" in (detail or ""):
+        detail = _("The form had expired. What you typed is kept: open the page again and send it once more.")
+    elif status >= 500:
+        detail = _("Something went wrong on our side; nothing was saved. Please try again.")
+    elif status in (403, 404):
+        detail = None  # the API's English detail says nothing a person needs here
+    title = ERROR_TITLES.get(status) or _("Something went wrong")
+    return render_template("web/error.html", status=status, title=title, detail=detail), status
+
+
+def init_web(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="senim_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _protect_forms, for pages only
+        WTF_CSRF_TIME_LIMIT=None,  # valid as long as the session: a long call must not expire its form
+    )
+    init_i18n(app)
+    init_session(app)
+    csrf.init_app(app)
+    app.before_request(_protect_forms)
+    app.after_request(_security_headers)
+    app.jinja_env.globals.update(navigation=navigation)
+    app.extensions["senim_error_page"] = error_page
+
+    from intake.web import auth
+    app.register_blueprint(auth.bp)
+    for area in _areas():
+        app.register_blueprint(area.bp)
+
+
+def _areas():
+    """The pages of each role, each in its own module (imported here so a missing one is no error)."""
+    import importlib
+    modules = []
+    for name in ("consultant", "psychologist", "supervisor", "admin"):
+        try:
+            modules.append(importlib.import_module(f"intake.web.{name}"))
+        except ModuleNotFoundError as missing:
+            if missing.name != f"intake.web.{name}":
+                raise
+    return modules

@@ -1,0 +1,367 @@
+"""Admins manage staff accounts: create, change role, disable and enable, reset passwords, unlock.
+
+Every change goes through StaffService, so it is a User event signed by the admin; the user page
+shows those events as the account's history. A password reset changes the stamp in every session
+id of that user (intake.web.session.session_stamp), so their open sessions end at once.
+"""
+from datetime import datetime
+from uuid import UUID
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_user
+from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
+
+from domain.actor import STAFF_ROLES, SYSTEM_ROLE
+from domain.clock import utc_now
+from domain.errors import Conflict, Invalid
+from domain.staff import User, check_username
+from intake.services.staff import MIN_PASSWORD_LENGTH
+from intake.web.forms import Form, length, required
+from intake.web.i18n import LANGUAGES, role_name
+from intake.web.session import WebUser, current_actor, page
+
+bp = Blueprint("web_admin", __name__, url_prefix="/admin")
+
+REASON_MAX = 2_000
+SIGN_IN_EVENTS = ("SignInFailed", "SignedIn")
+RECENT_SIGN_INS = 20
+STATES = ("active", "disabled", "locked")
+
+
+def staff():
+    return current_app.extensions["senim"].staff
+
+
+# Forms -------------------------------------------------------------------------------------------
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role, role_name(role)) for role in STAFF_ROLES]
+
+
+def one_of_the_roles():
+    return validators.AnyOf(STAFF_ROLES, message=_l("Choose one of the offered roles."))
+
+
+def words():
+    """Required, and more than blanks."""
+    return validators.DataRequired(message=_l("Fill in this field."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+USERNAME_RULE = _l("Use 2 to 63 characters: latin letters, digits, dot, underscore or hyphen, "
+                   "starting with a letter or a digit.")
+
+
+def valid_username(form, field):
+    try:
+        check_username(field.data)
+    except Invalid:
+        raise validators.ValidationError(str(USERNAME_RULE)) from None
+
+
+def long_enough():
+    return validators.Length(min=MIN_PASSWORD_LENGTH,
+                             message=_l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+
+
+def same_password():
+    return validators.EqualTo("password", message=_l("The two passwords differ; type the same one twice."))
+
+
+class NewUserForm(Form):
+    username = StringField(_l("Username"), filters=[strip], validators=[required(), length(63), valid_username])
+    role = SelectField(_l("Role"), choices=[], validate_choice=False, validators=[one_of_the_roles()])
+    password = PasswordField(_l("Initial password"), validators=[required(), long_enough(), length(1024)])
+    password_again = PasswordField(_l("The same password again"), validators=[required(), same_password()])
+
+
+class RoleForm(Form):
+    role = SelectField(_l("New role"), choices=[], validate_choice=False, validators=[one_of_the_roles()])
+
+
+class PasswordForm(Form):
+    password = PasswordField(_l("New password"), validators=[required(), long_enough(), length(1024)])
+    password_again = PasswordField(_l("The same password again"), validators=[required(), same_password()])
+
+
+class DisableForm(Form):
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[words(), length(REASON_MAX)])
+
+
+def user_forms(user: User, **bound) -> dict:
+    """Every form of the user page; `bound` holds the one that was just sent (with its errors)."""
+    forms = {
+        "role_form": RoleForm(prefix="role", formdata=None, data={"role": user.role}),
+        "password_form": PasswordForm(prefix="password", formdata=None),
+        "disable_form": DisableForm(prefix="disable", formdata=None),
+        "plain_form": Form(formdata=None),
+    }
+    forms.update(bound)
+    forms["role_form"].role.choices = role_choices()
+    return forms
+
+
+def password_hint() -> str:
+    return _("At least %(count)d characters. A few unrelated words are easier to remember and harder to guess.",
+             count=MIN_PASSWORD_LENGTH)
+
+
+def show_invalid(form: Form, refused: Invalid) -> None:
+    """The service's refusals, in the page's language, next to the field they name."""
+    messages = {
+        "username": str(USERNAME_RULE),
+        "password": _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
+        "role": _("Choose one of the offered roles."),
+        "reason": _("Fill in this field."),
+    }
+    for name in refused.errors:
+        field = getattr(form, name, None)
+        if field is None:  # a rule no field of this form stands for: said at the top
+            flash(_("The change was refused: %(detail)s", detail=refused.detail), "error")
+            continue
+        field.errors = [*field.errors, messages.get(name, _("This value is not accepted."))]
+
+
+# Views of users ----------------------------------------------------------------------------------
+
+def is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until(now) is not None
+
+
+def user_state(user: User, now: datetime) -> str:
+    if not user.active:
+        return "disabled"
+    return "locked" if is_locked(user, now) else "active"
+
+
+STATE_NAMES = {"active": _l("Active"), "disabled": _l("Disabled"), "locked": _l("Locked out")}
+
+
+def when(moment: datetime | None) -> str:
+    return format_datetime(moment, "short") if moment else ""
+
+
+def who(actor: dict | None) -> str:
+    if not actor:
+        return ""
+    role = actor.get("role")
+    if role == SYSTEM_ROLE:
+        return _("%(name)s (command line)", name=actor.get("username"))
+    return f"{actor.get('username')} · {role_name(role)}"
+
+
+def describe(event) -> tuple[str, str]:
+    """(what happened, details) of one event of a User, in the page's language; never a password hash."""
+    kind = type(event).__name__
+    data = vars(event)
+    if kind == "Created":
+        return _("Account created"), _("Role: %(role)s", role=role_name(data.get("role")))
+    if kind == "RoleChanged":
+        return _("Role changed"), _("from %(old)s to %(new)s", old=role_name(data.get("previous_role")),
+                                    new=role_name(data.get("role")))
+    if kind == "Disabled":
+        return _("Account disabled"), _("Reason: %(reason)s", reason=data.get("reason") or "")
+    if kind == "Enabled":
+        return _("Account enabled"), ""
+    if kind == "PasswordChanged":
+        return _("Password reset"), _("Every open session of the user was signed out.")
+    if kind == "Unlocked":
+        return _("Account unlocked"), _("Failed sign-ins cleared: %(count)d", count=data.get("failed_sign_ins") or 0)
+    if kind == "TokenRevoked":
+        return _("API token revoked"), ""
+    if kind == "LanguageChosen":
+        return _("Language chosen"), LANGUAGES.get(data.get("language"), data.get("language") or "")
+    if kind == "WorkingHoursSet":
+        return _("Working hours set"), ""
+    return kind, ""
+
+
+def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
+    """(changes to the account, newest first; the latest sign-in attempts, newest first)."""
+    changes, sign_ins = [], []
+    for event in events:
+        kind = type(event).__name__
+        if kind in SIGN_IN_EVENTS:
+            sign_ins.append({"at": event.at, "when": when(event.at), "ok": kind == "SignedIn",
+                             "remote_addr": getattr(event, "remote_addr", None) or ""})
+            continue
+        what, details = describe(event)
+        actor = getattr(event, "actor", None)
+        own = bool(actor) and actor.get("user_id") == str(user.id)
+        changes.append({"at": event.timestamp, "when": when(event.timestamp), "what": what, "details": details,
+                        "who": _("the user themself") if own else who(actor)})
+    changes.reverse()
+    sign_ins.reverse()
+    return changes, sign_ins[:RECENT_SIGN_INS]
+
+
+def list_row(user: User, now: datetime) -> dict:
+    return {"id": user.id, "username": user.username, "role": user.role, "state": user_state(user, now),
+            "hours": user.working_hours is not None, "last_sign_in": user.last_signed_in_at}
+
+
+def is_self(user: User) -> bool:
+    return str(user.id) == current_user.user_id
+
+
+def render_user(user: User, status: int = 200, **bound):
+    now = utc_now()
+    changes, sign_ins = history_rows(list(current_app.extensions["senim"].store.events_of(user.id)), user)
+    created = next((row for row in reversed(changes)), None)
+    return render_template(
+        "web/admin/user.html", user=user, state=user_state(user, now), state_names=STATE_NAMES,
+        locked_until=user.locked_until(now), failed=len(user.failed_sign_ins), changes=changes,
+        sign_ins=sign_ins, created=created, is_self=is_self(user), when=when, password_hint=password_hint(),
+        **user_forms(user, **bound)), status
+
+
+# Routes ------------------------------------------------------------------------------------------
+
+@bp.route("/users")
+@page("admin")
+def users():
+    """Every account with its role and state; filtered by name, role and state."""
+    now = utc_now()
+    search = (request.args.get("q") or "").strip().lower()[:63]
+    role = request.args.get("role") if request.args.get("role") in STAFF_ROLES else ""
+    state = request.args.get("state") if request.args.get("state") in STATES else ""
+    everyone = sorted((list_row(user, now) for user in staff().list_users()), key=lambda row: row["username"])
+    shown = [row for row in everyone
+             if (not search or search in row["username"]) and (not role or row["role"] == role)
+             and (not state or row["state"] == state)]
+    return render_template("web/admin/users.html", rows=shown, total=len(everyone), search=search, role=role,
+                           state=state, roles=role_choices(), states=[(s, STATE_NAMES[s]) for s in STATES],
+                           state_names=STATE_NAMES, when=when,
+                           filtered=bool(search or role or state))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@page("admin")
+def new_user():
+    form = NewUserForm()
+    form.role.choices = [("", _("Choose a role")), *role_choices()]
+    if form.validate_on_submit():
+        try:
+            written = staff().add_user(username=form.username.data, role=form.role.data,
+                                       password=form.password.data, actor=current_actor())
+        except Invalid as refused:
+            show_invalid(form, refused)
+        except Conflict:
+            form.username.errors = [*form.username.errors,
+                                    _("This username is taken; choose another one.")]
+        else:
+            flash(_("The account %(name)s was created. Give the user the password in person or by phone.",
+                    name=form.username.data.lower()), "success")
+            return redirect(url_for("web_admin.user", user_id=written.id))
+    status = 422 if form.errors else 200
+    return render_template("web/admin/new_user.html", form=form, password_hint=password_hint(),
+                           sent=request.method == "POST"), status
+
+
+@bp.route("/users/<uuid:user_id>")
+@page("admin")
+def user(user_id: UUID):
+    return render_user(staff().get(user_id))
+
+
+@bp.route("/users/<uuid:user_id>/role", methods=["POST"])
+@page("admin")
+def change_role(user_id: UUID):
+    user = staff().get(user_id)
+    form = RoleForm(prefix="role")
+    form.role.choices = role_choices()
+    if is_self(user):
+        flash(_("You cannot change your own role: another admin does that."), "error")
+        return redirect(url_for("web_admin.user", user_id=user.id))
+    if form.validate():
+        try:
+            staff().change_role(user.id, role=form.role.data, actor=current_actor())
+        except Invalid as refused:
+            show_invalid(form, refused)
+        except Conflict:
+            form.role.errors = [*form.role.errors, _("%(name)s already has this role.", name=user.username)]
+        else:
+            flash(_("%(name)s is now %(role)s.", name=user.username, role=role_name(form.role.data)), "success")
+            return redirect(url_for("web_admin.user", user_id=user.id))
+    return render_user(staff().get(user_id), 422, role_form=form)
+
+
+@bp.route("/users/<uuid:user_id>/password", methods=["POST"])
+@page("admin")
+def reset_password(user_id: UUID):
+    user = staff().get(user_id)
+    form = PasswordForm(prefix="password")
+    if form.validate():
+        try:
+            staff().set_password(user.id, password=form.password.data, actor=current_actor())
+        except Invalid as refused:
+            show_invalid(form, refused)
+        else:
+            if is_self(user):
+                # This session carries the old stamp: renew it, so only the other sessions end.
+                login_user(WebUser(staff().get(user.id)))
+                flash(_("Your password was changed. Your other sessions were signed out."), "success")
+            else:
+                flash(_("The password of %(name)s was reset. Every open session of theirs was signed out; "
+                        "they sign in with the new password.", name=user.username), "success")
+            return redirect(url_for("web_admin.user", user_id=user.id))
+    return render_user(staff().get(user_id), 422, password_form=form)
+
+
+@bp.route("/users/<uuid:user_id>/disable", methods=["POST"])
+@page("admin")
+def disable(user_id: UUID):
+    user = staff().get(user_id)
+    form = DisableForm(prefix="disable")
+    if is_self(user):
+        flash(_("You cannot disable your own account: another admin does that."), "error")
+        return redirect(url_for("web_admin.user", user_id=user.id))
+    if form.validate():
+        try:
+            staff().disable(user.id, reason=form.reason.data, actor=current_actor())
+        except Invalid as refused:
+            show_invalid(form, refused)
+        except Conflict:
+            flash(_("%(name)s was already disabled.", name=user.username), "info")
+            return redirect(url_for("web_admin.user", user_id=user.id))
+        else:
+            flash(_("%(name)s is disabled: they are signed out and can no longer sign in or use API tokens.",
+                    name=user.username), "success")
+            return redirect(url_for("web_admin.user", user_id=user.id))
+    return render_user(staff().get(user_id), 422, disable_form=form)
+
+
+@bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
+@page("admin")
+def enable(user_id: UUID):
+    user = staff().get(user_id)
+    form = Form()
+    if not form.validate():
+        return render_user(user, 422)
+    try:
+        staff().enable(user.id, actor=current_actor())
+    except Conflict:
+        flash(_("%(name)s was already active.", name=user.username), "info")
+    else:
+        flash(_("%(name)s is active again and may sign in.", name=user.username), "success")
+    return redirect(url_for("web_admin.user", user_id=user.id))
+
+
+@bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
+@page("admin")
+def unlock(user_id: UUID):
+    user = staff().get(user_id)
+    form = Form()
+    if not form.validate():
+        return render_user(user, 422)
+    try:
+        staff().unlock(user.id, actor=current_actor())
+    except Conflict:
+        flash(_("%(name)s was not locked out.", name=user.username), "info")
+    else:
+        flash(_("%(name)s is unlocked and may sign in now.", name=user.username), "success")
+    return redirect(url_for("web_admin.user", user_id=user.id))

@@ -1,0 +1,112 @@
+"""Signing in and out, the language switch, and the keep-alive ping of a page someone is typing on."""
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_time, gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from wtforms import PasswordField, StringField
+
+from intake.services.staff import SignInRefused
+from intake.web.forms import Form, length, required
+from intake.web.i18n import LANGUAGES
+
+bp = Blueprint("web_auth", __name__)
+
+# Where each role starts after signing in.
+START_PAGES = {
+    "consultant": "web_consultant.new_contact",
+    "psychologist": "web_psychologist.queue",
+    "supervisor": "web_supervisor.dashboard",
+    "admin": "web_admin.users",
+}
+
+
+class SignInForm(Form):
+    username = StringField(_l("Username"), validators=[required(), length(63)])
+    password = PasswordField(_l("Password"), validators=[required(), length(1024)])
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: a crafted ?next= must not send staff elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def start_page() -> str:
+    endpoint = START_PAGES.get(current_user.role)
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return url_for("web_auth.home")
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("web_auth.login"))
+    endpoint = START_PAGES.get(current_user.role)
+    if endpoint and endpoint in current_app.view_functions:
+        return redirect(url_for(endpoint))
+    return render_template("web/home.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or start_page())
+    form = SignInForm()
+    problem = None
+    if form.validate_on_submit():
+        staff = current_app.extensions["senim"].staff
+        try:
+            user = staff.sign_in(form.username.data.strip().lower(), form.password.data,
+                                 remote_addr=request.remote_addr)
+        except SignInRefused as refused:
+            if refused.reason == "locked":
+                problem = _("Too many wrong passwords. The account is locked until %(time)s; "
+                            "a supervisor or an admin can help sooner.", time=format_time(refused.until, "short"))
+            else:
+                problem = _("The username or the password is wrong.")
+        else:
+            language = session.get("language")
+            session.clear()  # a fresh session at sign-in: nothing carried over from before
+            from intake.web.session import WebUser
+            login_user(WebUser(user))
+            if language in LANGUAGES and not user.language:
+                staff.choose_language(user.id, language, actor=current_user.actor)
+            return redirect(safe_next(request.args.get("next")) or start_page())
+    status = 401 if problem else 200
+    return render_template("web/login.html", form=form, problem=problem), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("web_auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    language = request.form.get("language")
+    if language not in LANGUAGES:
+        flash(_("Choose one of the offered languages."), "error")
+    elif current_user.is_authenticated:
+        current_app.extensions["senim"].staff.choose_language(
+            UUID(current_user.user_id), language, actor=current_user.actor)
+    else:
+        session["language"] = language
+    return redirect(safe_next(request.form.get("next")) or url_for("web_auth.home"))
+
+
+@bp.route("/keepalive", methods=["POST"])
+def keepalive():
+    """Pinged by a page while someone types, so a long call is not cut off by the idle timeout."""
+    if not current_user.is_authenticated:
+        return {"signed_in": False}, 401
+    return {"signed_in": True}, 200

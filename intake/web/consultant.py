@@ -1,0 +1,660 @@
+"""The consultant's pages: a new contact as the call goes, the confirmation, "My contacts", one
+contact with its history, and its correction.
+
+Saving a call writes the contact first, then (when given) the victim risk checklist and the
+referral, each through its application service. Everything is checked before anything is written
+(the same domain rules the services apply), so a refusal writes nothing; a step that fails after the
+contact was saved (the database went away) is reported with exactly what was saved and a button to
+redo the rest. A hidden call token makes a repeated submit (a double click, the back button, a
+reload) land on the contact already saved instead of recording the call twice.
+"""
+import secrets
+from datetime import datetime
+from uuid import UUID
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from domain import instruments, reference
+from domain.assessment import Assessment
+from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
+from domain.contact import Contact, merge_changes
+from domain.errors import Conflict, DomainError, Forbidden, Invalid
+from domain.phone import phone_problem
+from domain.referral import STATUSES as REFERRAL_STATUSES, Referral
+from intake.services.contacts import CONTACT_ROLES
+from intake.web.consultant_forms import (
+    CHECKLIST, DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
+    age_groups, amend_defaults, changes_between, checklist, checklist_answers, checklist_for_page, now_value,
+    parse_moment,
+)
+from intake.web.consultant_messages import errors_by_field, translated
+from intake.web.i18n import label, language
+from intake.web.session import current_actor, page
+
+bp = Blueprint("web_consultant", __name__)
+
+DRAFT = "new-contact"
+PAGE_SIZE = 25
+SAVED_CALLS_KEPT = 20  # call tokens remembered per session against a second submit of the same call
+LIST_WAIT_SECONDS = 3.0  # how long a list waits for the read model to show this person's newest write
+LOOKUP_WAIT_SECONDS = 1.5
+HIDDEN_CALLER_KEYS = ("person_id", "phone_hash")
+FIELD_LABELS = {
+    "service": _l("Service"), "channel": _l("Channel"), "contact_type": _l("Type of contact"),
+    "started_at": _l("Call started at"), "ended_at": _l("Call ended at"), "categories": _l("What happened"),
+    "risk": _l("Risk flags"), "summary": _l("Summary of the conversation"), "outcome": _l("What was done"),
+    "case_id": _l("Case"), "caller": _l("Caller"), "consent": _l("Consent"),
+}
+CALLER_LABELS = {
+    "role": _l("Caller's role"), "gender": _l("Gender"), "age": _l("Age, years"), "age_group": _l("Age group"),
+    "language": _l("Language of the conversation"), "region": _l("Region"), "settlement": _l("Town or village"),
+    "name": _l("Caller's name"), "phone": _l("Phone number"), "address": _l("Address"),
+}
+CONSENT_LABELS = {"services": _l("Agrees to receive services and to be referred"),
+                  "reporting": _l("Agrees to be counted in reports and statistics")}
+CODE_LIST_OF = {"service": "services", "channel": "channels", "contact_type": "contact_types",
+                "categories": "categories", "risk": "risk_flags", "outcome": "outcomes",
+                "role": "caller_roles", "gender": "genders", "age_group": "age_groups", "language": "languages",
+                "region": "regions", "settlement": "settlement_types"}
+EVENT_NAMES = {"Recorded": _l("Contact recorded"), "Completed": _l("Call ended"), "Amended": _l("Correction added")}
+
+
+def senim():
+    return current_app.extensions["senim"]
+
+
+def store_unavailable() -> tuple[type[Exception], ...]:
+    from intake.problems import _store_unavailable_errors
+    return _store_unavailable_errors()
+
+
+def remember_position(position: int) -> None:
+    """The newest event this person wrote: their lists wait for it (read your own writes)."""
+    session["consultant_position"] = max(int(session.get("consultant_position") or 0), int(position))
+
+
+def wait_for_own_writes(projection: str, seconds: float) -> bool:
+    """Waits (briefly) until the read model shows this person's newest write; False when still behind."""
+    services = senim()
+    position = int(session.get("consultant_position") or 0)
+    if position <= 0:
+        return True
+    return services.projections.wait_for(projection, min(position, services.store.head()), seconds)
+
+
+def note_read(kind: str, record_id) -> None:
+    senim().access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)
+
+
+# -- showing values ------------------------------------------------------------------------------
+
+def duration_text(seconds: int | None) -> str:
+    if seconds is None or seconds < 0:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def shown(field: str, value) -> str:
+    """A field's value in the page's language: codes by their labels, times in service time."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in ("services_consent", "reporting_consent"):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")
+    list_name = CODE_LIST_OF.get(field)
+    if list_name and isinstance(value, list):
+        return "; ".join(label(list_name, code) for code in value)
+    if list_name:
+        return label(list_name, value)
+    return str(value)
+
+
+def contact_rows(fields: dict, erased: bool) -> dict:
+    """The contact's fields grouped as on the form, each as (label, shown value)."""
+    caller = fields.get("caller") or {}
+    consent = fields.get("consent") or {}
+
+    def consent_text(key):
+        value = consent.get(key)
+        return str(_l("Not asked")) if value is None else shown(f"{key}_consent", value)
+
+    started, ended = fields["started_at"], fields.get("ended_at")
+    personal = [(CALLER_LABELS[key], shown(key, caller.get(key))) for key in ("name", "phone", "address")
+                if caller.get(key)]
+    return {
+        "call": [(FIELD_LABELS["service"], shown("service", fields["service"])),
+                 (FIELD_LABELS["channel"], shown("channel", fields["channel"])),
+                 (FIELD_LABELS["contact_type"], shown("contact_type", fields["contact_type"])),
+                 (FIELD_LABELS["started_at"], shown("started_at", started)),
+                 (FIELD_LABELS["ended_at"], shown("ended_at", ended) if ended else str(_l("Open (call continues)"))),
+                 (_l("Duration"), duration_text((ended - started).total_seconds()) if ended else "—")],
+        "caller": [(CALLER_LABELS[key], shown(key, caller.get(key)))
+                   for key in ("role", "gender", "age", "age_group", "language", "region", "settlement")]
+        + ([] if erased else personal),
+        "personal_erased": erased,
+        "what": [(FIELD_LABELS["categories"], shown("categories", fields.get("categories"))),
+                 (FIELD_LABELS["summary"], shown("summary", fields.get("summary")))],
+        "risk": list(fields.get("risk") or []),
+        "outcome": [(FIELD_LABELS["outcome"], shown("outcome", fields.get("outcome"))),
+                    (CONSENT_LABELS["services"], consent_text("services")),
+                    (CONSENT_LABELS["reporting"], consent_text("reporting"))],
+    }
+
+
+def change_rows(before: dict, changes: dict) -> list[tuple[str, str, str]]:
+    """(field, from, to) for each field a correction changed."""
+    rows = []
+    for field, value in changes.items():
+        if field == "caller":
+            for key, new in (value or {}).items():
+                if key not in HIDDEN_CALLER_KEYS:
+                    rows.append((str(CALLER_LABELS.get(key, key)), shown(key, (before.get("caller") or {}).get(key)),
+                                 shown(key, new)))
+        elif field == "consent":
+            for key, new in (value or {}).items():
+                old = (before.get("consent") or {}).get(key)
+                rows.append((str(CONSENT_LABELS.get(key, key)),
+                             str(_l("Not asked")) if old is None else shown(f"{key}_consent", old),
+                             str(_l("Not asked")) if new is None else shown(f"{key}_consent", new)))
+        else:
+            rows.append((str(FIELD_LABELS.get(field, field)), shown(field, before.get(field)), shown(field, value)))
+    return rows
+
+
+def history_entries(events) -> list[dict]:
+    """Every event of the contact, oldest first: what happened, who did it and when, and why."""
+    entries, state = [], {}
+    for event in events:
+        kind = type(event).__name__
+        actor = getattr(event, "actor", None) or {}
+        entry = {"at": event.timestamp, "kind": str(EVENT_NAMES.get(kind, kind)), "who": actor.get("username", ""),
+                 "role": actor.get("role", ""), "reason": None, "changes": []}
+        if kind == "Recorded":
+            state = {field: getattr(event, field, None) for field in
+                     ("service", "channel", "started_at", "ended_at", "contact_type", "caller", "categories", "risk",
+                      "summary", "outcome", "consent", "case_id")}
+            state["caller"] = dict(state.get("caller") or {})
+        elif kind == "Completed":
+            entry["changes"] = change_rows(state, {"ended_at": event.ended_at})
+            state["ended_at"] = event.ended_at
+        elif kind == "Amended":
+            entry["reason"] = event.reason
+            entry["changes"] = change_rows(state, event.changes)
+            state = merge_changes(state, event.changes)
+        entries.append(entry)
+    return entries
+
+
+def assessment_view(assessment) -> dict:
+    result, lang = assessment.result, language()
+    version = instruments.get(assessment.instrument, assessment.instrument_version)
+    levels = {level["code"]: level.get(lang) or level["en"] for level in version["scoring"]["levels"]}
+    return {"id": assessment.id, "title": version["title"].get(lang) or version["title"]["en"],
+            "level": assessment.level, "level_label": levels.get(assessment.level, assessment.level),
+            "computed_label": levels.get(result["level"], result["level"]), "score": result["score"],
+            "max_score": result["max_score"], "unknown_count": result["unknown_count"],
+            "complete": result["complete"],
+            "highest_label": levels.get(result["highest_possible_level"], result["highest_possible_level"])}
+
+
+def referral_view(referral) -> dict:
+    statuses = {code.code: code.label(language()) for code in REFERRAL_STATUSES}
+    return {"id": referral.id, "target": label("referral_targets", referral.target),
+            "urgency": referral.urgency, "urgency_label": label("urgencies", referral.urgency),
+            "status": statuses.get(referral.status, referral.status), "made_at": referral.made_at,
+            "deadline": senim().referrals.claim_deadline(referral)}
+
+
+# -- new contact ---------------------------------------------------------------------------------
+
+def new_defaults(role: str) -> dict:
+    """A fresh call: the page-open moment, a new call token and the safe preselections."""
+    return {"service": DEFAULT_SERVICE.get(role, "helpline"), "channel": "phone", "contact_type": "counselling",
+            "consent_services": "unknown", "consent_reporting": "unknown", "referral_urgency": "routine",
+            "started_at": now_value(), "call_token": secrets.token_urlsafe(16)}
+
+
+def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None = None,
+               general: list[str] | None = None, restored: bool = False):
+    problems = problems or {}
+    version = checklist()
+    lang = language()
+    answers = {item["id"]: (request.form.get(f"vr-{item['id']}") if request.method == "POST" else None)
+               for item in version["items"]}
+    items = [{"id": item["id"], "text": item.get(lang) or item["en"], "answer": answers[item["id"]],
+              "errors": problems.get(f"vr-{item['id']}", [])} for item in version["items"]]
+    safety_steps = request.form.getlist("safety_step") if request.method == "POST" else []
+    danger = bool(set(form.risk.data or []) & set(DANGER_FLAGS))
+    try:
+        started_text = format_time(parse_moment(form.started_at.data), "medium")
+    except (Unreadable, TypeError, AttributeError):
+        started_text = ""
+    return render_template(
+        "web/consultant/new_contact.html", form=form, status=status, general=general or [],
+        checklist_title=version["title"].get(lang) or version["title"]["en"], checklist_items=items,
+        checklist_json=checklist_for_page(), checklist_errors=problems.get("_checklist", []),
+        danger_flags=DANGER_FLAGS, danger=danger, safety_steps=SAFETY_STEPS, safety_checked=safety_steps,
+        draft=DRAFT, restore=not restored, supervisor=current_actor().role == "supervisor",
+        lookup_available=callers_service() is not None, started_text=started_text,
+        utc_offset=int(local(utc_now()).utcoffset().total_seconds() // 60), age_groups=age_groups(),
+    ), status
+
+
+def dry_run(fields: dict, answers: dict | None, referral: dict | None, actor) -> dict[str, list[str]]:
+    """Every rule the contact, the checklist and the referral must keep, checked before anything is written."""
+    problems: dict[str, list[str]] = {}
+
+    def merge(found):
+        for name, messages in found.items():
+            problems.setdefault(name, [])
+            problems[name].extend(message for message in messages if message not in problems[name])
+
+    try:
+        Contact.record(actor=actor, **fields)
+    except Invalid as refused:
+        merge(errors_by_field(refused.errors))
+    if answers is not None:
+        try:
+            Assessment.record(instrument=CHECKLIST, answers=answers, actor=actor,
+                              subject_role=subject_role(fields))
+        except Invalid as refused:
+            merge(errors_by_field(refused.errors))
+    if referral is not None:
+        try:
+            Referral.make(actor=actor, **referral, subject_role=referral_subject(fields))
+        except Invalid as refused:
+            merge(errors_by_field(refused.errors, referral=True))
+        except Forbidden:
+            merge({"_form": [_("Your role may not make referrals.")]})
+    return problems
+
+
+def subject_role(fields: dict) -> str:
+    role = (fields.get("caller") or {}).get("role")
+    return "potential_victim" if role == "potential_victim" else "victim"
+
+
+def referral_subject(fields: dict) -> str | None:
+    role = (fields.get("caller") or {}).get("role")
+    return role if role in reference.codes("caller_roles") else None
+
+
+def saved_calls() -> dict:
+    calls = session.get("consultant_saved_calls")
+    return calls if isinstance(calls, dict) else {}
+
+
+def remember_call(token: str | None, contact_id: UUID) -> None:
+    if not token:
+        return
+    calls = dict(saved_calls())
+    calls[token] = str(contact_id)
+    session["consultant_saved_calls"] = dict(list(calls.items())[-SAVED_CALLS_KEPT:])
+
+
+@bp.route("/contacts/new", methods=["GET", "POST"])
+@page(*CONTACT_ROLES)
+def new_contact():
+    actor = current_actor()
+    if request.method == "GET":
+        return render_new(NewContactForm(data=new_defaults(actor.role)))
+    form = NewContactForm()
+    token = (form.call_token.data or "").strip()[:64] or None
+    if token and token in saved_calls():
+        flash(_("This call was already saved; it is shown below."), "info")
+        return redirect(url_for(".saved", contact_id=saved_calls()[token]))
+    form.validate()
+    problems: dict[str, list[str]] = {}
+    fields = form.read(problems)
+    answers = checklist_answers(request.form, problems)
+    referral = form.referral(problems, supervisor=actor.role == "supervisor")
+    ending = request.form.get("action") != "continue"
+    started = fields.get("started_at")
+    if ending and (started is None or started <= utc_now() + ALLOWED_CLOCK_SKEW):
+        fields["ended_at"] = max(utc_now(), started) if started else utc_now()
+    for name, messages in dry_run(fields, answers, referral, actor).items():
+        problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
+    if problems or form.errors:
+        return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
+    try:
+        contact = senim().contacts.record(fields, actor=actor)
+    except Invalid as refused:
+        problems = errors_by_field(refused.errors)
+        return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
+    except DomainError as refused:
+        return render_new(form, status=409, general=[translated(refused.detail)], restored=True)
+    except store_unavailable():
+        return render_new(form, status=503, restored=True, general=[_(
+            "The database is not answering, so nothing was saved. Everything you typed is still here "
+            "and kept on this computer: try Save again in a moment.")])
+    remember_call(token, contact.id)
+    remember_position(contact.position)
+    done, pending = save_later_steps(contact.id, fields, answers, referral, actor, open_case=form.open_case.data)
+    if pending:
+        return render_partly_saved(contact.id, done, pending, answers, referral)
+    return redirect(url_for(".saved", contact_id=contact.id, **done))
+
+
+def form_level(form, problems: dict[str, list[str]]) -> list[str]:
+    """Shows each problem next to its field; returns the ones that belong to the form as a whole."""
+    general = form.show_problems({name: messages for name, messages in problems.items()
+                                  if not name.startswith("vr-") and name != "_checklist"})
+    if any(name.startswith("vr-") for name in problems) or problems.get("_checklist"):
+        general.append(_("Some answers of the risk checklist need correcting."))
+    return general
+
+
+def open_case_for(contact_id: UUID, fields: dict, actor):
+    """A case file opened from the contact, with the caller as its first person."""
+    caller = fields.get("caller") or {}
+    role = CASE_ROLE_OF_CALLER.get(caller.get("role"), "other")
+    person = {"role": role, **{key: caller[key] for key in ("name", "phone", "address") if caller.get(key)}}
+    return senim().cases.open({"contact_id": contact_id, "persons": [person]}, actor=actor)
+
+
+# A caller's role as a person of a case (children are added on the case itself).
+CASE_ROLE_OF_CALLER = {"victim": "victim", "potential_victim": "victim", "aggressor": "aggressor"}
+
+
+def save_later_steps(contact_id: UUID, fields: dict, answers: dict | None, referral: dict | None, actor,
+                     open_case: bool = False):
+    """The case file, checklist and referral of a saved contact; each failure is noted, never hidden."""
+    done, pending = {}, []
+    case_id = fields.get("case_id")  # on a second try, the case file opened the first time
+    if open_case and case_id is None:
+        try:
+            opened = open_case_for(contact_id, fields, actor)
+            case_id = opened.id
+            done["case"] = str(case_id)
+            remember_position(opened.position)
+        except (DomainError, *store_unavailable()):
+            pending.append("case")
+    if answers is not None:
+        try:
+            assessed = senim().assessments.record(
+                {"instrument": CHECKLIST, "answers": answers, "contact_id": contact_id, "case_id": case_id,
+                 "subject_role": subject_role(fields)}, actor=actor)
+            done["assessment"] = str(assessed.id)
+            remember_position(assessed.position)
+        except (DomainError, *store_unavailable()):
+            pending.append("assessment")
+    if referral is not None:
+        try:
+            made = senim().referrals.make({**referral, "contact_id": contact_id, "case_id": case_id,
+                                           "subject_role": referral_subject(fields)}, actor=actor)
+            done["referral"] = str(made.id)
+            remember_position(made.position)
+        except (DomainError, *store_unavailable()):
+            pending.append("referral")
+    return done, pending
+
+
+def render_partly_saved(contact_id: UUID, done: dict, pending: list[str], answers, referral):
+    return render_template("web/consultant/partly_saved.html", contact_id=contact_id, done=done, pending=pending,
+                           answers=answers or {}, referral=referral or {}, draft=DRAFT), 200
+
+
+@bp.route("/contacts/<uuid:contact_id>/steps", methods=["POST"])
+@page(*CONTACT_ROLES)
+def redo_steps(contact_id: UUID):
+    """Redoes the checklist and the referral of a saved contact that could not be saved with it."""
+    actor = current_actor()
+    contact = senim().contacts.get(contact_id, actor=actor)
+    form = request.form
+    done = {key: form[key] for key in ("case", "assessment", "referral") if form.get(key)}
+    answers = None
+    if "redo_assessment" in form:
+        answers = {item["id"]: form.get(f"vr-{item['id']}", "unknown") for item in checklist()["items"]}
+    referral = None
+    if "redo_referral" in form:
+        consent = {"services": {"true": True, "false": False}.get(form.get("consent_services"))}
+        if form.get("consent_override"):
+            consent["override_reason"] = form["consent_override"]
+        referral = {key: form.get(f"referral_{key}") or "" for key in ("source", "target", "urgency", "reason")}
+        referral["consent"] = consent
+    new, pending = save_later_steps(contact.id, contact.fields, answers, referral, actor,
+                                    open_case="redo_case" in form)
+    done.update(new)
+    if pending:
+        return render_partly_saved(contact.id, done, pending, answers, referral)
+    return redirect(url_for(".saved", contact_id=contact.id, **done))
+
+
+def linked(getter, raw_id: str | None, contact_id: UUID):
+    """An assessment or referral named in the address, when it exists, is visible and belongs to this contact."""
+    try:
+        record = getter(UUID(str(raw_id)), actor=current_actor())
+    except (ValueError, DomainError):
+        return None
+    return record if record.contact_id == contact_id else None
+
+
+@bp.route("/contacts/<uuid:contact_id>/saved")
+@page(*CONTACT_ROLES)
+def saved(contact_id: UUID):
+    """The confirmation after saving a call: what the server recorded, and the next call one key away."""
+    contact = senim().contacts.get(contact_id, actor=current_actor())
+    note_read("contact", contact_id)
+    assessment = linked(senim().assessments.get, request.args.get("assessment"), contact_id)
+    referral = linked(senim().referrals.get, request.args.get("referral"), contact_id)
+    if assessment is not None:
+        note_read("assessment", assessment.id)
+    if referral is not None:
+        note_read("referral", referral.id)
+    fields = contact.fields
+    return render_template(
+        "web/consultant/saved.html", contact=contact, draft=DRAFT,
+        rows=contact_rows(fields, senim().contacts.is_erased(contact)),
+        assessment=assessment_view(assessment) if assessment else None,
+        referral=referral_view(referral) if referral else None,
+        case_id=fields.get("case_id"),
+        started_value=fields["started_at"].isoformat())
+
+
+# -- repeat callers ------------------------------------------------------------------------------
+
+def callers_service():
+    """The repeat-caller lookup (salted phone hash, `callers` projection), once it is part of the app."""
+    service = getattr(senim(), "callers", None)
+    return service if service is not None and hasattr(service, "lookup") else None
+
+
+def lookup_answer(result: dict) -> dict:
+    """The lookup in the page's language: how many earlier contacts, which of them this person may open,
+    and the referrals made from them that are still open (target, urgency and status only)."""
+    count = int(result.get("earlier_contacts") or 0)
+    visible = [str(contact_id) for contact_id in result.get("contacts") or []]
+    statuses = {code.code: code.label(language()) for code in REFERRAL_STATUSES}
+    referrals = [" · ".join(part for part in (
+        label("referral_targets", item.get("target")), label("urgencies", item.get("urgency")),
+        statuses.get(item.get("status"), item.get("status") or "")) if part)
+        for item in result.get("open_referrals") or []]
+    if count == 0:
+        message = _("No earlier contacts from this number.")
+    else:
+        message = _("Earlier contacts from this number: %(count)s.", count=count)
+        if visible:
+            message += " " + _("Recorded by you (you can open them): %(count)s.", count=len(visible)) \
+                if current_actor().role != "supervisor" else ""
+    links = []
+    if visible:
+        with senim().views.transaction(write=False) as tx:
+            marks = ", ".join(["%s"] * len(visible))
+            found = tx.execute(f"SELECT contact_id, started_at FROM callers WHERE contact_id IN ({marks}) "
+                               "ORDER BY started_at DESC LIMIT 5", visible).fetchall()
+        links = [{"url": url_for(".contact", contact_id=contact_id),
+                  "text": format_datetime(datetime.fromisoformat(started), "short")} for contact_id, started in found]
+    return {"available": True, "count": count, "message": message, "referrals": referrals,
+            "referrals_heading": _("Open referrals from these contacts:") if referrals else "",
+            "links": links, "links_heading": _("Open an earlier contact (in a new tab):") if links else ""}
+
+
+@bp.route("/contacts/caller-lookup", methods=["POST"])
+@page(*CONTACT_ROLES)
+def caller_lookup():
+    """Earlier contacts and open referrals of a phone number (POSTed, never in an address)."""
+    body = request.get_json(silent=True)
+    phone = body.get("phone") if isinstance(body, dict) else None
+    if not isinstance(phone, str) or len(phone) > 50 or phone_problem(phone):
+        return jsonify({"available": True, "count": None, "message": "", "referrals": []}), 422
+    service = callers_service()
+    if service is None:
+        return jsonify({"available": False, "message": _(
+            "The check for earlier calls from this number is not available yet.")}), 200
+    try:
+        wait_for_own_writes("callers", LOOKUP_WAIT_SECONDS)
+        result = service.lookup(phone, actor=current_actor())
+    except (DomainError, *store_unavailable()):
+        return jsonify({"available": False, "message": _(
+            "Earlier calls from this number could not be checked just now.")}), 200
+    return jsonify(lookup_answer(result)), 200
+
+
+# -- one contact ---------------------------------------------------------------------------------
+
+@bp.route("/contacts/<uuid:contact_id>")
+@page(*CONTACT_ROLES)
+def contact(contact_id: UUID):
+    services, actor = senim(), current_actor()
+    record = services.contacts.get(contact_id, actor=actor)
+    events = services.contacts.history(contact_id, actor=actor)
+    note_read("contact", contact_id)
+    with services.views.transaction(write=False) as tx:
+        number = tx.execute("SELECT registration_number, year FROM journal_rows WHERE contact_id = %s",
+                            (str(contact_id),)).fetchone()
+    return render_template(
+        "web/consultant/contact.html", contact=record, number=f"{number[0]}/{number[1]}" if number else None,
+        rows=contact_rows(record.fields, services.contacts.is_erased(record)), history=history_entries(events), started_value=record.fields["started_at"].isoformat())
+
+
+@bp.route("/contacts/<uuid:contact_id>/end", methods=["POST"])
+@page(*CONTACT_ROLES)
+def end_call(contact_id: UUID):
+    """The call that continued after saving has ended now: the contact is completed, its duration fixed."""
+    try:
+        written = senim().contacts.complete(contact_id, ended_at=None, actor=current_actor())
+    except Conflict:
+        flash(_("The call was already marked as ended; correct its end with a correction if needed."), "warning")
+    except Invalid as refused:
+        flash(" ".join(translated(m) for messages in refused.errors.values() for m in messages), "error")
+    else:
+        remember_position(written.position)
+        flash(_("The call is marked as ended."), "success")
+    return redirect(url_for(".contact", contact_id=contact_id))
+
+
+@bp.route("/contacts/<uuid:contact_id>/amend", methods=["GET", "POST"])
+@page(*CONTACT_ROLES)
+def amend(contact_id: UUID):
+    services, actor = senim(), current_actor()
+    record = services.contacts.get(contact_id, actor=actor)
+    note_read("contact", contact_id)
+    erased = services.contacts.is_erased(record)
+    if request.method == "GET":
+        form = AmendForm(data=amend_defaults(record.fields))
+        return render_amend(record, form, erased)
+    form = AmendForm()
+    form.validate()
+    problems: dict[str, list[str]] = {}
+    wanted = form.read(problems)
+    reason = wanted.pop("_reason")
+    if problems or form.errors:
+        return render_amend(record, form, erased, status=422, general=form.show_problems(problems))
+    changes = changes_between(record.fields, wanted)
+    try:
+        written = services.contacts.amend(contact_id, changes=changes, reason=reason or "", actor=actor)
+    except Invalid as refused:
+        return render_amend(record, form, erased, status=422,
+                            general=form.show_problems(errors_by_field(refused.errors, amend=True)))
+    except Conflict as refused:
+        return render_amend(record, form, erased, status=409, general=[_(
+            "Someone else corrected this contact at the same moment. Open it again to see their correction, "
+            "then make yours.")] if "version" in refused.detail.lower() else [translated(refused.detail)])
+    except store_unavailable():
+        return render_amend(record, form, erased, status=503, general=[_(
+            "The database is not answering, so nothing was saved. What you typed is still here: "
+            "try again in a moment.")])
+    remember_position(written.position)
+    flash(_("The correction is saved with its reason."), "success")
+    return redirect(url_for(".contact", contact_id=contact_id))
+
+
+def render_amend(record, form: AmendForm, erased: bool, *, status: int = 200, general: list[str] | None = None):
+    return render_template("web/consultant/amend.html", contact=record, form=form, erased=erased,
+                           general=general or [], status=status, age_groups=age_groups()), status
+
+
+# -- my contacts ---------------------------------------------------------------------------------
+
+LIST_COLUMNS = ("contact_id", "service", "year", "registration_number", "recorded_at", "started_at", "ended_at",
+                "channel", "contact_type", "caller_role", "categories", "risk", "outcome", "duration_seconds")
+
+
+def my_rows(tx, user_id: str, filters: dict, page_number: int) -> tuple[list[dict], int]:
+    """This person's contacts from the journal projection, newest first, one page of them and the total."""
+    where, params = ["consultant_id = %s"], [user_id]
+    if filters.get("date_from"):
+        where.append("local_date >= %s")
+        params.append(filters["date_from"].isoformat())
+    if filters.get("date_to"):
+        where.append("local_date <= %s")
+        params.append(filters["date_to"].isoformat())
+    for name in ("service", "channel"):
+        if filters.get(name):
+            where.append(f"{name} = %s")
+            params.append(filters[name])
+    if filters.get("status") == "open":
+        where.append("ended_at IS NULL")
+    elif filters.get("status") == "completed":
+        where.append("ended_at IS NOT NULL")
+    condition = " AND ".join(where)
+    total = tx.scalar(f"SELECT COUNT(*) FROM journal_rows WHERE {condition}", params, 0)
+    rows = tx.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM journal_rows WHERE {condition} "
+                      "ORDER BY recorded_at DESC, contact_id LIMIT %s OFFSET %s",
+                      [*params, PAGE_SIZE, (page_number - 1) * PAGE_SIZE]).fetchall()
+    return [dict(zip(LIST_COLUMNS, row)) for row in rows], int(total)
+
+
+def list_row(row: dict) -> dict:
+    split = lambda text: [code for code in (text or "").split(",") if code]  # noqa: E731
+    started = datetime.fromisoformat(row["started_at"])
+    return {"id": row["contact_id"], "number": f"{row['registration_number']}/{row['year']}",
+            "started": format_datetime(started, "short"), "service": label("services", row["service"]),
+            "channel": label("channels", row["channel"]), "contact_type": label("contact_types", row["contact_type"]),
+            "caller_role": label("caller_roles", row["caller_role"]),
+            "categories": "; ".join(label("categories", code) for code in split(row["categories"])),
+            "risk": [(code, label("risk_flags", code)) for code in split(row["risk"])],
+            "open": row["ended_at"] is None, "duration": duration_text(row["duration_seconds"])}
+
+
+@bp.route("/contacts")
+@page(*CONTACT_ROLES)
+def my_contacts():
+    services, actor = senim(), current_actor()
+    form = FilterForm(request.args)
+    problems: dict[str, list[str]] = {}
+    filters = form.read(problems)
+    form.show_problems(problems)
+    try:
+        page_number = max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        page_number = 1
+    behind = not wait_for_own_writes("journals", LIST_WAIT_SECONDS)
+    rows, total = [], 0
+    if not problems:
+        with services.views.transaction(write=False) as tx:
+            found, total = my_rows(tx, actor.user_id, filters, page_number)
+        rows = [list_row(row) for row in found]
+    pages = max(1, -(-total // PAGE_SIZE))
+    query = MultiDict((key, value) for key, value in request.args.items(multi=True) if key != "page")
+
+    def page_url(number):
+        return url_for(".my_contacts", **query.to_dict(flat=True), page=number)
+
+    return render_template("web/consultant/my_contacts.html", form=form, rows=rows, total=total,
+                           page_number=page_number, pages=pages, page_url=page_url, behind=behind,
+                           filtered=any(filters.values())), 422 if problems else 200

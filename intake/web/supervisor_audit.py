@@ -1,0 +1,577 @@
+"""Supervisors' audit pages: the cases, a case's full history (also as it stood at a chosen moment),
+and the access log (who opened which record, when, from where).
+
+Routes live on the supervisor blueprint (intake/web/supervisor.py imports this module at its end).
+The history comes from CaseService.history and is filtered with the API's own helpers
+(intake/api/cases.py), the access log from the access_log projection's query function after this
+process's buffered reads are written, as GET /api/v1/audit/access does: a page and the API agree.
+"""
+import re
+from datetime import date, datetime, timedelta, timezone
+from uuid import UUID
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
+from wtforms import SelectField, StringField, validators
+
+from domain import instruments
+from domain.access import KINDS
+from domain.actor import SYSTEM_ROLE
+from domain.case import LABELS as PERSON_LABELS, STATUSES
+from domain.clock import SERVICE_TIMEZONE, local, utc_now
+from domain.errors import Invalid
+from domain.referral import OUTCOME_CODES as REFERRAL_OUTCOMES
+from intake.api.audit import CURSOR, _bound as access_bound, end_of, entry_view, start_of
+from intake.api.cases import history_entries
+from intake.api.reads import ProjectionNotReady, await_projection
+from intake.services.cases import TIMELINE
+from intake.web.forms import Form, length
+from intake.web.i18n import label, language as page_language, role_name
+from intake.web.session import current_actor, page
+from intake.web.supervisor import bp
+from projections.access_log import access_rows
+
+CASES_PER_PAGE = 50
+READS_PER_PAGE = 100
+AUDITED_KINDS = ("contact", "case", "referral", "assessment")
+MEMBER_KINDS = ("case", "contact", "referral", "assessment")
+ACCESS_LOG = "access_log"
+UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+def senim():
+    return current_app.extensions["senim"]
+
+
+# Words for codes ----------------------------------------------------------------------------------
+
+STATUS_NAMES = {"open": _l("In progress"), "closed": _l("Closed"), "reopened": _l("Reopened")}
+KIND_NAMES = {"case": _l("case file"), "contact": _l("contact record"), "referral": _l("referral record"),
+              "assessment": _l("assessment record"), "programme": _l("programme record"),
+              "journal": _l("journal"), "audit": _l("access log")}
+KIND_GROUPS = {"case": _l("The case file itself"), "contact": _l("Contacts of the case"),
+               "referral": _l("Referrals of the case"), "assessment": _l("Assessments of the case")}
+PERSON_ROLE_NAMES = {"victim": _l("Victim"), "aggressor": _l("Aggressor"), "child": _l("Child"),
+                     "other": _l("Other person")}
+EVENT_NAMES = {
+    "Case.Opened": _l("Case opened"),
+    "Case.PersonAdded": _l("Person added"),
+    "Case.PersonChanged": _l("Person's details changed"),
+    "Case.NoteAdded": _l("Note added"),
+    "Case.OwnerAssigned": _l("Case handed to another worker"),
+    "Case.Closed": _l("Case closed"),
+    "Case.Reopened": _l("Case reopened"),
+    "Contact.Recorded": _l("Contact recorded"),
+    "Contact.Amended": _l("Contact corrected"),
+    "Contact.Completed": _l("Contact completed"),
+    "Referral.Made": _l("Referral made"),
+    "Referral.Claimed": _l("Referral taken by a psychologist"),
+    "Referral.Released": _l("Referral returned to the queue"),
+    "Referral.Declined": _l("Referral declined"),
+    "Referral.AppointmentScheduled": _l("Consultation scheduled"),
+    "Referral.AppointmentAttended": _l("Consultation attended"),
+    "Referral.AppointmentMissed": _l("Consultation missed"),
+    "Referral.Completed": _l("Referral completed"),
+    "Referral.Cancelled": _l("Referral cancelled"),
+    "Referral.Escalated": _l("Referral escalated as overdue"),
+    "Assessment.Recorded": _l("Assessment recorded"),
+    "Assessment.LevelOverridden": _l("Assessment level overridden"),
+}
+FIELD_NAMES = {
+    "service": _l("service"), "channel": _l("channel"), "started_at": _l("start"), "ended_at": _l("end"),
+    "contact_type": _l("type of contact"), "caller": _l("caller"), "categories": _l("categories"),
+    "risk": _l("risk"), "summary": _l("summary"), "outcome": _l("outcome"), "consent": _l("consent"),
+    "case_id": _l("case"), "role": _l("role"), "name": _l("name"), "phone": _l("phone"), "address": _l("address"),
+}
+
+
+def event_name(event_type: str) -> str:
+    return str(EVENT_NAMES.get(event_type, event_type))
+
+
+def kind_name(kind: str) -> str:
+    return str(KIND_NAMES.get(kind, kind))
+
+
+def status_name(status: str | None) -> str:
+    return str(STATUS_NAMES.get(status, status or ""))
+
+
+def person_label(label_text: str | None, role: str | None = None) -> str:
+    """'Victim 1' in the page's language: the role's word and the number the domain gave."""
+    words = (label_text or "").rsplit(" ", 1)
+    english_to_role = {english: code for code, english in PERSON_LABELS.items()}
+    code = english_to_role.get(words[0], role)
+    number = words[1] if len(words) == 2 else ""
+    return f"{PERSON_ROLE_NAMES.get(code, code or '')} {number}".strip()
+
+
+def who(actor: dict | None) -> str:
+    if not actor:
+        return ""
+    if actor.get("role") == SYSTEM_ROLE:
+        return _("%(name)s (system)", name=actor.get("username"))
+    return f"{actor.get('username')} · {role_name(actor.get('role'))}"
+
+
+def moment(value) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, datetime) else None
+
+
+def when(value, style: str = "medium") -> str:
+    value = moment(value)
+    return format_datetime(value, style) if value else ""
+
+
+def instrument_title(code: str | None) -> str:
+    try:
+        return instruments.get(code)["title"].get(_language(), code)
+    except Exception:  # noqa: BLE001 - an instrument retired since: its code still says which
+        return code or ""
+
+
+def level_title(code: str | None, version: str | None, level) -> str:
+    try:
+        levels = instruments.get(code, version)["scoring"].get("levels") or []
+    except Exception:  # noqa: BLE001
+        levels = []
+    for each in levels:
+        if str(each.get("code")) == str(level):
+            return each.get(_language()) or str(level)
+    return str(level or "")
+
+
+def _language() -> str:
+    from intake.web.i18n import language
+    return language()
+
+
+def short_id(value) -> str:
+    return str(value)[:8]
+
+
+# Details of one event -----------------------------------------------------------------------------
+
+OPENED_CASE = re.compile(r"^Opened case ([0-9a-fA-F-]{36})$")
+
+
+def _reason(data: dict) -> str:
+    """The reason given; the one CaseService writes when a case is opened from a contact, in words."""
+    reason = data.get("reason")
+    if not reason:
+        return ""
+    opened = OPENED_CASE.match(reason)
+    if opened:
+        return _("Reason: case %(number)s was opened from this contact", number=short_id(opened.group(1)))
+    return _("Reason: %(reason)s", reason=reason)
+
+
+def _codes(list_name: str, codes) -> str:
+    return ", ".join(label(list_name, code) for code in (codes or []))
+
+
+def event_details(event_type: str, data: dict, case_id: UUID | None = None) -> list[str]:
+    """What an event says, in a few readable lines of the page's language."""
+    kind, _dot, name = event_type.partition(".")
+    lines: list[str] = []
+    if event_type == "Case.Opened":
+        owner = (data.get("owner") or {}).get("username")
+        lines.append(_("Owner: %(name)s", name=owner) if owner else "")
+        if data.get("summary"):
+            lines.append(_("Summary: %(text)s", text=data["summary"]))
+    elif event_type in ("Case.PersonAdded", "Case.PersonChanged"):
+        lines.append(person_label(data.get("label"), data.get("role")) if data.get("label") else "")
+        if event_type == "Case.PersonChanged":
+            changed = ", ".join(str(FIELD_NAMES.get(field, field)) for field in data.get("changed") or [])
+            lines.append(_("Changed: %(fields)s", fields=changed))
+            lines.append(_reason(data))
+    elif event_type in ("Case.Closed", "Case.Reopened"):
+        lines.append(_reason(data))
+    elif event_type == "Case.NoteAdded":
+        lines.append(data.get("text") or "")
+    elif event_type == "Case.OwnerAssigned":
+        lines.append(_("From %(old)s to %(new)s", old=(data.get("previous_owner") or {}).get("username") or "—",
+                       new=(data.get("owner") or {}).get("username") or "—"))
+    elif kind == "Contact" and name == "Recorded":
+        lines.append(" · ".join(part for part in (label("services", data.get("service")),
+                                                 label("channels", data.get("channel")),
+                                                 label("contact_types", data.get("contact_type"))) if part))
+        caller = data.get("caller") or {}
+        if caller.get("role"):
+            lines.append(_("Caller: %(role)s", role=label("caller_roles", caller["role"])))
+        if data.get("categories"):
+            lines.append(_codes("categories", data["categories"]))
+    elif kind == "Contact" and name == "Amended":
+        changes = data.get("changes") or {}
+        changed = ", ".join(str(FIELD_NAMES.get(field, field)) for field in changes)
+        lines.append(_("Changed: %(fields)s", fields=changed))
+        if "case_id" in changes:
+            if changes["case_id"] is None:
+                lines.append(_("Taken out of the case"))
+            elif str(changes["case_id"]) == str(case_id):
+                lines.append(_("Joined this case"))
+            else:
+                lines.append(_("Moved to another case"))
+        lines.append(_reason(data))
+    elif kind == "Contact" and name == "Completed":
+        lines.append(_("Ended at %(time)s", time=when(data.get("ended_at"), "short")))
+    elif kind == "Referral" and name == "Made":
+        lines.append(" · ".join(part for part in (label("referral_targets", data.get("target")),
+                                                 label("urgencies", data.get("urgency")),
+                                                 label("referral_sources", data.get("source"))) if part))
+        lines.append(_reason(data))
+    elif kind == "Referral" and name == "AppointmentScheduled":
+        lines.append(" · ".join(part for part in (when(data.get("starts_at"), "short"),
+                                                 label("consultation_formats", data.get("format"))) if part))
+    elif kind == "Referral" and name == "Completed":
+        outcome = REFERRAL_OUTCOMES.get(data.get("outcome"))  # the referral's own outcomes, not a contact's
+        lines.append(outcome.label(page_language()) if outcome else str(data.get("outcome") or ""))
+    elif kind == "Referral":
+        lines.append(_reason(data))
+    elif kind == "Assessment" and name == "Recorded":
+        result = data.get("result") or {}
+        lines.append(instrument_title(data.get("instrument")))
+        lines.append(level_title(data.get("instrument"), data.get("instrument_version"), result.get("level")))
+    elif kind == "Assessment" and name == "LevelOverridden":
+        lines.append(_("From %(old)s to %(new)s", old=data.get("previous_level"), new=data.get("level")))
+        lines.append(_reason(data))
+    return [line for line in lines if line]
+
+
+# The case list ------------------------------------------------------------------------------------
+
+def timeline_behind() -> bool:
+    """Catches the case timeline up (as CaseService.history does); True if it still lags the store."""
+    services = senim()
+    services.cases.refresh()
+    return not services.projections.wait_for(TIMELINE, services.store.head(), 0)
+
+
+def case_owner_choices() -> list[tuple[str, str]]:
+    users = sorted(senim().staff.list_users(), key=lambda user: user.username)
+    return [(user.username, f"{user.username} · {role_name(user.role)}") for user in users
+            if user.role in ("consultant", "psychologist", "supervisor")]
+
+
+class CaseListForm(Form):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), choices=[], validate_choice=False,
+                         validators=[validators.Optional(),
+                                     validators.AnyOf(STATUSES, message=_l("Choose one of the offered values."))])
+    owner = SelectField(_l("Owner"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    case_id = StringField(_l("Open a case by its number"), validators=[validators.Optional(), length(200)])
+
+
+def uuid_in(text: str | None) -> UUID | None:
+    """The id in what someone typed or pasted (an id, a link, an id without hyphens)."""
+    match = UUID_IN_TEXT.search(text or "")
+    return UUID(match.group(0).replace("-", "")) if match else None
+
+
+@bp.route("/cases")
+@page("supervisor")
+def cases():
+    """Every case, most recently touched first; by status and owner; a case opened by its id."""
+    form = CaseListForm(request.args)
+    form.status.choices = [("", _("Any status"))] + [(code, status_name(code)) for code in STATUSES]
+    form.owner.choices = [("", _("Anyone"))] + case_owner_choices()
+    valid = form.validate()
+    if valid and form.case_id.data:
+        case_id = uuid_in(form.case_id.data)
+        if case_id is not None:
+            return redirect(url_for("web_supervisor.case_history", case_id=case_id))
+        form.case_id.errors = [_("Type or paste a case number, for example %(example)s.",
+                                 example="3f0c9a52-7d1e-4b8a-9a55-2c1f0e6b7d10")]
+        valid = False
+    try:
+        offset = max(0, min(int(request.args.get("offset", 0)), 10_000_000))
+    except ValueError:
+        offset = 0
+    behind = timeline_behind()
+    rows = senim().cases.list(actor=current_actor(), status=form.status.data if valid and form.status.data else None,
+                              owner=form.owner.data if valid and form.owner.data else None,
+                              limit=CASES_PER_PAGE + 1, offset=offset)
+    more = len(rows) > CASES_PER_PAGE
+    args = {key: value for key, value in request.args.items() if key in ("status", "owner") and value}
+    return render_template(
+        "web/supervisor_audit/cases.html", form=form, rows=rows[:CASES_PER_PAGE], behind=behind,
+        status_name=status_name, when=when, offset=offset,
+        newer=url_for("web_supervisor.cases", **args, offset=max(0, offset - CASES_PER_PAGE)) if offset else None,
+        older=url_for("web_supervisor.cases", **args, offset=offset + CASES_PER_PAGE) if more else None,
+    ), 200 if valid else 422
+
+
+# A case's history ---------------------------------------------------------------------------------
+
+def parse_moment(text: str) -> datetime:
+    """A local date-time as the browser's picker sends it (YYYY-MM-DDTHH:MM[:SS]; Chromium leaves out
+    ":00") or a full ISO 8601 moment. Without a fraction it stands for the end of its second, so the
+    events of the second shown count, as the page shows times to the second."""
+    text = text.strip()
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=SERVICE_TIMEZONE)
+    if "." not in text and "," not in text:
+        value = value + timedelta(seconds=1) - timedelta(microseconds=1)
+    return value.astimezone(timezone.utc)
+
+
+class MomentField(StringField):
+    """A date-time picker with seconds; the value is read in the service's time zone."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "datetime-local", "step": "1"})
+        super().__init__(*args, **kwargs)
+        self.moment: datetime | None = None
+
+    def pre_validate(self, form):
+        self.moment = None
+        if not self.data:
+            return
+        try:
+            self.moment = parse_moment(self.data)
+        except (ValueError, OverflowError):
+            raise validators.StopValidation(_("Enter a date and a time, for example %(example)s.",
+                                              example=format_datetime(utc_now(), "short"))) from None
+        if self.moment < EARLIEST:
+            self.moment = None
+            raise validators.StopValidation(_("Choose a moment after the year 2000."))
+
+
+class HistoryForm(Form):
+    class Meta:
+        csrf = False
+
+    as_of = MomentField(_l("The case as it stood at"))
+    type = SelectField(_l("Event type"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    who = SelectField(_l("Done by"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    person = SelectField(_l("Person in the case"), choices=[], validate_choice=False,
+                         validators=[validators.Optional()])
+
+    def moment_value(self) -> str:
+        """What the picker shows: the moment in local time, to the second."""
+        if self.as_of.moment is None:
+            return self.as_of.data or ""
+        return local(self.as_of.moment).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def type_choices(entries: list[dict]) -> list:
+    """The kinds of record, then each event type found in the history, in the page's language."""
+    kinds = [(kind, str(KIND_GROUPS[kind])) for kind in MEMBER_KINDS if any(e["kind"] == kind for e in entries)]
+    types = sorted({entry["type"] for entry in entries}, key=event_name)
+    return [("", _("All events")), *kinds, *[(code, event_name(code)) for code in types]]
+
+
+def who_choices(entries: list[dict]) -> list:
+    people = {}
+    for entry in entries:
+        actor = entry.get("actor") or {}
+        key = actor.get("user_id") or actor.get("username")
+        if key:
+            people[str(key)] = who(actor)
+    return [("", _("Anyone")), *sorted(people.items(), key=lambda item: item[1].lower())]
+
+
+def person_choices(case) -> list:
+    persons = list(case.persons.values()) if case is not None else []
+    return [("", _("Any person")), *[(str(person["person_id"]), person_label(person["label"], person["role"]))
+                                     for person in persons]]
+
+
+def done_by(entry: dict, key: str) -> bool:
+    actor = entry.get("actor") or {}
+    return key in (str(actor.get("user_id") or ""), actor.get("username"))
+
+
+def history_rows(entries: list[dict], case_id: UUID) -> list[dict]:
+    rows = []
+    for entry in entries:
+        at = entry["at"]
+        rows.append({
+            "at": at, "when": when(at), "type": entry["type"], "what": event_name(entry["type"]),
+            "kind": entry["kind"], "kind_name": kind_name(entry["kind"]), "record_id": str(entry["aggregate_id"]),
+            "short_id": short_id(entry["aggregate_id"]), "who": who(entry.get("actor")),
+            "details": event_details(entry["type"], entry.get("data") or {}, case_id),
+            "as_of_url": url_for("web_supervisor.case_history", case_id=case_id, as_of=at.isoformat()),
+        })
+    return rows
+
+
+def records_of(entries: list[dict], case_id: UUID) -> list[dict]:
+    """Every record in the history, with how many events it has: each links to who opened it."""
+    found: dict[str, dict] = {str(case_id): {"kind": "case", "id": str(case_id), "events": 0}}
+    for entry in entries:
+        record = found.setdefault(str(entry["aggregate_id"]), {"kind": entry["kind"], "id": str(entry["aggregate_id"]),
+                                                               "events": 0})
+        record["events"] += 1
+    order = {kind: index for index, kind in enumerate(MEMBER_KINDS)}
+    return sorted(found.values(), key=lambda record: order.get(record["kind"], 9))
+
+
+def case_state(case) -> dict | None:
+    if case is None:
+        return None
+    persons = [{**person, "label_text": person_label(person.get("label"), person.get("role")),
+                "role_text": str(PERSON_ROLE_NAMES.get(person.get("role"), person.get("role")))}
+               for person in case.persons.values()]
+    return {"status": case.status, "summary": case.summary, "owner": who(case.owner),
+            "opened_at": when(case.opened_at), "opened_by": who(case.opened_by), "persons": persons,
+            "notes": [{**note, "when": when(note["at"]), "who": who(note["actor"])} for note in case.notes],
+            "history": [{**step, "when": when(step["at"]), "who": who(step["actor"]),
+                         "status_text": status_name(step["status"])} for step in case.history]}
+
+
+@bp.route("/cases/<uuid:case_id>")
+@page("supervisor")
+def case_history(case_id: UUID):
+    """Every event of the case and of its contacts, referrals and assessments; filters; the case as of a moment."""
+    actor = current_actor()
+    form = HistoryForm(request.args)
+    valid = form.validate()
+    as_of = form.as_of.moment
+    service = senim().cases
+    history = service.history(case_id, actor=actor, as_of=as_of)  # NotFound, Forbidden: error pages
+    senim().access.record(actor, "case", case_id, remote_addr=request.remote_addr)
+    everything = history_entries(history, set(), None)
+    form.type.choices = type_choices(everything)
+    form.who.choices = who_choices(everything)
+    form.person.choices = person_choices(history.case if as_of is None else service.get(case_id, actor=actor))
+    for select in (form.type, form.who, form.person):
+        if select.data and select.data not in dict(select.choices):
+            select.errors = [*select.errors, _("Choose one of the offered values.")]
+    wanted = {form.type.data.lower()} if form.type.data and not form.type.errors else set()
+    person = UUID(form.person.data) if form.person.data and not form.person.errors else None
+    shown = history_entries(history, wanted, person)
+    if form.who.data and not form.who.errors:
+        shown = [entry for entry in shown if done_by(entry, form.who.data)]
+    filtered = bool(wanted or person or (form.who.data and not form.who.errors))
+    status = 422 if any(field.errors for field in (form.as_of, form.type, form.who, form.person)) else 200
+    return render_template(
+        "web/supervisor_audit/case.html", case_id=case_id, form=form, as_of=as_of,
+        as_of_text=when(as_of, "medium") if as_of else "", state=case_state(history.case),
+        rows=history_rows(shown, case_id), total=len(everything), filtered=filtered,
+        records=records_of(everything, case_id), kind_name=kind_name, short_id=short_id,
+        status_name=status_name, behind=timeline_behind(), moment_value=form.moment_value(),
+    ), status
+
+
+# The access log -----------------------------------------------------------------------------------
+
+class DayField(StringField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"type": "date", "min": "2000-01-01", "max": "2100-12-31"})
+        super().__init__(*args, **kwargs)
+        self.day: date | None = None
+
+    def pre_validate(self, form):
+        self.day = None
+        if not self.data:
+            return
+        try:
+            self.day = date.fromisoformat(self.data.strip())
+        except ValueError:
+            raise validators.StopValidation(_("Enter a date as day, month and year, for example %(example)s.",
+                                              example=format_date(utc_now(), "short"))) from None
+
+
+class AccessForm(Form):
+    class Meta:
+        csrf = False
+
+    record_id = StringField(_l("Record number"), validators=[validators.Optional(), length(200)])
+    kind = SelectField(_l("Kind of record"), choices=[], validate_choice=False,
+                       validators=[validators.Optional(), validators.AnyOf(
+                           KINDS, message=_l("Choose one of the offered values."))])
+    user = SelectField(_l("Opened by"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    date_from = DayField(_l("From"))
+    date_to = DayField(_l("To"))
+
+    def validate_record_id(self, field):
+        self.record = uuid_in(field.data)
+        if field.data and self.record is None:
+            raise validators.ValidationError(_(
+                "Type or paste a record number, for example %(example)s.",
+                example="3f0c9a52-7d1e-4b8a-9a55-2c1f0e6b7d10"))
+
+    def validate_date_to(self, field):
+        if self.date_from.day and field.day and field.day < self.date_from.day:
+            raise validators.ValidationError(_("The end is before the start."))
+
+
+def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | None, date_from: date | None,
+                    date_to: date | None, cursor: str | None) -> tuple[list[dict], str | None, bool]:
+    """(entries, cursor of the next page, whether the log may still lack the newest reads): the same
+    steps as GET /api/v1/audit/access: write this process's reads, wait for the projection, query."""
+    services = senim()
+    flushed = services.access.flush()
+    behind = services.access.pending > 0
+    try:
+        # Up to the head, as the API does: reads written by other processes are listed too.
+        await_projection(ACCESS_LOG, max(flushed, services.store.head()) or None)
+    except (ProjectionNotReady, Invalid):
+        behind = True
+    match = CURSOR.match(cursor or "")
+    before = tuple(int(part) for part in match.groups()) if match else None
+    with services.views.transaction(write=False) as tx:
+        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=kind,
+                           at_from=access_bound(date_from, start_of), at_to=access_bound(date_to, end_of),
+                           before=before, limit=READS_PER_PAGE + 1)
+    more = len(rows) > READS_PER_PAGE
+    rows = rows[:READS_PER_PAGE]
+    next_cursor = f"{rows[-1]['position']}-{rows[-1]['seq']}" if more else None
+    return [entry_view(row) for row in rows], next_cursor, behind
+
+
+def access_row(entry: dict) -> dict:
+    link = None
+    if entry["kind"] == "case":
+        try:
+            link = url_for("web_supervisor.case_history", case_id=UUID(entry["record_id"]))
+        except ValueError:
+            link = None
+    return {**entry, "when": when(entry["at"]), "who": who(entry["actor"]), "kind_name": kind_name(entry["kind"]),
+            "case_link": link, "filter_link": url_for("web_supervisor.access_log", record_id=entry["record_id"])}
+
+
+@bp.route("/audit/access")
+@page("supervisor")
+def access_log():
+    """Who opened which record (or every record), when and from where; newest first, a page at a time."""
+    form = AccessForm(request.args)
+    form.record = None
+    form.kind.choices = [("", _("Any kind"))] + [(kind, kind_name(kind)) for kind in AUDITED_KINDS]
+    users = sorted(senim().staff.list_users(), key=lambda user: user.username)
+    form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{user.username} · {role_name(user.role)}")
+                                               for user in users]
+    valid = form.validate()
+    if form.user.data and form.user.data not in dict(form.user.choices):
+        form.user.errors = [*form.user.errors, _("Choose one of the offered values.")]
+        valid = False
+    record_id = str(form.record) if valid and form.record else None
+    user_id = form.user.data if valid and form.user.data else None
+    cursor = request.args.get("cursor") if valid else None
+    entries, next_cursor, behind = [], None, False
+    if valid:
+        entries, next_cursor, behind = read_access_log(
+            record_id=record_id, user_id=user_id, kind=form.kind.data or None, date_from=form.date_from.day,
+            date_to=form.date_to.day, cursor=cursor if cursor and CURSOR.match(cursor) else None)
+        # Reading the access log is itself noted, as the API does: auditors are audited too.
+        senim().access.record(current_actor(), "audit", record_id or user_id or "all",
+                              remote_addr=request.remote_addr)
+    args = {key: value for key, value in request.args.items()
+            if key in ("record_id", "kind", "user", "date_from", "date_to") and value}
+    return render_template(
+        "web/supervisor_audit/access_log.html", form=form, rows=[access_row(entry) for entry in entries],
+        record_id=record_id, behind=behind, paged=bool(cursor),
+        first_page=url_for("web_supervisor.access_log", **args),
+        older=url_for("web_supervisor.access_log", **args, cursor=next_cursor) if next_cursor else None,
+        filtered=bool(args), valid=valid,
+    ), 200 if valid else 422

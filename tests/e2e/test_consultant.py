@@ -1,0 +1,203 @@
+"""A consultant on a live call, in a real browser, in Kazakh and in Russian: the call timer, the danger
+panel, the risk checklist's live level, a reload in the middle of the call, saving with an urgent
+referral, finding the call in "My contacts", and correcting it with a reason."""
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+
+TEXT = {
+    "kk": {"phone_number": ("+7 701 555 12 34", "8 (701) 555-12-34"), "new": "Жаңа өтініш",
+           "saved": "Өтініш сақталды", "mine": "Менің өтініштерім", "police": "Полиция", "emergency": "Төтенше",
+           "standard": "Стандартты қауіп", "could_raise": "көтеруі мүмкін",
+           "reason_error": "Өтініштің неге түзетілетінін жазыңыз.", "whatsapp": "WhatsApp мессенджері",
+           "phone": "Телефон қоңырауы", "victim": "Зардап шеккен адам",
+           "no_earlier": "Осы нөмірден бұрын өтініш болмаған.", "earlier": "бұрынғы өтініштер: 1",
+           "correction": "Түзету енгізілді", "restored": "қалпына келтірілді"},
+    "ru": {"phone_number": ("+7 702 555 43 21", "8 702 555 4321"), "new": "Новое обращение",
+           "saved": "Обращение сохранено", "mine": "Мои обращения", "police": "Полиция", "emergency": "Экстренный",
+           "standard": "Стандартный риск", "could_raise": "могут поднять",
+           "reason_error": "Укажите, почему исправляется обращение.", "whatsapp": "Мессенджер WhatsApp",
+           "phone": "Телефонный звонок", "victim": "Пострадавший (пострадавшая)",
+           "no_earlier": "Прежних обращений с этого номера нет.", "earlier": "Прежних обращений с этого номера: 1",
+           "correction": "Внесено исправление", "restored": "восстановлено"},
+}
+
+
+def draft_keys(page) -> list[str]:
+    return page.evaluate("Object.keys(localStorage).filter(k => k.indexOf('senim:draft:') === 0 && "
+                         "k.slice(-12) === ':new-contact')")
+
+
+def shoot(page, name: str) -> None:
+    """A full-page screenshot from the top, so the sticky call bar sits where it belongs."""
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, name)
+
+
+def timer_seconds(page) -> int:
+    hours, minutes, seconds = page.inner_text("#call-timer").split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + int(seconds)
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(site, new_page, language):
+    text = TEXT[language]
+    username = site.user("consultant", language)
+    page = new_page(language)
+    sign_in(page, site, username)
+
+    # The start page of a consultant is a new call, with its timer running.
+    expect(page.locator("h1")).to_have_text(text["new"])
+    assert page.url.endswith("/contacts/new")
+    page.wait_for_timeout(1200)
+    assert timer_seconds(page) >= 1
+    assert page.is_checked("input[name=channel][value=phone]")
+    assert not page.locator("input[name=caller_role]:checked").count()  # never guessed for the caller
+    check_accessibility(page, f"new contact ({language})")
+    shoot(page, f"consultant-new-contact-{language}-{site.store}")
+
+    # Who is calling: the first caller role one key away, the age picks its group.
+    page.focus("input[name=caller_role][value=victim]")
+    page.keyboard.press("2")  # the second choice (aggressor) …
+    assert page.is_checked("input[name=caller_role][value=aggressor]")
+    page.keyboard.press("1")  # … then the first: victim
+    assert page.is_checked("input[name=caller_role][value=victim]")
+    page.check("input[name=caller_gender][value=female]")
+    page.fill("#caller_age", "34")
+    assert page.input_value("#caller_age_group") == "25_34"
+    page.fill("#caller_phone", text["phone_number"][0])
+    expect(page.locator("#caller-history")).to_contain_text(text["no_earlier"])
+    page.check("input[name=categories][value=physical_assault]")
+    page.fill("#summary", "Муж угрожает ножом, она в ванной с ребёнком.")
+
+    # Danger shows at once: the panel with the emergency numbers, announced, and the focus on it.
+    expect(page.locator("#danger-panel")).to_be_hidden()
+    page.check("input[name=risk][value=immediate_danger]")
+    panel = page.locator("#danger-panel")
+    expect(panel).to_be_visible()
+    for number in ("112", "102", "103", "101", "111", "150"):
+        expect(panel.locator(".emergency-numbers")).to_contain_text(number)
+    assert page.evaluate("document.activeElement.id") == "danger-panel"
+    expect(page.locator("#danger-announcer")).not_to_be_empty()
+    page.check("input[name=risk][value=weapon]")
+    page.check("#safety-safe_now")
+    assert page.is_checked("input[name=outcome][value=safety_planning]")
+    check_accessibility(page, f"danger panel ({language})")
+    shoot(page, f"consultant-danger-{language}-{site.store}")
+
+    # Part of the risk checklist, with the level as the answers come.
+    page.click("#checklist-details > summary")
+    page.focus("input[name=vr-current_injury][value=yes]")
+    page.keyboard.press("1")  # yes, and the focus moves on to the next question
+    assert page.evaluate("document.activeElement.name") == "vr-fear"
+    page.keyboard.press("1")
+    page.check("input[name=vr-weapons][value=yes]")
+    page.check("input[name=vr-threats_to_kill][value=yes]")
+    page.check("input[name=vr-strangulation][value=unknown]")
+    result = page.locator("#checklist-result")
+    expect(result).to_contain_text(text["standard"])
+    expect(result).to_contain_text(text["could_raise"])
+    expect(result).to_contain_text("4")
+    check_accessibility(page, f"new contact with the checklist open ({language})")
+
+    # A reload in the middle of the call brings everything back, the start time too.
+    started = page.input_value("#started_at")
+    page.wait_for_timeout(400)  # the draft is written 300 ms after the last keystroke
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-draft-notice]")).to_be_visible()
+    expect(page.locator("[data-draft-notice]")).to_contain_text(text["restored"])
+    assert page.input_value("#started_at") == started
+    assert timer_seconds(page) >= 2
+    assert page.is_checked("input[name=caller_role][value=victim]")
+    assert page.input_value("#caller_phone") == text["phone_number"][0]
+    assert page.input_value("#caller_age_group") == "25_34"
+    assert page.is_checked("input[name=risk][value=weapon]")
+    expect(page.locator("#danger-panel")).to_be_visible()
+    assert page.is_checked("input[name=vr-threats_to_kill][value=yes]")
+    assert page.is_checked("input[name=vr-strangulation][value=unknown]")
+    expect(page.locator("#checklist-result")).to_contain_text(text["standard"])
+
+    # Consent, then one click fills an urgent referral to the police.
+    page.check("input[name=consent_services][value=yes]")
+    page.click("#urgent-referral")
+    assert page.is_checked("#make_referral")
+    assert page.is_checked("input[name=referral_target][value=police]")
+    assert page.is_checked("input[name=referral_urgency][value=emergency]")
+    assert page.input_value("#referral_reason") != ""
+    assert page.evaluate("document.activeElement.id") == "referral_reason"
+
+    page.click("#save-end")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("h1")).to_have_text(text["saved"])
+    expect(page.locator("#assessment-heading + p + .level-line .badge")).to_have_text(text["standard"])
+    expect(page.locator("main")).to_contain_text(text["police"])
+    expect(page.locator("main")).to_contain_text(text["emergency"])
+    assert draft_keys(page) == []  # the confirmation cleared the draft
+    check_accessibility(page, f"contact saved ({language})")
+    shoot(page, f"consultant-saved-{language}-{site.store}")
+    contact_url = page.locator("main p.actions a.button.secondary").first.get_attribute("href")
+
+    # The next call from the same number is recognised.
+    page.click("#next-call")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-draft-notice]")).to_be_hidden()
+    page.fill("#caller_phone", text["phone_number"][1])
+    expect(page.locator("#caller-history")).to_contain_text(text["earlier"])
+
+    # My contacts: the call is there, newest first, and opens.
+    page.click(f"header nav >> text={text['mine']}")
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("table.my-contacts tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(text["phone"])
+    check_accessibility(page, f"my contacts ({language})")
+    shoot(page, f"consultant-my-contacts-{language}-{site.store}")
+    rows.first.locator("a").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(contact_url)
+    expect(page.locator("main")).to_contain_text(text["victim"])
+    expect(page.locator("main")).to_contain_text(text["phone_number"][0])
+    check_accessibility(page, f"contact page ({language})")
+    shoot(page, f"consultant-contact-{language}-{site.store}")
+
+    # A correction needs a reason; with one it is saved and shows in the history.
+    page.click("main .actions a.button >> nth=0")
+    page.wait_for_load_state("networkidle")
+    check_accessibility(page, f"correction ({language})")
+    page.check("input[name=channel][value=whatsapp]")
+    page.click("#amend-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#reason-error")).to_have_text(re.compile(re.escape(text["reason_error"])))
+    assert page.is_checked("input[name=channel][value=whatsapp]")  # what was typed is kept
+    check_accessibility(page, f"correction with an error ({language})")
+    page.fill("#reason", "Звонок был в WhatsApp, канал выбран ошибочно.")
+    page.click("#amend-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    history = page.locator("table.history")
+    expect(history).to_contain_text(text["correction"])
+    expect(history).to_contain_text(text["whatsapp"])
+    expect(history).to_contain_text("канал выбран ошибочно")
+    expect(history).to_contain_text(username)
+
+
+def test_the_danger_panel_and_the_checklist_work_without_the_mouse(site, new_page):
+    page = new_page("ru")
+    sign_in(page, site, site.user("consultant", "ru"))
+    page.focus("input[name=risk][value=immediate_danger]")
+    page.keyboard.press("Space")
+    expect(page.locator("#danger-panel")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "danger-panel"
+    page.keyboard.press("Shift+Tab")  # back to the risk flags
+    assert page.evaluate("document.activeElement.name") == "risk"
+    # Enter in a one-line field never saves the call.
+    page.focus("#caller_name")
+    page.keyboard.type("Айгуль")
+    page.keyboard.press("Enter")
+    time.sleep(0.3)
+    assert page.url.endswith("/contacts/new")
+    assert page.input_value("#caller_name") == "Айгуль"
