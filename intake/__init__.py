@@ -12,6 +12,7 @@ from intake.bootstrap import Senim, bootstrap
 from intake.config import Settings
 
 log = logging.getLogger("senim.requests")
+SESSION_SECRET = "session_signing_key"
 
 
 class IsoJSONProvider(DefaultJSONProvider):
@@ -36,18 +37,25 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
     app = Flask(__name__)
     app.json = IsoJSONProvider(app)
     app.config.update(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=settings.secret_key,  # when unset, the database's below
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         TESTING=settings.testing,
     )
     app.extensions["senim"] = senim = senim or bootstrap(settings)
+    if not settings.secret_key:
+        app.config["SECRET_KEY"] = senim.store.keyring.stored_secret(SESSION_SECRET, 32)
     senim.start_background()
 
     from intake.api import init_api
     from intake import ops
     init_api(app)
     app.register_blueprint(ops.blp)
+    from intake.web import init_web
+    init_web(app, settings)
     problems.register(app)
+    if settings.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.before_request(_refuse_non_json_bodies)
     app.after_request(_log_request)
     return app

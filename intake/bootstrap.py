@@ -3,9 +3,13 @@ for the web app, the CLI and the workers alike."""
 from dataclasses import dataclass
 
 from intake.config import Settings
+from intake.services.access import AccessLog
 from intake.services.appointments import AppointmentService
 from intake.services.assessments import AssessmentService
+from intake.services.callers import CallerService
+from intake.services.cases import CaseService
 from intake.services.contacts import ContactService
+from intake.services.erasure import ErasureService
 from intake.services.programme import ProgrammeService
 from intake.services.projections import Projections
 from intake.services.referrals import ReferralService
@@ -27,6 +31,10 @@ class Senim:
     referrals: ReferralService
     appointments: AppointmentService
     programme: ProgrammeService
+    access: AccessLog
+    cases: CaseService | None = None  # set right after the other services: it uses contacts and staff
+    erasure: ErasureService | None = None  # crypto-shredding of a person's (or a case's) personal data
+    callers: CallerService | None = None  # repeat-caller lookup by the keyed hash of the number
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process."""
@@ -34,6 +42,7 @@ class Senim:
             self.trigger.start()
 
     def close(self) -> None:
+        self.access.close()
         if hasattr(self.trigger, "stop"):
             self.trigger.stop()
         self.views.close()
@@ -62,10 +71,17 @@ def bootstrap(settings: Settings | None = None) -> Senim:
                       store, projections, incidents=settings.escalation_incidents,
                       months=settings.escalation_months),
                   referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections),
-                  programme=ProgrammeService(store, projections))
+                  programme=ProgrammeService(store, projections),
+                  # Tests flush by hand: refused-request tests compare event-store heads.
+                  access=AccessLog(store, background=not settings.testing))
+    senim.cases = CaseService(store, projections, senim.contacts, staff)
+    senim.erasure, senim.callers = ErasureService(store), CallerService(store, views)
     if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
         from functools import partial
 
         from workers.escalation import sweep_escalations
         trigger.periodic.append(partial(sweep_escalations, senim))
+    if hasattr(trigger, "periodic"):  # and shreds what the retention periods make due, at most hourly
+        from workers.retention import EMBEDDED_BATCH_LIMIT, AtMostHourly
+        trigger.periodic.append(AtMostHourly(senim, limit=EMBEDDED_BATCH_LIMIT))
     return senim

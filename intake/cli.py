@@ -134,6 +134,15 @@ def users_enable(username: str):
     click.echo(f"{username} is active", err=True)
 
 
+@users.command("unlock")
+@click.argument("username")
+def users_unlock(username: str):
+    """Lift a lock-out after repeated wrong passwords, e.g. when no admin can sign in."""
+    staff = _senim().staff
+    _fail_cleanly(lambda: staff.unlock(staff.get_by_username(username).id, actor=_cli_actor()))
+    click.echo(f"{username} may sign in again", err=True)
+
+
 @main.group()
 def tokens():
     """API tokens."""
@@ -232,6 +241,120 @@ def keys_new():
     import base64
     import secrets
     click.echo(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+@keys.command("rotate")
+@click.option("--new-key-stdin", is_flag=True, help="Read the new key (base64) from standard input.")
+@click.option("--generate", is_flag=True, help="Make a new random key and print it once on stdout.")
+def keys_rotate(new_key_stdin: bool, generate: bool):
+    """Re-encrypt every stored event from SENIM_CIPHER_KEY (or none) to a new key, in one transaction.
+
+    Stop the app and the workers first; start them again with the new key once this has succeeded.
+    """
+    import base64
+    import secrets
+
+    from intake.services.key_rotation import RotationRefused, Target, rotate
+
+    if new_key_stdin == generate:
+        raise click.UsageError("Give one of --new-key-stdin or --generate.")
+    if generate:
+        new_key = base64.b64encode(secrets.token_bytes(32)).decode()
+    elif sys.stdin.isatty():
+        new_key = click.prompt("New key", hide_input=True, confirmation_prompt=True).strip()
+    else:
+        new_key = sys.stdin.readline().strip()
+    shown = []
+
+    def show_generated_key():  # inside the transaction: the key is out before any row depends on it
+        if generate:
+            click.echo("The new key (shown once; put it in the secret store as SENIM_CIPHER_KEY):", err=True)
+            click.echo(new_key)
+            sys.stdout.flush()
+            shown.append(True)
+
+    try:
+        target = Target(Settings.from_env())
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        done = rotate(target, new_key, before_commit=show_generated_key)
+    except RotationRefused as error:
+        raise click.ClickException(str(error)) from None
+    except BaseException:
+        if shown:
+            click.echo("The rotation failed: nothing was changed and the key printed above is not in use.", err=True)
+        raise
+    finally:
+        target.close()
+    snapshots = f" and {done.snapshots} snapshots" if done.snapshots else ""
+    click.echo(f"Re-encrypted {done.events} events{snapshots} under the new key. Set SENIM_CIPHER_KEY to it, "
+               "then start the app and the workers.", err=True)
+
+
+@main.group()
+def retention():
+    """Shredding personal data after the retention periods (SENIM_RETENTION_*)."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what is due; erase nothing.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(min=1),
+              help="Subjects erased at most in this run; run again for the rest.")
+def retention_run(dry_run: bool, limit: int):
+    """Run the retention job now (the workers run it hourly); prints counts by rule, nothing personal."""
+    from workers.retention import sweep_retention
+
+    senim = _senim()
+    try:
+        run = sweep_retention(senim, limit=limit, dry_run=dry_run)
+    finally:
+        senim.close()
+    click.echo("rule\tperiod\tdue\terased\tskipped\tfailed")
+    for rule, period in run.rules.items():
+        if period is None:
+            click.echo(f"{rule}\toff\t-\t-\t-\t-")
+            continue
+        click.echo(f"{rule}\t{period.code}\t{run.due.get(rule, 0)}\t{run.erased.get(rule, 0)}\t"
+                   f"{run.skipped.get(rule, 0)}\t{run.failed.get(rule, 0)}")
+    if dry_run:
+        click.echo("Dry run: nothing was erased.", err=True)
+    elif run.total("due") > run.total("erased") + run.total("skipped") + run.total("failed"):
+        click.echo(f"More are due than one run erases (--limit {limit}); the hourly job or another run "
+                   "takes the rest.", err=True)
+    if run.total("failed"):
+        raise click.ClickException(f"{run.total('failed')} erasures failed; see the log.")
+
+
+@main.group()
+def audit():
+    """Tamper evidence of the event log."""
+
+
+@audit.command("verify")
+@click.option("--anchor", help="A head hash noted earlier: fails unless it is still a link of the chain.")
+@click.pass_context
+def audit_verify(ctx, anchor: str | None):
+    """Bring the hash chain up to date, recompute every link; exit 1 naming the first broken one."""
+    from intake.services.audit_chain import Audit, verify
+
+    try:
+        audited = Audit(Settings.from_env())
+        try:
+            verdict = verify(audited, anchor=anchor)
+        finally:
+            audited.close()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if verdict.broken:
+        click.echo(f"BROKEN at {verdict.broken}")
+        click.echo(f"{verdict.verified} links verified before it.")
+        ctx.exit(1)
+    if verdict.anchor_found is False:
+        click.echo(f"ANCHOR NOT FOUND: {anchor} is not a link of the chain ({verdict.verified} links verified): "
+                   "the chain was rewritten, or the anchor belongs to another store.")
+        ctx.exit(1)
+    click.echo(f"OK: {verdict.verified} links verified; head {verdict.head or '-'} at position {verdict.head_position}")
 
 
 if __name__ == "__main__":

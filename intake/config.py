@@ -11,7 +11,9 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
+from domain.errors import Invalid
 from domain.referral import CLAIM_DEADLINES
+from domain.retention import CLOSED_CASES, DEFAULTS as RETENTION_DEFAULTS, NON_DATA_CONTACTS, Period, parse_period
 from domain.schedule import WorkingDays
 
 DEFAULT_DATABASE_URL = "sqlite:///var/senim.sqlite3"
@@ -26,8 +28,13 @@ class ConfigError(ValueError):
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # Signs web sessions (SENIM_SECRET_KEY). Unset: a random key made once and kept (wrapped under
+    # SENIM_CIPHER_KEY when set) in the database, so every web process and restart share it.
+    secret_key: str | None = field(default=None, repr=False)
     cipher_key: str | None = field(default=None, repr=False)
+    # Keys the hash that recognises a repeat caller's number (SENIM_PHONE_SALT); unset: a random salt
+    # kept in the database. Changing it makes earlier numbers unrecognisable.
+    phone_salt: str | None = field(default=None, repr=False)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # Seconds a read with ?min_position=N may wait for a projection to catch up.
     read_your_writes_timeout: float = 5.0
@@ -39,6 +46,19 @@ class Settings:
     escalation_months: int = 12
     # How long a referral may wait to be claimed, by urgency (SENIM_CLAIM_DEADLINES).
     claim_deadlines: Mapping = field(default_factory=lambda: CLAIM_DEADLINES)
+    # The web UI signs a user out after this many minutes without activity (SENIM_IDLE_MINUTES).
+    idle_minutes: int = 15
+    # Session cookies only over HTTPS (SENIM_SECURE_COOKIES=true behind TLS in production; the
+    # embedded default serves plain HTTP on 127.0.0.1, where a secure cookie would never be sent).
+    secure_cookies: bool = False
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (SENIM_TRUSTED_PROXIES):
+    # the access log records the client's address, not the proxy's. 0: none, headers are ignored.
+    trusted_proxies: int = 0
+    # How long after a case was closed, and after a non-data contact (silent, prank, wrong number…)
+    # started, the retention job shreds their personal data (SENIM_RETENTION_CLOSED_CASES,
+    # SENIM_RETENTION_NON_DATA_CONTACTS: 90d, 6m, 5y or off); None: the rule is off.
+    retention_closed_cases: Period | None = RETENTION_DEFAULTS[CLOSED_CASES]
+    retention_non_data_contacts: Period | None = RETENTION_DEFAULTS[NON_DATA_CONTACTS]
     testing: bool = False
 
     @classmethod
@@ -49,11 +69,17 @@ class Settings:
             database_url=environ.get("SENIM_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=environ.get("SENIM_REDIS_URL") or None,
             cipher_key=environ.get("SENIM_CIPHER_KEY") or None,
+            phone_salt=environ.get("SENIM_PHONE_SALT") or None,
             max_body_bytes=_positive_int(environ, "SENIM_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             projection_batch_size=_positive_int(environ, "SENIM_PROJECTION_BATCH_SIZE", 5000),
             escalation_incidents=_positive_int(environ, "SENIM_ESCALATION_INCIDENTS", 3),
             escalation_months=_positive_int(environ, "SENIM_ESCALATION_MONTHS", 12),
             claim_deadlines=parse_claim_deadlines(environ.get("SENIM_CLAIM_DEADLINES") or ""),
+            idle_minutes=_positive_int(environ, "SENIM_IDLE_MINUTES", 15),
+            secure_cookies=_flag(environ, "SENIM_SECURE_COOKIES"),
+            trusted_proxies=_count(environ, "SENIM_TRUSTED_PROXIES"),
+            retention_closed_cases=_retention(environ, "SENIM_RETENTION_CLOSED_CASES", CLOSED_CASES),
+            retention_non_data_contacts=_retention(environ, "SENIM_RETENTION_NON_DATA_CONTACTS", NON_DATA_CONTACTS),
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request
@@ -66,6 +92,8 @@ class Settings:
             _check_cipher_key(self.cipher_key)
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key
+        if self.phone_salt:
+            env["SENIM_PHONE_SALT"] = self.phone_salt  # read by the store's keyring (intake/keyring.py)
         return env
 
     @property
@@ -84,6 +112,30 @@ def _positive_int(environ, name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive.")
     return value
+
+
+def _count(environ, name: str) -> int:
+    raw = environ.get(name)
+    return 0 if raw in (None, "", "0") else _positive_int(environ, name, 0)
+
+
+def _flag(environ, name: str) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _retention(environ, name: str, rule: str) -> Period | None:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return RETENTION_DEFAULTS[rule]
+    try:
+        return parse_period(raw)
+    except Invalid as error:
+        raise ConfigError(f"{name}: {error.errors['period'][0]}") from None
 
 
 CLAIM_DEADLINE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "wd": "working days"}

@@ -2,7 +2,7 @@
 import logging
 from http import HTTPStatus
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -106,13 +106,30 @@ def handle_unexpected(error: BaseException) -> Response:
     return problem(500, "Something went wrong on our side; nothing was saved. Please try again.")
 
 
+def for_pages(handler):
+    """Pages of the web UI get the same decision as an HTML page in the user's language."""
+    def respond(error):
+        response = handler(error)
+        render = current_app.extensions.get("senim_error_page")
+        if render is None or request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+            return response
+        detail = json.loads(response.get_data()).get("detail")
+        page, status = render(response.status_code, detail)
+        page = current_app.make_response((page, status))
+        for name in ("Retry-After", "Allow"):
+            if name in response.headers:
+                page.headers[name] = response.headers[name]
+        return page
+    return respond
+
+
 def register(app: Flask) -> None:
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(DomainError, handle_domain_error)
-    app.register_error_handler(ValidationError, lambda e: validation_problem(flatten_errors(e.messages)))
+    app.register_error_handler(HTTPException, for_pages(handle_http_exception))
+    app.register_error_handler(DomainError, for_pages(handle_domain_error))
+    app.register_error_handler(ValidationError, for_pages(lambda e: validation_problem(flatten_errors(e.messages))))
     for unavailable in _store_unavailable_errors():
-        app.register_error_handler(unavailable, handle_store_unavailable)
-    app.register_error_handler(Exception, handle_unexpected)
+        app.register_error_handler(unavailable, for_pages(handle_store_unavailable))
+    app.register_error_handler(Exception, for_pages(handle_unexpected))
 
 
 def _store_unavailable_errors() -> tuple[type[Exception], ...]:

@@ -35,6 +35,11 @@ class Projection:
     # Bump when the tables or the handlers change meaning: the projection is rebuilt on start.
     version: int = 1
     tables: tuple[str, ...] = ()
+    # The log position of the event being handled, for read models keyed by it (the access log).
+    current_position: int = 0
+    # Personal fields (domain/personal.py) reach a projection as None unless it sets this: a read
+    # model that never sees a name cannot store one, and its rebuild needs no key look-ups.
+    reads_personal_fields: bool = False
 
     def create_tables(self, tx: Tx) -> None:
         raise NotImplementedError
@@ -53,6 +58,14 @@ class Projection:
 
     def handled_topics(self) -> set[str]:
         return {get_topic(cls) for cls in self.handled_types()}
+
+    # A projection that must see every stored notification itself, of any type and undecoded (the
+    # hash chain), sets this and defines handle_notification instead of handlers per event type.
+    reads_notifications: bool = False
+
+    def handle_notification(self, notification, mapper, tx: Tx) -> None:
+        """Called with each notification of a batch, in order, when reads_notifications is set."""
+        raise NotImplementedError
 
     def start_batch(self, tx: Tx) -> None:
         """Called before a batch's events; projections that aggregate in memory reset here."""
@@ -157,6 +170,7 @@ def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int
     position are committed together, or not at all.
     """
     topics = projection.handled_topics()
+    decode = event_decoder(store.mapper, projection)
     read = 0
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -168,8 +182,11 @@ def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int
                 for page in _pages(store, position, batch_size):
                     for notification in page:
                         current = notification.id
-                        if notification.topic in topics:
-                            projection.handle(store.mapper.to_domain_event(notification), tx)
+                        if projection.reads_notifications:
+                            projection.handle_notification(notification, store.mapper, tx)
+                        elif notification.topic in topics:
+                            projection.current_position = notification.id
+                            projection.handle(decode(notification), tx)
                         done += 1
             except Exception as error:
                 error.senim_position = current  # which event failed, for the status
@@ -182,6 +199,13 @@ def catch_up(projection: Projection, store, tracker: Tracker, *, batch_size: int
         read += done
         batches += 1
     return read
+
+
+def event_decoder(mapper, projection: Projection):
+    """How a projection's events are decoded: with personal fields only when it reads them."""
+    if projection.reads_personal_fields:
+        return mapper.to_domain_event
+    return getattr(mapper, "to_domain_event_without_personal_fields", mapper.to_domain_event)
 
 
 def run_catch_up(projection: Projection, store, tracker: Tracker, **options) -> int:

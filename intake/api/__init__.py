@@ -35,9 +35,14 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api import escalations
     from intake.api import appointments
     from intake.api import programme
+    from intake.api import audit
+    from intake.api import cases
+    from intake.api import callers, persons
     from intake.api.reads import ProjectionNotReady, not_ready_problem
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
-                   appointments, programme):
+                   appointments, programme, audit, cases):
+        api.register_blueprint(module.blp)
+    for module in (persons, callers):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     return api

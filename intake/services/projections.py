@@ -31,7 +31,8 @@ class Projections:
         return self.registry[name]
 
     def affected_by(self, topics: set[str]) -> list[str]:
-        return [name for name, handled in self._topics.items() if handled & topics]
+        return [name for name, handled in self._topics.items()
+                if handled & topics or self.registry[name].reads_notifications]
 
     def catch_up(self, name: str, **options) -> int:
         options.setdefault("batch_size", self.batch_size)

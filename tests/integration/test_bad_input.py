@@ -272,7 +272,7 @@ def test_an_unknown_code_is_refused_naming_the_field(client, consultant, refused
 
 def test_an_unknown_extra_field_is_refused_by_name(client, consultant, refused, subtests):
     _, headers = consultant
-    for field in ["priority", "caller.name", "caller.phone", "consent.override_reason", "id"]:
+    for field in ["priority", "caller.nickname", "caller.email", "consent.override_reason", "id"]:
         with subtests.test(field):
             refused(lambda: client.post(CONTACTS, json=with_value(a_call(), field, "x"), headers=headers),
                     422, field)

@@ -14,6 +14,7 @@ import pytest
 
 from intake import create_app
 from intake.config import Settings
+from intake.services.staff import SignInRefused
 
 SENIM = Path(sys.executable).with_name("senim")
 COMMAND = [str(SENIM)] if SENIM.exists() else [sys.executable, "-m", "intake.cli"]
@@ -150,6 +151,27 @@ def test_disabling_a_user_stops_their_token_and_enabling_restores_it(senim_cli, 
 
     assert senim_cli("users", "enable", "amina").returncode == 0
     assert api(token) == 200
+
+
+def test_an_admin_locked_out_by_wrong_passwords_is_let_back_in_from_the_command_line(senim_cli, add_user,
+                                                                                   database_url):
+    from domain.staff import LOCKOUT_FAILURES
+    add_user("dana", "admin")
+    app = create_app(Settings(database_url=database_url, testing=True))
+    try:
+        staff = app.extensions["senim"].staff
+        for _ in range(LOCKOUT_FAILURES):
+            with pytest.raises(SignInRefused):
+                staff.sign_in("dana", "not the password", remote_addr=None)
+        with pytest.raises(SignInRefused) as locked:
+            staff.sign_in("dana", PASSWORD, remote_addr=None)
+        assert locked.value.reason == "locked"
+        unlocked = senim_cli("users", "unlock", "dana")
+        assert unlocked.returncode == 0, unlocked.stderr
+        assert staff.sign_in("dana", PASSWORD, remote_addr=None).username == "dana"
+    finally:
+        app.extensions["senim"].close()
+    refused_cleanly(senim_cli("users", "unlock", "nobody"), "nobody")
 
 
 def test_a_new_key_is_32_random_bytes_in_base64(senim_cli):
