@@ -157,6 +157,24 @@ def tokens_issue(username: str):
     click.echo(token)
 
 
+@tokens.command("revoke")
+@click.argument("token")
+def tokens_revoke(token: str):
+    """Revoke one token at once, everywhere. TOKEN is its id (the 32 hex digits after snm_) or the whole token."""
+    from uuid import UUID
+
+    from intake.services.staff import TOKEN_PREFIX
+
+    parts = token.strip().split("_")
+    try:
+        token_id = UUID(hex=parts[1] if len(parts) >= 2 and parts[0] == TOKEN_PREFIX else parts[0])
+    except ValueError:
+        raise click.ClickException("Give the token's id (the 32 hex digits after snm_) or the whole token.") from None
+    staff = _senim().staff
+    user = _fail_cleanly(lambda: staff.get(staff.revoke_token(token_id, actor=_cli_actor()).id))
+    click.echo(f"the token {token_id.hex} of {user.username} no longer works", err=True)
+
+
 @main.command()
 @click.option("--sweep-seconds", default=5.0, show_default=True, help="How often to look for lagging projections.")
 def worker(sweep_seconds: float):

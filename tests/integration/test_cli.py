@@ -125,6 +125,28 @@ def test_users_are_listed_with_role_and_state(senim_cli, add_user):
     assert users_listed(senim_cli) == [["amina", "consultant", "active"], ["zarina", "psychologist", "active"]]
 
 
+def test_a_revoked_token_stops_working_and_the_users_other_tokens_do_not(senim_cli, add_user, api):
+    add_user("amina")
+    leaked, kept = issued_token(senim_cli, "amina"), issued_token(senim_cli, "amina")
+    assert api(leaked) == 200
+
+    done = senim_cli("tokens", "revoke", leaked)  # the whole token, as found in a leaked file
+    assert done.returncode == 0, done.stderr
+    assert "amina" in done.stderr and done.stdout == ""
+    assert api(leaked) == 401
+    assert api(kept) == 200
+
+    kept_id = kept.split("_")[1]  # or only its id, which is not secret
+    assert senim_cli("tokens", "revoke", kept_id).returncode == 0
+    assert api(kept) == 401
+    refused_cleanly(senim_cli("tokens", "revoke", kept_id), "already revoked")
+
+
+def test_revoking_an_unknown_or_malformed_token_is_refused_clearly(senim_cli):
+    refused_cleanly(senim_cli("tokens", "revoke", "0" * 32), "No token")
+    refused_cleanly(senim_cli("tokens", "revoke", "snm_not-an-id_x"), "32 hex digits")
+
+
 def test_a_role_change_applies_to_the_users_existing_token(senim_cli, add_user, api):
     add_user("amina", "admin")
     token = issued_token(senim_cli, "amina")
