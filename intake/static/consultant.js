@@ -2,8 +2,8 @@
    the repeat-caller check, and choices one key away. Nothing here is needed to save a call: without
    scripts the form still works, only less quickly.
 
-   Runs after senim.js (both deferred, in that order), so a draft is already restored when this starts:
-   everything below is computed from the form as it stands, and nothing moves the focus on load. */
+   Starts once senim.js has brought a draft back (Senim.draftsReady), so everything below is computed
+   from the form as it then stands, and nothing moves the focus on load. */
 (function () {
   "use strict";
 
@@ -331,7 +331,7 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function setUpPage() {
     document.addEventListener("keydown", onDigit);
     document.addEventListener("keydown", onArrow);
     all("form.call-form").forEach(function (form) {
@@ -345,5 +345,9 @@
       var display = one(".timer", box);
       if (display && !isNaN(start.getTime())) startTimer(display, function () { return start; });
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    (window.Senim && Senim.draftsReady || Promise.resolve()).then(setUpPage);
   });
 })();

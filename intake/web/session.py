@@ -1,5 +1,7 @@
 """Signed-in staff for the web UI (Flask-Login), the idle timeout, and page-level role checks."""
+import base64
 import hashlib
+import hmac
 import time
 from functools import wraps
 from uuid import UUID
@@ -32,6 +34,20 @@ class WebUser(UserMixin):
     @property
     def actor(self) -> Actor:
         return Actor(user_id=self.user_id, username=self.username, role=self.role)
+
+    @property
+    def draft_key(self) -> str:
+        """The AES key (base64) this user's unsaved drafts are sealed with in the browser (senim.js).
+
+        A draft holds what a caller said before it is saved; on a shared computer it would otherwise
+        sit readable in the browser's storage for whoever uses the machine next. Derived from the
+        app's secret, so it is the same after an idle sign-out and in every process, and only this
+        user's pages carry it.
+        """
+        secret = current_app.secret_key
+        secret = secret.encode() if isinstance(secret, str) else secret
+        digest = hmac.new(secret, b"senim browser drafts\0" + self.user_id.encode(), hashlib.sha256).digest()
+        return base64.b64encode(digest).decode()
 
 
 def load_user(session_id: str) -> WebUser | None:

@@ -201,3 +201,66 @@ def test_the_danger_panel_and_the_checklist_work_without_the_mouse(site, new_pag
     time.sleep(0.3)
     assert page.url.endswith("/contacts/new")
     assert page.input_value("#caller_name") == "Айгуль"
+
+
+def stored_drafts(page) -> dict[str, str]:
+    """Every draft this browser keeps, as stored: key → raw text."""
+    return page.evaluate("Object.fromEntries([localStorage, sessionStorage].flatMap(s => Object.keys(s)"
+                         ".filter(k => k.startsWith('senim:draft:')).map(k => [k, s.getItem(k)])))")
+
+
+def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, new_page):
+    """On a shared computer the next person finds nothing readable of a call that was not saved."""
+    username = site.user("consultant", "ru")
+    page = new_page("ru")
+    sign_in(page, site, username)
+    page.fill("#caller_name", "Гульнар Сапарова")
+    page.fill("#caller_phone", "+7 705 111 22 33")
+    page.fill("#caller_address", "Абая 17, кв. 4")
+    page.fill("#summary", "Муж угрожал ножом вчера вечером")
+    page.wait_for_timeout(400)  # the draft is written 300 ms after the last keystroke
+
+    drafts = stored_drafts(page)
+    assert len(drafts) == 1
+    (raw,) = drafts.values()
+    assert '"sealed"' in raw and '"iv"' in raw
+    for typed in ("Гульнар", "Сапарова", "705", "111", "Абая", "ножом", "\\u0413"):  # nor JSON-escaped
+        assert typed not in raw
+
+    # Sealed, yet it comes back for the same user.
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-draft-notice]")).to_be_visible()
+    assert page.input_value("#caller_name") == "Гульнар Сапарова"
+    assert page.input_value("#summary") == "Муж угрожал ножом вчера вечером"
+
+    # Signing out asks first; declining keeps the user signed in and the draft kept.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("header form[data-sign-out] button")
+    page.wait_for_timeout(300)
+    assert asked and "Черновик" in asked[0]
+    assert page.url.endswith("/contacts/new") and len(stored_drafts(page)) == 1
+
+    # Accepting signs out and deletes the draft from this computer.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("header form[data-sign-out] button")
+    page.wait_for_load_state("networkidle")
+    assert "/login" in page.url
+    assert stored_drafts(page) == {}
+    sign_in(page, site, username)
+    expect(page.locator("[data-draft-notice]")).to_be_hidden()
+    assert page.input_value("#caller_name") == ""
+
+    # A draft older than a shift is dropped, not restored.
+    page.fill("#summary", "Ещё один звонок")
+    page.wait_for_timeout(400)
+    page.evaluate("""() => { for (const k of Object.keys(localStorage).filter(k => k.startsWith('senim:draft:'))) {
+        const d = JSON.parse(localStorage.getItem(k)); d.saved_at = new Date(Date.now() - 13 * 3600e3).toISOString();
+        localStorage.setItem(k, JSON.stringify(d)); } }""")
+    later = page.context.new_page()  # leaving this page would save the draft afresh
+    later.goto(site.url + "/contacts/new")
+    later.wait_for_load_state("networkidle")
+    expect(later.locator("[data-draft-notice]")).to_be_hidden()
+    assert later.input_value("#summary") == ""
+    assert stored_drafts(later) == {}

@@ -1,4 +1,6 @@
 """Signing in and out of the web UI: CSRF, lock-out, idle timeout, cookies, language, errors as pages."""
+import base64
+import re
 import time
 from uuid import UUID
 
@@ -167,3 +169,22 @@ def test_without_a_configured_secret_every_web_process_shares_one_session_key(se
     finally:
         first.close()
         second.close()
+
+
+def draft_key_on(page_html: str) -> str | None:
+    match = re.search(r'<meta name="draft-key" content="([^"]+)">', page_html)
+    return match and match.group(1)
+
+
+def test_each_user_gets_a_draft_key_of_their_own_that_outlives_the_session(app, make_user):
+    """The browser seals drafts with it: the same after signing in again, another for another user."""
+    first, _ = make_user("consultant")
+    second, _ = make_user("consultant")
+    keys = []
+    for username in (first.username, first.username, second.username):
+        client = app.test_client()
+        assert draft_key_on(client.get("/login").get_data(as_text=True)) is None  # nobody's before sign-in
+        sign_in(client, username)
+        keys.append(draft_key_on(client.get("/contacts/new").get_data(as_text=True)))
+    assert keys[0] and len(base64.b64decode(keys[0])) == 32  # an AES-256 key
+    assert keys[0] == keys[1] != keys[2]
