@@ -5,9 +5,9 @@ belongs to is worked out from the domain's field path (`caller.role`, `changes.r
 A sentence not known here becomes a general "check this field" in the page's language, so the
 person always reads their own language and the field is still marked.
 """
-import re
-
 from flask_babel import gettext as _
+
+from intake.web.domain_messages import COMMON, recognised, table
 
 # Domain field paths → the form field that shows the message.
 FIELD_OF_PATH = {
@@ -46,10 +46,6 @@ def form_field(path: str, *, referral: bool = False, amend: bool = False) -> str
     return "_form"
 
 
-def _unknown_code(match) -> str:
-    return _("Choose one of the offered options.")
-
-
 def _too_long(match) -> str:
     return _("Use at most %(max)d characters.", max=int(match.group(1)))
 
@@ -67,52 +63,46 @@ def _consent_refused(match) -> str:
     return _("A referral needs the person's consent to be referred. Ask them, or leave the referral out.")
 
 
-# (pattern, translation) in the order they are tried.
-KNOWN = [
-    (re.compile(r"^Unknown code: .*\.$", re.S), _unknown_code),
-    (re.compile(r"^Missing data for required field\.$"), lambda m: _("Fill in this field.")),
-    (re.compile(r"^Unknown field of a caller\.$"), lambda m: _("This field is not part of a contact.")),
-    (re.compile(r"^Text of at most (\d+) characters\.$"), _too_long),
-    (re.compile(r"^Use digits, spaces, \+, - and parentheses only\.$"),
+# (pattern, translation) in the order they are tried, after the ones every area shares.
+KNOWN = COMMON + table(
+    (r"Missing data for required field\.", lambda m: _("Fill in this field.")),
+    (r"Unknown field of a caller\.", lambda m: _("This field is not part of a contact.")),
+    (r"Text of at most (\d+) characters\.", _too_long),
+    (r"Use digits, spaces, \+, - and parentheses only\.",
      lambda m: _("Use digits, spaces, +, - and parentheses only.")),
-    (re.compile(r"^A phone number has (\d+) to (\d+) digits\.$"), _digits),
-    (re.compile(r"^Age (\d+) does not belong to age group .*\.$", re.S), _age_group),
-    (re.compile(r"^Unknown consent (kind|field)\.$"), lambda m: _("This field is not part of a contact.")),
-    (re.compile(r"^The start is in the future\.$"),
+    (r"A phone number has (\d+) to (\d+) digits\.", _digits),
+    (r"Age (\d+) does not belong to age group .*\.", _age_group),
+    (r"Unknown consent (kind|field)\.", lambda m: _("This field is not part of a contact.")),
+    (r"The start is in the future\.",
      lambda m: _("The start is in the future. Check the date and the time.")),
-    (re.compile(r"^The start is implausibly far in the past\.$"),
+    (r"The start is implausibly far in the past\.",
      lambda m: _("The start is too far in the past. Check the date.")),
-    (re.compile(r"^The end is before the start\.$"), lambda m: _("The end is before the start.")),
-    (re.compile(r"^A contact cannot last longer than 24 hours\.$"),
+    (r"A contact cannot last longer than 24 hours\.",
      lambda m: _("A contact cannot last longer than 24 hours. Check the start date.")),
-    (re.compile(r"^The end is in the future\.$"),
+    (r"The end is in the future\.",
      lambda m: _("The end is in the future. Check the date and the time.")),
-    (re.compile(r"^A correction needs a reason\.$"), lambda m: _("Say why the contact is corrected.")),
-    (re.compile(r"^This field cannot be amended\.$"), lambda m: _("This field cannot be corrected.")),
-    (re.compile(r"^The correction changes nothing\.$"),
+    (r"A correction needs a reason\.", lambda m: _("Say why the contact is corrected.")),
+    (r"This field cannot be amended\.", lambda m: _("This field cannot be corrected.")),
+    (r"The correction changes nothing\.",
      lambda m: _("The correction changes nothing: change at least one field.")),
-    (re.compile(r"^Give a reason in words\.$"), lambda m: _("Write the reason for the referral.")),
-    (re.compile(r"^Say whether the person agreed to be referred.*$", re.S),
+    (r"Give a reason in words\.", lambda m: _("Write the reason for the referral.")),
+    (r"Say whether the person agreed to be referred.*",
      lambda m: _("Say whether the person agreed to be referred.")),
-    (re.compile(r"^The person did not consent to be referred.*$", re.S), _consent_refused),
-    (re.compile(r"^Only a supervisor may override a refusal of consent\.$"),
+    (r"The person did not consent to be referred.*", _consent_refused),
+    (r"Only a supervisor may override a refusal of consent\.",
      lambda m: _("Only a supervisor may override a refusal of consent.")),
-    (re.compile(r"^Nothing to override: the person consented\.$"),
+    (r"Nothing to override: the person consented\.",
      lambda m: _("Nothing to override: the person consented. Leave the override reason empty.")),
-    (re.compile(r"^Give the reason for the override in words\.$"),
+    (r"Give the reason for the override in words\.",
      lambda m: _("Give the reason for the override in words.")),
-    (re.compile(r"^Not an allowed answer: .*$", re.S), lambda m: _("Answer yes, no or unknown.")),
-    (re.compile(r"^Every item needs an answer.*$", re.S), lambda m: _("Answer yes, no or unknown.")),
-    (re.compile(r"^No contact with id .*$", re.S), lambda m: _("The contact was not found.")),
-]
+    (r"Not an allowed answer: .*", lambda m: _("Answer yes, no or unknown.")),
+    (r"Every item needs an answer.*", lambda m: _("Answer yes, no or unknown.")),
+    (r"No contact with id .*", lambda m: _("The contact was not found.")),
+)
 
 
 def translated(message: str) -> str:
-    for pattern, say in KNOWN:
-        match = pattern.match(message or "")
-        if match:
-            return say(match)
-    return _("This value was not accepted; check it.")
+    return recognised(KNOWN, message or "") or _("This value was not accepted; check it.")
 
 
 def errors_by_field(errors: dict[str, list[str]], **where) -> dict[str, list[str]]:

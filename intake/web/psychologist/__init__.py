@@ -1,0 +1,169 @@
+"""The psychologist's pages: the referral queue, a referral and its actions, my week, working hours,
+assessments (aggressor status, ODARA) and the correctional programme.
+
+Pages call the application services as the signed-in member of staff, so the API's permission rules
+apply unchanged. A refused form comes back with every message next to its field, in the page's
+language, with everything typed kept (status 422); a lost race says who won (status 409). Pages that
+read a projection wait until it holds the user's own latest write (read-your-writes).
+
+This module holds the blueprint and what the areas share; each area's pages are in their own module
+(queue, referrals, week, assessments, programme), imported at the bottom so their routes register.
+"""
+from datetime import date, datetime, time
+
+from flask import Blueprint, current_app, request, session
+from flask_babel import format_date, format_datetime, format_time, gettext as _
+
+from domain import instruments
+from domain.actor import same_person
+from domain.clock import SERVICE_TIMEZONE, as_aware
+from domain.errors import Invalid
+from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAMME_STATUSES
+from domain.referral import OUTCOMES, STATUSES
+from domain.schedule import WeeklySchedule
+from intake.web.i18n import language
+from intake.web.psychologist_messages import say_all
+from intake.web.session import current_actor
+
+bp = Blueprint("web_psychologist", __name__)
+
+PSYCHOLOGIST_ROLES = ("psychologist", "supervisor")
+READER_ROLES = ("consultant", "psychologist", "supervisor")
+QUEUE, APPOINTMENTS, PROGRAMME = "referral_queue", "appointments", "programme_stats"
+POSITION_KEY, CLEAR_KEY = "psychologist_position", "psychologist_clear_drafts"
+LIST_LIMIT = 300
+
+
+def senim():
+    return current_app.extensions["senim"]
+
+
+# Read-your-writes ------------------------------------------------------------------------------
+
+def remember(position: int) -> None:
+    """The user's latest write: every page that reads a projection waits until it holds it."""
+    session[POSITION_KEY] = max(int(session.get(POSITION_KEY) or 0), int(position))
+
+
+def caught_up(name: str, asked: int | None = None, *, latest: bool = False) -> bool:
+    """Waits (a few seconds at most) until the projection holds the user's latest write, or with
+    `latest` every event written so far (a queue others claim from must be fresh); False if not."""
+    services = senim()
+    head = services.store.head()
+    position = head if latest else min(max(int(session.get(POSITION_KEY) or 0), asked or 0), head)
+    if not position:
+        return True
+    return services.projections.wait_for(name, position, services.settings.read_your_writes_timeout)
+
+
+def position_arg(name: str = "after") -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+def clear_drafts(*names: str) -> None:
+    session[CLEAR_KEY] = ",".join(filter(None, [session.get(CLEAR_KEY, ""), *names]))
+
+
+@bp.context_processor
+def helpers():
+    def drafts_to_clear() -> str:
+        return session.pop(CLEAR_KEY, "")
+    return {
+        "when": when, "referral_status": referral_status, "referral_outcome": referral_outcome,
+        "programme_status": programme_status, "programme_outcome": programme_outcome,
+        "drafts_to_clear": drafts_to_clear, "person": person, "clock": clock,
+        "day_text": lambda day, pattern="medium": format_date(day, pattern),
+    }
+
+
+# Words and times -------------------------------------------------------------------------------
+
+def when(moment, style: str = "short") -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return format_datetime(as_aware(moment), style)
+
+
+def clock(moment) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return format_time(as_aware(moment), "short")
+
+
+def _code_label(codes, code: str | None) -> str:
+    for entry in codes:
+        if entry.code == code:
+            return entry.label(language())
+    return code or ""
+
+
+def referral_status(code: str) -> str:
+    return _code_label(STATUSES, code)
+
+
+def referral_outcome(code: str) -> str:
+    return _code_label(OUTCOMES, code)
+
+
+def programme_status(code: str) -> str:
+    return _code_label(PROGRAMME_STATUSES, code)
+
+
+def programme_outcome(code: str) -> str:
+    return _code_label(PROGRAMME_OUTCOMES, code)
+
+
+def person(recorded: dict | None) -> str:
+    """A member of staff as the pages name them: the username, or "you"."""
+    if not recorded:
+        return ""
+    actor = current_actor()
+    if same_person(recorded, actor):
+        return _("you (%(name)s)", name=recorded.get("username", ""))
+    return recorded.get("username", "")
+
+
+def read(kind: str, record_id) -> None:
+    senim().access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)
+
+
+def put_errors(form, errors: dict[str, list[str]], fields: dict[str, str]) -> list[str]:
+    """Domain errors onto the form's fields (translated); what no field shows is returned."""
+    left = []
+    for key, messages in say_all(errors).items():
+        name = fields.get(key, key)
+        if name in form and name != "csrf_token":
+            form[name].errors = list(form[name].errors or []) + messages
+        else:
+            left += messages
+    return left
+
+
+# Working hours and questionnaires in words -----------------------------------------------------
+
+def shifts_text(schedule: WeeklySchedule | None, day: int) -> str:
+    if schedule is None:
+        return ""
+    stretches = schedule.days[day]
+    if not stretches:
+        return _("day off")
+    return ", ".join(f"{_clock(shift.start)}–{_clock(shift.end)}" for shift in stretches)
+
+
+def _clock(moment: time) -> str:
+    return format_time(datetime.combine(date(2000, 1, 3), moment, tzinfo=SERVICE_TIMEZONE), "short")
+
+
+def instrument_title(code: str) -> str:
+    try:
+        title = instruments.get(code)["title"]
+    except Invalid:
+        return code
+    return title.get(language(), title["en"])
+
+
+# The areas' pages register their routes on bp.
+from intake.web.psychologist import queue, referrals, week, assessments, programme  # noqa: E402,F401

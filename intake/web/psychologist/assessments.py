@@ -1,0 +1,137 @@
+"""Assessments: choosing a questionnaire (aggressor status, ODARA), answering it and reading the result."""
+from uuid import UUID
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from domain import instruments
+from domain.errors import Invalid
+from intake.web.i18n import language
+from intake.web.psychologist import (
+    PSYCHOLOGIST_ROLES, READER_ROLES, bp, clear_drafts, instrument_title, read, remember, senim,
+)
+from intake.web.psychologist_forms import EnrolForm, LinkForm
+from intake.web.psychologist_messages import say_all
+from intake.web.session import current_actor, page
+
+
+# Assessments -------------------------------------------------------------------------------------
+
+def item_text(item: dict) -> str:
+    return item.get(language(), item["en"])
+
+
+GROUPS = ("violence", "risk", "readiness", "contraindication")
+
+
+def group_title(group: str | None) -> str:
+    return {
+        "violence": _("Violence committed"), "risk": _("Signs of danger"),
+        "readiness": _("Readiness to change (not scored)"),
+        "contraindication": _("Contraindications for the correctional programme"),
+    }.get(group or "", "")
+
+
+def uuid_arg(name: str) -> UUID | None:
+    value = request.values.get(name) or ""
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        abort(404)
+
+
+def assessment_link() -> dict:
+    """What the new assessment belongs to: a referral (its case and contact), a case, or a contact."""
+    referral_id, case_id, contact_id = uuid_arg("referral"), uuid_arg("case"), uuid_arg("contact")
+    link = {"referral": None, "case_id": case_id, "contact_id": contact_id}
+    if referral_id:
+        referral = senim().referrals.get(referral_id, actor=current_actor())
+        link.update(referral=referral, case_id=case_id or referral.case_id, contact_id=contact_id or referral.contact_id)
+    return link
+
+
+def answer_sections(spec: dict) -> list[dict]:
+    sections: list[dict] = []
+    for item in spec["items"]:
+        group = item.get("group")
+        if not sections or sections[-1]["group"] != group:
+            sections.append({"group": group, "title": group_title(group), "items": []})
+        sections[-1]["items"].append(item)
+    return sections
+
+
+def answer_label(answer: str) -> str:
+    return {"yes": _("Yes"), "no": _("No"), "unknown": _("Unknown")}.get(answer, answer)
+
+
+@bp.route("/assessments/new", methods=["GET", "POST"])
+@page(*READER_ROLES)
+def new_assessment():
+    code = request.values.get("instrument", "")
+    if code not in instruments.REGISTRY.codes():
+        status = 404 if code else 200
+        return render_template("web/psychologist/instruments.html", asked=code[:40], instrument_title=instrument_title,
+                               codes=instruments.REGISTRY.codes(), link_args=link_args()), status
+    spec = instruments.get(code)
+    link = assessment_link()
+    form = LinkForm()
+    answers = {item["id"]: request.form.get(f"answer-{item['id']}") for item in spec["items"]} \
+        if request.method == "POST" else {}
+    errors: dict[str, list[str]] = {}
+    problem, status = None, 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            given = {key[len("answer-"):]: value for key, value in request.form.items() if key.startswith("answer-")}
+            fields = {"instrument": code, "answers": given, "case_id": link["case_id"], "contact_id": link["contact_id"]}
+            try:
+                written = senim().assessments.record(fields, actor=current_actor())
+            except Invalid as invalid:
+                errors = say_all(invalid.errors)
+                known = {f"answers.{item['id']}" for item in spec["items"]}
+                problem = " ".join(message for key, messages in errors.items() if key not in known
+                                   for message in messages) or None
+            else:
+                remember(written.position)
+                clear_drafts(draft_name(code, link))
+                flash(_("The assessment is recorded."), "success")
+                referral = link["referral"]
+                return redirect(url_for(".assessment", assessment_id=written.id,
+                                        **({"referral": str(referral.id)} if referral else {})))
+        else:
+            problem = _("The form had expired. Send it once more.")
+    return render_template(
+        "web/psychologist/assessment_form.html", spec=spec, sections=answer_sections(spec), answers=answers,
+        errors=errors, problem=problem, link=link, form=form, item_text=item_text, answer_label=answer_label,
+        draft=draft_name(code, link), instrument_title=instrument_title, link_args=link_args(),
+        missing=sum(1 for key in errors if key.startswith("answers.")),
+        numbers={item["id"]: number for number, item in enumerate(spec["items"], 1)},
+    ), status
+
+
+def link_args() -> dict:
+    return {key: request.values[key][:64] for key in ("referral", "case", "contact") if request.values.get(key)}
+
+
+def draft_name(code: str, link: dict) -> str:
+    target = link["referral"].id if link["referral"] else link["case_id"] or link["contact_id"] or "new"
+    return f"assessment-{code}-{target}"
+
+
+@bp.route("/assessments/<uuid:assessment_id>")
+@page(*READER_ROLES)
+def assessment(assessment_id: UUID):
+    service = senim().assessments
+    found = service.get(assessment_id, actor=current_actor())
+    read("assessment", assessment_id)
+    spec = instruments.get(found.instrument, found.instrument_version)
+    levels = {level["code"]: level.get(language(), level["en"]) for level in spec["scoring"]["levels"]}
+    items = {item["id"]: item for item in spec["items"]}
+    referral_id = uuid_arg("referral")
+    enrol = EnrolForm(formdata=None, assessment=str(assessment_id), referral=str(referral_id or ""))
+    return render_template(
+        "web/psychologist/assessment.html", assessment=found, spec=spec, levels=levels, items=items,
+        sections=answer_sections(spec), overrides=service.overrides(found), item_text=item_text,
+        answer_label=answer_label, instrument_title=instrument_title, result=found.result,
+        referral_id=referral_id, enrol=enrol, may_enrol=current_actor().has_role(*PSYCHOLOGIST_ROLES),
+    )
