@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField, ValidationError, widgets
+from wtforms.validators import InputRequired
 
 from domain.clock import SERVICE_TIMEZONE
 from domain.programme import NOTE_MAX
@@ -66,8 +67,19 @@ def TimeField(text, **kwargs):
     return StringField(text, widget=widgets.TimeInput(), **kwargs)
 
 
+def reason_field() -> TextAreaField:
+    return TextAreaField(_l("Reason"), validators=[required(), length(REASON_MAX)])
+
+
 class ReasonForm(Form):
-    reason = TextAreaField(_l("Reason"), validators=[required(), length(REASON_MAX)])
+    reason = reason_field()
+
+
+class OverrideForm(Form):
+    """An assessment's level changed by professional judgement; the domain decides which levels."""
+    level = RadioField(_l("New level"), validate_choice=False,
+                       validators=[InputRequired(message=_l("Choose the new level."))])
+    reason = reason_field()
 
 
 class ScheduleForm(Form):

@@ -167,6 +167,10 @@ KNOWN = COMMON + table(
     (r"No such item in .*", lambda m: _("This questionnaire has no such item.")),
     (r"No contact with id .*", lambda m: _("No contact with this number exists.")),
     (r"Unknown instrument: .*", lambda m: _("There is no such questionnaire.")),
+    (r"An override needs a reason\.", lambda m: _("Give the reason in words.")),
+    (r"The assessment is already at this level\.", lambda m: _("The assessment is already at this level.")),
+    (r"Lowering a level takes a supervisor\.", lambda m: _("Only a supervisor can lower the level.")),
+    (r"Unknown level .*", lambda m: _("Choose one of the offered options.")),
     # the programme
     (r"Not eligible: contraindications \((.*)\)\. Suggested referral: (\w+) services\.", _not_eligible),
     (r"Eligibility undecided: contraindications unknown \((.*)\)\. .*", _undecided),

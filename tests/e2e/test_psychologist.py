@@ -28,13 +28,15 @@ TEXT = {
            "week": "Менің аптам", "came": "Белгіленді: адам келді.", "recorded": "Кеңес тіркелді, жолдама жабылды.",
            "completed": "Аяқталды", "answer_item": "Бұл тармаққа жауап беріңіз", "odara_rate": "27%",
            "eligible": "Қатыса алады", "enrolled": "Адам түзету бағдарламасына қабылданды.",
-           "session": "Сабақ тіркелді.", "hours_saved": "Жұмыс уақытыңыз сақталды."},
+           "session": "Сабақ тіркелді.", "hours_saved": "Жұмыс уақытыңыз сақталды.",
+           "level_changed": "Деңгей өзгертілді."},
     "ru": {"queue": "Очередь направлений", "claimed": "Вы взяли направление в работу.", "first": "первым взял в работу",
            "quicker": "Вас опередили", "not_working": "Вы не работаете", "booked": "Встреча назначена.",
            "week": "Моя неделя", "came": "Отмечено: человек пришёл.", "recorded": "Консультация записана, направление закрыто.",
            "completed": "Завершено", "answer_item": "Ответьте на этот пункт", "odara_rate": "27%",
            "eligible": "Может участвовать", "enrolled": "Человек зачислен в коррекционную программу.",
-           "session": "Занятие записано.", "hours_saved": "Ваши рабочие часы сохранены."},
+           "session": "Занятие записано.", "hours_saved": "Ваши рабочие часы сохранены.",
+           "level_changed": "Уровень изменён."},
 }
 
 
@@ -260,7 +262,18 @@ def test_odara_and_aggressor_status_then_enrolment_in_the_programme(site, new_pa
     result = page.locator(".result")
     expect(result).to_contain_text("3")
     expect(result).to_contain_text(text["odara_rate"])
+    expect(page.locator("#override-heading ~ form")).to_be_visible()  # the level's form is checked too
     check_accessibility(page, f"ODARA result ({language})")
+
+    # Professional judgement: the assessor raises the level with a reason; the page lists the change.
+    page.check('input[name="override-level"][value="4"]')
+    page.fill("#override-reason", "Угрожал ножом при детях; в ответах этого нет.")
+    page.click("#override-heading ~ form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".flash-success")).to_contain_text(text["level_changed"])
+    expect(result.locator(".level")).to_contain_text("41%")
+    expect(page.locator(".level-changes")).to_contain_text("Угрожал ножом при детях")
+    check_accessibility(page, f"ODARA result with a changed level ({language})")
     shoot(page, f"psychologist-assessment-{language}-{site.store}")
 
     # Aggressor status: violence confirmed, no contraindication: eligible, and enrolled from the result.

@@ -1,5 +1,6 @@
 """The psychologist's pages through Flask's test client: the queue and claims, a referral's actions,
 the week, working hours, assessments and the programme; bad input, permissions, odd URLs."""
+import re
 from datetime import datetime, time, timedelta
 from uuid import UUID, uuid4
 
@@ -428,6 +429,142 @@ def test_enrolment_on_a_bad_assessment_number_is_explained(client, senim, psycho
     assert events(senim) == head
 
 
+# Changing an assessment's level by professional judgement -----------------------------------------
+
+ODARA_LEVELS = ("0", "1", "2", "3", "4", "5-6", "7-13")
+OFFERED = re.compile(r'name="override-level" id="[^"]+" value="([^"]+)"')
+
+
+def recorded_odara(senim, assessor, yes: int = 0) -> UUID:
+    """An ODARA the assessor recorded with `yes` items answered yes: its level is str(yes) up to 4."""
+    from domain import instruments
+    ids = [item["id"] for item in instruments.get("odara")["items"]]
+    answers = {item_id: "yes" if number < yes else "no" for number, item_id in enumerate(ids)}
+    return senim.assessments.record({"instrument": "odara", "answers": answers}, actor=assessor).id
+
+
+def override(client, assessment_id: UUID, level, reason: str, **kwargs):
+    return post(client, f"/assessments/{assessment_id}/override",
+                {"override-level": level, "override-reason": reason}, token_from=f"/assessments/{assessment_id}",
+                **kwargs)
+
+
+def level_of(senim, assessment_id: UUID, actor) -> str:
+    return senim.assessments.get(assessment_id, actor=actor).level
+
+
+def test_the_assessor_raises_the_level_and_the_page_lists_the_change(client, senim, psychologist, supervisor):
+    assessment_id = recorded_odara(senim, psychologist, yes=1)
+    sign_in(client, psychologist.username)
+    page = text(client.get(f"/assessments/{assessment_id}"))
+    assert "Изменить уровень" in page and "Понизить уровень может только супервайзер." in page
+    assert OFFERED.findall(page) == ["2", "3", "4", "5-6", "7-13"]  # only higher levels to a psychologist
+    assert 'data-draft="assessment-' in page
+    changed = override(client, assessment_id, "4", "Угрожал ножом при детях; в ответах этого нет.")
+    assert changed.status_code == 302, text(changed)
+    assert changed.headers["Location"].endswith(f"/assessments/{assessment_id}")
+    page = text(client.get(changed.headers["Location"]))
+    assert "Уровень изменён." in page
+    result = page.split('id="result-heading"')[1].split("</section>")[0]
+    assert "Сумма баллов 4: вероятность повторного нападения 41%" in result
+    assert "Рассчитано: Сумма баллов 1" in result
+    changes = page.split('id="changes-heading"')[1].split("</section>")[0]
+    assert "Угрожал ножом при детях" in changes and "Сумма баллов 1" in changes and psychologist.username in changes
+    assert OFFERED.findall(page) == ["5-6", "7-13"]
+    assert level_of(senim, assessment_id, psychologist) == "4"
+    seen = client.get(f"/api/v1/assessments/{assessment_id}", headers=supervisor[1]).get_json()
+    assert (seen["level"], seen["computed_level"]) == ("4", "1")
+    assert seen["overrides"][0]["reason"] == "Угрожал ножом при детях; в ответах этого нет."
+
+
+def test_a_psychologist_cannot_lower_a_level_and_keeps_what_was_typed(client, senim, psychologist):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    assessment_id = recorded_odara(senim, psychologist, yes=3)
+    sign_in(client, psychologist.username)
+    head = events(senim)
+    refused = override(client, assessment_id, "1", "Жәбірленуші арызын қайтарып алды.")
+    assert refused.status_code == 422
+    body = text(refused)
+    error = body.split('id="override-level-error"')[1].split("</p>")[0]
+    assert "Деңгейді тек супервайзер төмендете алады." in error
+    assert "Жәбірленуші арызын қайтарып алды.</textarea>" in body
+    assert 'data-draft-restore="never"' in body
+    assert events(senim) == head
+    assert level_of(senim, assessment_id, psychologist) == "3"
+
+
+def test_a_supervisor_lowers_a_level(client, senim, psychologist, supervisor):
+    assessment_id = recorded_odara(senim, psychologist, yes=3)
+    sign_in(client, supervisor[0].username)
+    page = text(client.get(f"/assessments/{assessment_id}"))
+    assert OFFERED.findall(page) == [level for level in ODARA_LEVELS if level != "3"]
+    assert "Понизить уровень может только супервайзер." not in page
+    lowered = override(client, assessment_id, "1", "Два пункта записаны по ошибке: это был другой эпизод.")
+    assert lowered.status_code == 302, text(lowered)
+    assert level_of(senim, assessment_id, supervisor[0]) == "1"
+    page = text(client.get(lowered.headers["Location"]))
+    assert "Два пункта записаны по ошибке" in page and supervisor[0].username in page
+
+
+def test_another_psychologist_gets_no_form_and_a_403(client, senim, psychologist, colleague):
+    assessment_id = recorded_odara(senim, psychologist)
+    sign_in(client, colleague.username)
+    page = client.get(f"/assessments/{assessment_id}")
+    assert page.status_code == 403 and "override-reason" not in text(page)
+    head = events(senim)
+    refused = post(client, f"/assessments/{assessment_id}/override",
+                   {"override-level": "2", "override-reason": "Моё мнение."})
+    assert refused.status_code == 403 and refused.content_type.startswith("text/html")
+    assert events(senim) == head
+    assert level_of(senim, assessment_id, psychologist) == "0"
+
+
+def test_a_missing_reason_is_refused_next_to_it_with_the_level_kept(client, senim, psychologist):
+    assessment_id = recorded_odara(senim, psychologist)
+    sign_in(client, psychologist.username)
+    head = events(senim)
+    for reason, message in (("", "Заполните это поле."), ("  \n ", "Опишите причину словами.")):
+        refused = override(client, assessment_id, "2", reason)
+        assert refused.status_code == 422
+        body = text(refused)
+        assert message in body.split('id="override-reason-error"')[1].split("</p>")[0]
+        assert re.search(r'value="2"\s+checked', body)  # the chosen level is kept
+        assert 'href="#override-reason"' in body  # the error summary links to the field
+    assert events(senim) == head
+
+
+@pytest.mark.parametrize("level, message", [
+    ("teleport", "Выберите один из предложенных вариантов."), ("", "Выберите новый уровень."),
+    ("0", "Оценка уже на этом уровне."), ("\x00" * 3 + "x" * 5000, "Выберите один из предложенных вариантов."),
+    (["2", "3"], None)], ids=["unknown", "missing", "current", "junk", "two-values"])
+def test_a_bad_level_is_explained_next_to_it_never_a_crash(client, senim, psychologist, level, message):
+    assessment_id = recorded_odara(senim, psychologist)
+    sign_in(client, psychologist.username)
+    head = events(senim)
+    page = override(client, assessment_id, level, "Причина.")
+    if message is None:  # two values: the first counts, as a browser never sends both
+        assert page.status_code == 302
+        assert level_of(senim, assessment_id, psychologist) == "2"
+        return
+    assert page.status_code == 422, text(page)[-2000:]
+    assert message in text(page).split('id="override-level-error"')[1].split("</p>")[0]
+    assert events(senim) == head
+
+
+def test_an_override_without_a_csrf_token_is_refused(client, senim, psychologist):
+    assessment_id = recorded_odara(senim, psychologist)
+    sign_in(client, psychologist.username)
+    head = events(senim)
+    refused = client.post(f"/assessments/{assessment_id}/override",
+                          data={"override-level": "2", "override-reason": "Без токена."})
+    assert refused.status_code == 400
+    assert events(senim) == head
+    assert level_of(senim, assessment_id, psychologist) == "0"
+    # The action's address opened as a page leads back to the assessment.
+    assert client.get(f"/assessments/{assessment_id}/override").headers["Location"].endswith(
+        f"/assessments/{assessment_id}")
+
+
 JUNK = {"schedule-day": "\x00", "schedule-start": "9" * 5000, "schedule-duration": "-1", "schedule-format": ["a", "b"],
         "schedule-colleague": "' OR 1=1 --", "attendance-attended": "maybe", "complete-outcome": "\ud7ff" * 3,
         "consultation-channel": "fax", "consultation-day": "2026-02-30", "consultation-start": "24:00",
@@ -443,7 +580,8 @@ JUNK = {"schedule-day": "\x00", "schedule-start": "9" * 5000, "schedule-duration
                                   "/referrals/{r}/complete", "/referrals/{r}/consultation", "/programme/enrol",
                                   "/programme/{p}/sessions", "/programme/{p}/complete", "/programme/{p}/drop-out",
                                   "/working-hours", "/assessments/new?instrument=odara&referral={r}",
-                                  "/assessments/new?instrument=aggressor_status&case=junk"])
+                                  "/assessments/new?instrument=aggressor_status&case=junk",
+                                  "/assessments/{p}/override"])
 def test_junk_in_any_form_is_a_page_never_a_crash(client, senim, consultant, psychologist, path):
     referral_id = claimed(senim, consultant, psychologist)
     sign_in(client, psychologist.username)

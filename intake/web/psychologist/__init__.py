@@ -9,20 +9,21 @@ read a projection wait until it holds the user's own latest write (read-your-wri
 This module holds the blueprint and what the areas share; each area's pages are in their own module
 (queue, referrals, week, assessments, programme), imported at the bottom so their routes register.
 """
+from collections.abc import Callable
 from datetime import date, datetime, time
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, current_app, flash, redirect, request, session
 from flask_babel import format_date, format_datetime, format_time, gettext as _
 
 from domain import instruments
 from domain.actor import same_person
 from domain.clock import SERVICE_TIMEZONE, as_aware
-from domain.errors import Invalid
+from domain.errors import Conflict, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAMME_STATUSES
 from domain.referral import OUTCOMES, STATUSES
 from domain.schedule import WeeklySchedule
 from intake.web.i18n import language
-from intake.web.psychologist_messages import say_all
+from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor
 
 bp = Blueprint("web_psychologist", __name__)
@@ -140,6 +141,28 @@ def put_errors(form, errors: dict[str, list[str]], fields: dict[str, str]) -> li
         else:
             left += messages
     return left
+
+
+def carry_out(form, run, *, fields: dict[str, str], success: str, draft: str | None,
+              to: Callable[[object], str], again: Callable[[str | None, int], object]):
+    """A page's action: the form checked, `run(form)` (a service, as the signed-in member of staff),
+    then a flash and a redirect to `to(written)`, the form's draft cleared; a refused form comes back
+    through `again(problem, status)` with every message next to its field (422; a lost race 409)."""
+    problem, status = None, 422
+    if form.validate_on_submit():
+        try:
+            written = run(form)
+        except Invalid as invalid:
+            problem = " ".join(put_errors(form, invalid.errors, fields)) or None
+        except Conflict as conflict:
+            problem, status = say(conflict.detail), 409
+        else:
+            remember(written.position)
+            if draft:
+                clear_drafts(draft)
+            flash(success, "success")
+            return redirect(to(written))
+    return again(problem, status)
 
 
 # Working hours and questionnaires in words -----------------------------------------------------

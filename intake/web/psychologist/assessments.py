@@ -5,12 +5,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain import instruments
+from domain.actor import same_person
 from domain.errors import Invalid
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    PSYCHOLOGIST_ROLES, READER_ROLES, bp, clear_drafts, instrument_title, read, remember, senim,
+    PSYCHOLOGIST_ROLES, READER_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember, senim,
 )
-from intake.web.psychologist_forms import EnrolForm, LinkForm
+from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
 from intake.web.psychologist_messages import say_all
 from intake.web.session import current_actor, page
 
@@ -118,20 +119,58 @@ def draft_name(code: str, link: dict) -> str:
     return f"assessment-{code}-{target}"
 
 
-@bp.route("/assessments/<uuid:assessment_id>")
-@page(*READER_ROLES)
-def assessment(assessment_id: UUID):
+def render_assessment(assessment_id: UUID, *, form: OverrideForm | None = None, problem: str | None = None,
+                      status: int = 200):
+    actor = current_actor()
     service = senim().assessments
-    found = service.get(assessment_id, actor=current_actor())
+    found = service.get(assessment_id, actor=actor)
     read("assessment", assessment_id)
     spec = instruments.get(found.instrument, found.instrument_version)
     levels = {level["code"]: level.get(language(), level["en"]) for level in spec["scoring"]["levels"]}
     items = {item["id"]: item for item in spec["items"]}
     referral_id = uuid_arg("referral")
     enrol = EnrolForm(formdata=None, assessment=str(assessment_id), referral=str(referral_id or ""))
+    override = form or OverrideForm(prefix="override", formdata=None)
+    override.level.choices = level_choices(found, levels, actor)
     return render_template(
         "web/psychologist/assessment.html", assessment=found, spec=spec, levels=levels, items=items,
         sections=answer_sections(spec), overrides=service.overrides(found), item_text=item_text,
         answer_label=answer_label, instrument_title=instrument_title, result=found.result,
-        referral_id=referral_id, enrol=enrol, may_enrol=current_actor().has_role(*PSYCHOLOGIST_ROLES),
-    )
+        referral_id=referral_id, enrol=enrol, may_enrol=actor.has_role(*PSYCHOLOGIST_ROLES),
+        override=override, may_override=actor.has_role("supervisor") or same_person(found.assessed_by, actor),
+        may_lower=actor.has_role("supervisor"), problem=problem, link_args=link_args(),
+    ), status
+
+
+def level_choices(found, levels: dict[str, str], actor) -> list[tuple[str, str]]:
+    """The levels offered instead of the current one: any to a supervisor, only higher ones to others."""
+    order = instruments.level_codes(found.instrument, found.instrument_version)
+    current = order.index(found.level) if found.level in order else -1
+    codes = [code for code in order if code != found.level] if actor.has_role("supervisor") else order[current + 1:]
+    return [(code, levels.get(code, code)) for code in codes]
+
+
+@bp.route("/assessments/<uuid:assessment_id>")
+@page(*READER_ROLES)
+def assessment(assessment_id: UUID):
+    return render_assessment(assessment_id)
+
+
+@bp.route("/assessments/<uuid:assessment_id>/override", methods=["POST"])
+@page(*READER_ROLES)
+def override_level(assessment_id: UUID):
+    """The level changed by professional judgement; the domain decides who may raise or lower it."""
+    form = OverrideForm(prefix="override")
+    return carry_out(
+        form, lambda form: senim().assessments.override(
+            assessment_id, level=form.level.data, reason=form.reason.data, actor=current_actor()),
+        fields={}, success=_("The level is changed."), draft=f"assessment-{assessment_id}-override",
+        to=lambda written: url_for(".assessment", assessment_id=assessment_id, **link_args()),
+        again=lambda problem, status: render_assessment(assessment_id, form=form, problem=problem, status=status))
+
+
+@bp.route("/assessments/<uuid:assessment_id>/override")
+@page(*READER_ROLES)
+def override_page(assessment_id: UUID):
+    """The action's address opened as a page (e.g. after changing the language on a refused form)."""
+    return redirect(url_for(".assessment", assessment_id=assessment_id, **link_args()))

@@ -6,15 +6,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.clock import local, utc_now
-from domain.errors import Conflict, DomainError, Invalid
+from domain.errors import DomainError, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, caught_up, clear_drafts, position_arg, put_errors, read,
+    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, caught_up, position_arg, put_errors, read,
     remember, senim,
 )
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
-from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
 from projections.programme_stats import participations
 
@@ -107,20 +106,11 @@ def participation(participation_id: UUID):
 
 
 def act_on_participation(participation_id: UUID, name: str, form, run, *, fields: dict[str, str], success: str):
-    problem, status = None, 422
-    if form.validate_on_submit():
-        try:
-            written = run(form)
-        except Invalid as invalid:
-            problem = " ".join(put_errors(form, invalid.errors, fields)) or None
-        except Conflict as conflict:
-            problem, status = say(conflict.detail), 409
-        else:
-            remember(written.position)
-            clear_drafts(f"programme-{participation_id}-{name}")
-            flash(success, "success")
-            return redirect(url_for(".participation", participation_id=participation_id))
-    return render_participation(participation_id, forms={name: form}, problem=problem, status=status, failed=name)
+    return carry_out(
+        form, run, fields=fields, success=success, draft=f"programme-{participation_id}-{name}",
+        to=lambda written: url_for(".participation", participation_id=participation_id),
+        again=lambda problem, status: render_participation(participation_id, forms={name: form}, problem=problem,
+                                                           status=status, failed=name))
 
 
 @bp.route("/programme/<uuid:participation_id>/<any(sessions, complete, \"drop-out\"):action>")

@@ -14,8 +14,7 @@ from domain.schedule import WeeklySchedule
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.i18n import label, language
 from intake.web.psychologist import (
-    READER_ROLES, bp, clear_drafts, instrument_title, put_errors, read, referral_outcome, remember, senim,
-    shifts_text, when,
+    READER_ROLES, bp, carry_out, instrument_title, read, referral_outcome, remember, senim, shifts_text, when,
 )
 from intake.web.psychologist_forms import (
     DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
@@ -203,22 +202,11 @@ def referral(referral_id: UUID):
 def act(referral_id: UUID, name: str, form, run, *, fields: dict[str, str] | None = None,
         success: str, draft: bool = True):
     """A referral action: checked, run, then back to the referral (or its errors, with what was typed)."""
-    problem, status = None, 422
-    if form.validate_on_submit():
-        try:
-            written = run(form)
-        except Invalid as invalid:
-            left = put_errors(form, invalid.errors, fields or {})
-            problem = " ".join(left) or None
-        except Conflict as conflict:
-            problem, status = say(conflict.detail), 409
-        else:
-            remember(written.position)
-            if draft:
-                clear_drafts(f"referral-{referral_id}-{name}")
-            flash(success, "success")
-            return redirect(url_for(".referral", referral_id=referral_id, after=written.position))
-    return render_referral(referral_id, forms={name: form}, problem=problem, status=status, failed=name)
+    return carry_out(
+        form, run, fields=fields or {}, success=success, draft=f"referral-{referral_id}-{name}" if draft else None,
+        to=lambda written: url_for(".referral", referral_id=referral_id, after=written.position),
+        again=lambda problem, status: render_referral(referral_id, forms={name: form}, problem=problem,
+                                                      status=status, failed=name))
 
 
 @bp.route("/referrals/<uuid:referral_id>/<any(claim, release, decline, cancel, schedule, attendance, complete, "
