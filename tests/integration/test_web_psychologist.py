@@ -477,6 +477,19 @@ def test_the_assessor_raises_the_level_and_the_page_lists_the_change(client, sen
     assert seen["overrides"][0]["reason"] == "Угрожал ножом при детях; в ответах этого нет."
 
 
+def test_after_a_change_the_unknowns_are_said_to_concern_the_computed_level(client, senim, psychologist):
+    from domain import instruments
+    ids = [item["id"] for item in instruments.get("odara")["items"]]
+    answers = {item_id: "unknown" if number == 0 else "no" for number, item_id in enumerate(ids)}
+    assessment_id = senim.assessments.record({"instrument": "odara", "answers": answers}, actor=psychologist).id
+    sign_in(client, psychologist.username)
+    before = text(client.get(f"/assessments/{assessment_id}"))
+    assert "могут поднять уровень до" in before and "рассчитанный" not in before
+    assert override(client, assessment_id, "3", "Со слов жертвы, угрозы были.").status_code == 302
+    after = text(client.get(f"/assessments/{assessment_id}"))
+    assert "могут поднять рассчитанный уровень до «Сумма баллов 1" in after
+
+
 def test_a_psychologist_cannot_lower_a_level_and_keeps_what_was_typed(client, senim, psychologist):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "kk"
     assessment_id = recorded_odara(senim, psychologist, yes=3)
