@@ -9,7 +9,11 @@ State machine (any other command is a Conflict carrying the current status as it
     open           -                   open
     close          open, reopened      closed
     reopen         closed              reopened
-    add_person, change_person, add_note, assign_owner: while not closed (reopen it first)
+    add_person, change_person, add_note, assign_owner, add_worker: while not closed (reopen it first)
+
+Who works on a case: its owner and opener, and whoever joined it through their own work (a contact
+they recorded in it, a referral of it they claimed), or was added to it by its owner or a
+supervisor (add_worker, with a reason). Naming a case in a write is not joining it.
 
 Data protection:
 - A person is known by a fresh random `person_id` and a label ("Victim 1"), never by anything
@@ -18,6 +22,10 @@ Data protection:
 - The victim's and children's contact details and whereabouts are never shown to psychologists
   (who work with the aggressor); a psychologist may not change such a person's role either, which
   would reveal them.
+- What a role cannot see, it cannot change: a psychologist may neither change nor give the name,
+  phone or address of a victim or a child (they could not read back or correct what they wrote,
+  and an aggressor's account of where the victim lives must not become the record the
+  consultants act on). A psychologist may still add a victim or a child by role alone.
 
 Every event carries `at`, the moment of the command (passed in as `now`), and the actor.
 """
@@ -91,6 +99,15 @@ def _personal(fields: dict) -> dict:
             for key in PERSONAL_FIELDS if key in fields}
 
 
+def sees_redacted(actor: Actor, role: str | None) -> bool:
+    """Whether this actor sees a person of this role with the personal fields hidden."""
+    return role in PROTECTED_ROLES and actor.has_role("psychologist")
+
+
+REDACTED_WRITE = ("A psychologist may not give or change the name, phone or address of a victim or a child: "
+                  "those details are hidden from psychologists.")
+
+
 def redacted_person(person: dict) -> dict:
     """A person as a psychologist sees them: no contact details or whereabouts of a victim or child."""
     if person["role"] not in PROTECTED_ROLES:
@@ -129,6 +146,7 @@ class Case(Aggregate):
         self.status = "open"
         self.history: list[dict] = [{"status": "open", "reason": None, "at": at, "actor": actor}]
         self.labels_used: dict[str, int] = {}
+        self.workers: dict[str, dict] = {}  # user_id → the member of staff added to the case
 
     # Guards ------------------------------------------------------------------------------------
 
@@ -154,6 +172,8 @@ class Case(Aggregate):
         errors = person_errors(fields)
         if errors:
             raise Invalid.many(errors)
+        if sees_redacted(actor, role) and any(_personal(fields).values()):
+            raise Forbidden(REDACTED_WRITE)
         person_id = uuid4()
         self._person_added(person_id=person_id, role=role, label=self._next_label(role),
                            **_personal(fields), at=_now(now), actor=actor.as_dict())
@@ -190,6 +210,12 @@ class Case(Aggregate):
         if errors:
             raise Invalid.many(errors)
         new = {**_personal(changes), **({"role": changes["role"]} if "role" in changes else {})}
+        # Judged on what was asked, before "changes nothing": an unchanged hidden value must not be
+        # confirmable by a refusal that differs from the one a changed value gets.
+        role_after = new.get("role", person["role"])
+        if (any(key in changes for key in PERSONAL_FIELDS)
+                and (sees_redacted(actor, person["role"]) or sees_redacted(actor, role_after))):
+            raise Forbidden(REDACTED_WRITE)
         changed = [key for key in PERSON_FIELDS if key in new and new[key] != person[key]]
         if not changed:
             raise Invalid("changes", "The change changes nothing.")
@@ -247,6 +273,27 @@ class Case(Aggregate):
     @event("OwnerAssigned")
     def _owner_assigned(self, owner: dict, previous_owner: dict, at: datetime, actor: dict) -> None:
         self.owner = owner
+
+    # Workers -----------------------------------------------------------------------------------
+
+    def add_worker(self, *, worker: Actor, reason: str, actor: Actor, now: datetime | None = None) -> None:
+        """Lets a member of staff into the case: only its owner or a supervisor, always with a reason."""
+        self._require_responsible(actor, "add someone to")
+        self._require_not_closed("add someone to")
+        errors: dict = {}
+        reason = _reason(reason, errors)
+        if not worker.has_role(*OWNER_ROLES):
+            errors["user_id"] = [f"A case is worked on by a consultant, psychologist or supervisor, "
+                                 f"not {worker.role!r}."]
+        elif same_person(self.owner, worker) or str(worker.user_id) in self.workers:
+            errors["user_id"] = [f"{worker.username} already works on this case."]
+        if errors:
+            raise Invalid.many(errors)
+        self._worker_added(worker=worker.as_dict(), reason=reason, at=_now(now), actor=actor.as_dict())
+
+    @event("WorkerAdded")
+    def _worker_added(self, worker: dict, reason: str, at: datetime, actor: dict) -> None:
+        self.workers[str(worker.get("user_id"))] = {**worker, "reason": reason, "added_at": at, "added_by": actor}
 
     # Closing and reopening ---------------------------------------------------------------------
 

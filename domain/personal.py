@@ -40,6 +40,8 @@ PERSONAL_FIELDS: dict[str, PersonalFields] = {
         "subject_id", "person", (*(f"changes.caller.{key}" for key in CALLER_PERSONAL), "changes.summary")),
     "domain.case:Case.Opened": PersonalFields(ORIGINATOR, "case", ("summary",), registers=True),
     "domain.case:Case.NoteAdded": PersonalFields(ORIGINATOR, "case", ("text",)),
+    # Why someone was let into the case: free text that may name the persons of the case.
+    "domain.case:Case.WorkerAdded": PersonalFields(ORIGINATOR, "case", ("reason",)),
     "domain.case:Case.PersonAdded": PersonalFields("person_id", "person", CASE_PERSON_PERSONAL, registers=True),
     "domain.case:Case.PersonChanged": PersonalFields("person_id", "person", CASE_PERSON_PERSONAL),
 }

@@ -10,6 +10,7 @@ from intake.services.callers import CallerService
 from intake.services.cases import CaseService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
+from intake.services.links import LinkChecker
 from intake.services.programme import ProgrammeService
 from intake.services.projections import Projections
 from intake.services.referrals import ReferralService
@@ -65,13 +66,15 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         trigger = InProcessRunner(projections)
     store.after_commit.append(trigger.notify)
     staff = StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None)
-    referrals = ReferralService(store, deadlines=settings.claim_deadlines)
+    # Every write that names another record checks it through this one checker (linking is not a key).
+    links = LinkChecker(store, projections)
+    referrals = ReferralService(store, deadlines=settings.claim_deadlines, links=links)
     senim = Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
-                  staff=staff, contacts=ContactService(store), assessments=AssessmentService(
+                  staff=staff, contacts=ContactService(store, links=links), assessments=AssessmentService(
                       store, projections, incidents=settings.escalation_incidents,
-                      months=settings.escalation_months),
+                      months=settings.escalation_months, links=links),
                   referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections),
-                  programme=ProgrammeService(store, projections),
+                  programme=ProgrammeService(store, projections, links=links),
                   # Tests flush by hand: refused-request tests compare event-store heads.
                   access=AccessLog(store, background=not settings.testing))
     senim.cases = CaseService(store, projections, senim.contacts, staff)

@@ -8,7 +8,8 @@ Tables (none holds personal text: no summary, names, phone numbers, addresses or
   moment can find members that have left since (it then judges membership from the events).
 - case_workers: who works on the case and how: `owner` and `opener` (aggregate_id: the case),
   `contact` (a contact of the case they recorded; removed when the contact leaves the case),
-  `referral` (a referral of the case they claimed; kept after a release). Read by may_see_case
+  `referral` (a referral of the case they claimed; kept after a release), `added` (added to the case
+  by its owner or a supervisor, Case.WorkerAdded). Read by may_see_case
   and by the filtered case list.
 - case_timeline: one entry per event of the case or of one of its members, numbered 1, 2, 3, …
   per case in log order: when, what kind of record, which event, and who (the actor).
@@ -230,6 +231,12 @@ class CaseTimelineProjection(Projection):
         self._entry(tx, case_id, "case", event)
 
     @handle.register
+    def _(self, event: Case.WorkerAdded, tx: Tx) -> None:
+        case_id = str(event.originator_id)
+        self._worker(case_id, (event.worker or {}).get("user_id"), "added", case_id, True)
+        self._entry(tx, case_id, "case", event)
+
+    @handle.register
     def _(self, event: Case.Closed, tx: Tx) -> None:
         self._set_status(tx, event, "closed", closed_at=utc_text(event.timestamp))
 
@@ -342,7 +349,7 @@ class CaseTimelineProjection(Projection):
 # Readers ---------------------------------------------------------------------------------------
 
 def worker_vias(tx: Tx, case_id, user_id: str | None) -> set[str]:
-    """How a user works on a case: owner, opener, contact, referral (empty: not at all)."""
+    """How a user works on a case: owner, opener, contact, referral, added (empty: not at all)."""
     if not user_id:
         return set()
     rows = tx.execute("SELECT DISTINCT via FROM case_workers WHERE case_id = %s AND user_id = %s",

@@ -46,7 +46,9 @@ class LookupOut(Schema):
 @blp.response(200, LookupOut)
 def lookup(query, body):
     """Look a phone number up. A read of the callers read model: accepts ?min_position=N. Contacts of a
-    person whose data was erased are not found any more."""
+    person whose data was erased are not found any more. For a psychologist the lookup covers only the
+    contacts they recorded themselves: it tells them nothing about anyone else's calls (a victim's number
+    the aggressor gave them answers as unknown)."""
     await_projection("callers", query.get("min_position"))
     senim = current_app.extensions["senim"]
     return senim.callers.lookup(body["phone"], actor=current_actor(), current_contact=body.get("contact_id"))

@@ -49,13 +49,16 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 class AssessmentService:
-    def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12):
+    def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12, links=None):
         self.store = store
+        self.links = links  # intake.services.links.LinkChecker: the contact and case named must be visible
         self.projections = projections  # intake.services.projections.Projections: the case index
         self.escalation_incidents = incidents
         self.escalation_months = months
 
     def record(self, fields: dict, *, actor: Actor) -> Assessed:
+        if self.links is not None:
+            self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
         extra = self._escalation(fields)
         # Invalid names every bad field
         assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}))

@@ -2,6 +2,10 @@
 
 The number is hashed (keyed HMAC of the normalised number) before it is looked up; it is never
 stored, logged or put in a URL.
+
+A psychologist works with the aggressor and must learn nothing about a victim's number (whether or
+how often it called the helpline): for them the lookup covers only the contacts they recorded
+themselves, so it tells them nothing they did not already know. Their contact form keeps using it.
 """
 from uuid import UUID
 
@@ -14,6 +18,8 @@ from intake.services.referrals import may_see_referral
 from intake.store import SenimStore
 
 LOOKUP_ROLES = ("consultant", "psychologist", "supervisor")
+# Roles whose lookup sees only the contacts they recorded themselves.
+OWN_CONTACTS_ONLY = ("psychologist",)
 
 
 class CallerService:
@@ -28,6 +34,8 @@ class CallerService:
         with self.views.transaction(write=False) as tx:
             earlier = [row for row in contacts_with_number(tx, phone_hash)
                        if current_contact is None or row["contact_id"] != str(current_contact)]
+            if actor.role in OWN_CONTACTS_ONLY:
+                earlier = [row for row in earlier if actor.user_id and row["recorded_by"] == actor.user_id]
             referrals = unended_referrals(tx, [row["contact_id"] for row in earlier])
         visible = [row["contact_id"] for row in earlier
                    if actor.role == "supervisor" or (actor.user_id and row["recorded_by"] == actor.user_id)]

@@ -3,8 +3,11 @@ see a case; the audit history of a case and of everything that joined it, now or
 
 Who may see a case (least privilege; admins manage accounts and read no case content):
 - supervisors: every case;
-- consultants: cases they own or opened, and cases in which they recorded a contact;
-- psychologists: cases they own, and cases of referrals they claimed.
+- consultants: cases they own or opened, cases in which they recorded a contact, and cases they
+  were added to;
+- psychologists: cases they own, cases of referrals they claimed, and cases they were added to.
+Naming a case in a write never lets anyone in (intake/services/links.py); joining a case is an act
+of its owner or a supervisor (add_worker), recorded with a reason.
 A psychologist never sees the contact details or whereabouts of a victim or a child.
 
 Who works on a case (contact recorders, claimants) comes from the case_timeline projection; a
@@ -30,8 +33,8 @@ log = logging.getLogger(__name__)
 TIMELINE = "case_timeline"
 # How each role may come to see a case, as recorded in case_workers (the owner is also checked on the case).
 VISIBLE_VIA = {
-    "consultant": ("owner", "opener", "contact"),
-    "psychologist": ("owner", "referral"),
+    "consultant": ("owner", "opener", "contact", "added"),
+    "psychologist": ("owner", "referral", "added"),
 }
 
 
@@ -65,6 +68,27 @@ def may_see_case(actor: Actor, case: Case, vias: set[str]) -> bool:
     if actor.has_role("consultant") and same_person(case.opened_by, actor):
         return True
     return bool(vias & set(VISIBLE_VIA[actor.role]))
+
+
+def refresh_timeline(store: SenimStore, projections) -> None:
+    """Catches the case timeline up with the store, unless it already reflects every event."""
+    if projections.wait_for(TIMELINE, store.head(), 0):
+        return
+    try:
+        projections.catch_up(TIMELINE)
+    except Exception:  # recorded in the projection's status; read what there is
+        log.warning("the case timeline could not catch up", exc_info=True)
+
+
+def sees_case(store: SenimStore, projections, case: Case, actor: Actor) -> bool:
+    """may_see_case, with how the actor works on the case read from a caught-up case timeline."""
+    if may_see_case(actor, case, set()):
+        return True
+    if projections is None or actor.role not in VISIBLE_VIA:
+        return False
+    refresh_timeline(store, projections)
+    with projections.views.transaction(write=False) as tx:
+        return may_see_case(actor, case, worker_vias(tx, case.id, actor.user_id))
 
 
 def sees_protected_details(actor: Actor) -> bool:
@@ -117,16 +141,7 @@ class CaseService:
 
     def refresh(self) -> None:
         """Catches the case timeline up with the store, unless it already reflects every event."""
-        if self.projections.wait_for(TIMELINE, self.store.head(), 0):
-            return
-        try:
-            self.projections.catch_up(TIMELINE)
-        except Exception:  # recorded in the projection's status; read what there is
-            log.warning("the case timeline could not catch up", exc_info=True)
-
-    def _vias(self, case_id: UUID, actor: Actor) -> set[str]:
-        with self.projections.views.transaction(write=False) as tx:
-            return worker_vias(tx, case_id, actor.user_id)
+        refresh_timeline(self.store, self.projections)
 
     # Commands ------------------------------------------------------------------------------------
 
@@ -190,6 +205,18 @@ class CaseService:
         case.assign_owner(owner=user.as_actor(), actor=actor)
         return Written(case.id, self.store.commit(case))
 
+    def add_worker(self, case_id: UUID, *, user_id: UUID, reason: str, actor: Actor) -> Written:
+        """The case's owner or a supervisor lets a member of staff into the case, saying why."""
+        case = self.get(case_id, actor=actor)
+        try:
+            user = self.staff.get(user_id)
+        except NotFound:
+            raise Invalid("user_id", f"No user with id {user_id}.") from None
+        if not user.active:
+            raise Invalid("user_id", f"{user.username} is disabled.")
+        case.add_worker(worker=user.as_actor(), reason=reason, actor=actor)
+        return Written(case.id, self.store.commit(case))
+
     def close(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
         case = self.get(case_id, actor=actor)
         case.close(reason=reason, actor=actor)
@@ -206,10 +233,7 @@ class CaseService:
         if not actor.has_role(*CASE_ROLES):
             raise Forbidden(f"The role {actor.role!r} reads no case files.")
         case = self.store.load(case_id, Case, "case")
-        if may_see_case(actor, case, set()):
-            return case
-        self.refresh()
-        if not may_see_case(actor, case, self._vias(case_id, actor)):
+        if not sees_case(self.store, self.projections, case, actor):
             raise Forbidden("You do not work on this case.")
         return case
 

@@ -21,10 +21,17 @@ def may_see_contact(actor: Actor, contact: Contact) -> bool:
 
 
 class ContactService:
-    def __init__(self, store: SenimStore):
+    def __init__(self, store: SenimStore, links=None):
         self.store = store
+        self.links = links  # intake.services.links.LinkChecker: a case named must be one the writer sees
+
+    def _check_links(self, fields: dict, actor: Actor, prefix: str = "") -> None:
+        if self.links is not None:
+            self.links.check_fields({"case_id": fields.get("case_id")} if isinstance(fields, dict) else {},
+                                    actor=actor, prefix=prefix)
 
     def record(self, fields: dict, *, actor: Actor) -> Written:
+        self._check_links(fields, actor)
         contact = Contact.record(actor=actor, **{**fields, "caller": self._with_phone_hash(fields.get("caller"))})
         return Written(contact.id, self.store.commit(contact))
 
@@ -52,6 +59,7 @@ class ContactService:
 
     def amend(self, contact_id: UUID, *, changes: dict, reason: str, actor: Actor) -> Written:
         contact = self.get(contact_id, actor=actor)
+        self._check_links(changes, actor, prefix="changes.")
         if "caller" in changes:
             changes = {**changes, "caller": self._with_phone_hash(changes["caller"])}
         contact.amend(changes=changes, reason=reason, actor=actor)

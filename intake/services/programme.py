@@ -1,6 +1,11 @@
 """The correctional programme for aggressors: enrolment behind the eligibility gate, sessions,
 completion or drop-out; reading a participation back.
 
+Who writes to a participation: supervisors, and the psychologists who run it: the one who enrolled
+the person, and the one who claimed the referral it came from. Every psychologist may read it.
+Enrolment names an assessment (and maybe a referral and a case): each must be one the enroller may
+see (intake/services/links.py).
+
 Every command runs get → call → save; a save that lost a race is tried once more on the fresh
 participation, as for referrals.
 """
@@ -8,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from domain.actor import Actor
+from domain.actor import Actor, same_person
 from domain.assessment import Assessment
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.programme import INSTRUMENT, PROGRAMME_ROLES, ProgrammeParticipation
@@ -27,17 +32,25 @@ class SessionWritten(Written):
 
 
 class ProgrammeService:
-    def __init__(self, store: SenimStore, projections=None):
+    def __init__(self, store: SenimStore, projections=None, links=None):
         self.store = store
         self.projections = projections  # intake.services.projections.Projections: the case index
+        self.links = links  # intake.services.links.LinkChecker: what an enrolment names must be visible
 
     def enrol(self, fields: dict, *, actor: Actor) -> Written:
         if not actor.has_role(*PROGRAMME_ROLES):
             raise Forbidden("Only a psychologist or a supervisor may enrol a person in the programme.")
-        assessment = self._load_named(fields["assessment_id"], Assessment, "assessment", "assessment_id")
+        if self.links is not None:
+            named = self.links.check_fields(
+                {key: fields.get(key) for key in ("assessment_id", "referral_id", "case_id")}, actor=actor)
+            if "assessment_id" not in named:
+                raise Invalid("assessment_id", "Missing data for required field.")
+            assessment = named["assessment_id"]
+        else:
+            assessment = self._load_named(fields["assessment_id"], Assessment, "assessment", "assessment_id")
+            if fields.get("referral_id") is not None:
+                self._load_named(fields["referral_id"], Referral, "referral", "referral_id")
         self._check_latest(assessment)
-        if fields.get("referral_id") is not None:
-            self._load_named(fields["referral_id"], Referral, "referral", "referral_id")
         participation = ProgrammeParticipation.enrol(
             assessment=assessment, referral_id=fields.get("referral_id"), case_id=fields.get("case_id"),
             actor=actor)
@@ -67,6 +80,22 @@ class ProgrammeService:
             raise Forbidden("Only psychologists and supervisors see the correctional programme.")
         return self.store.load(participation_id, ProgrammeParticipation, "programme participation")
 
+    def runs(self, participation: ProgrammeParticipation, actor: Actor) -> bool:
+        """Supervisors, the psychologist who enrolled the person, the one who claimed their referral."""
+        if actor.has_role("supervisor"):
+            return True
+        if not actor.has_role(*PROGRAMME_ROLES):
+            return False
+        if same_person(participation.enrolled_by, actor):
+            return True
+        if participation.referral_id is None:
+            return False
+        try:
+            referral = self.store.load(participation.referral_id, Referral, "referral")
+        except NotFound:
+            return False
+        return same_person(referral.claimant, actor)
+
     def record_session(self, participation_id: UUID, *, at, attended, note=None, actor: Actor) -> SessionWritten:
         return self._act(participation_id, actor, lambda p: p.record_session(
             held_at=at, attended=attended, note=note, actor=actor),
@@ -85,6 +114,9 @@ class ProgrammeService:
         answer = answer or (lambda participation, position: Written(participation.id, position))
         for attempt in (1, 2):
             participation = self.get(participation_id, actor=actor)
+            if not self.runs(participation, actor):
+                raise Forbidden("Only the psychologist who runs this participation (who enrolled the person or "
+                                "claimed their referral) or a supervisor may change it.")
             command(participation)
             try:
                 return answer(participation, self.store.commit(participation))

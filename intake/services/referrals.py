@@ -32,11 +32,14 @@ def may_see_referral(actor: Actor, referral: Referral) -> bool:
 
 
 class ReferralService:
-    def __init__(self, store: SenimStore, deadlines: Mapping | None = None):
+    def __init__(self, store: SenimStore, deadlines: Mapping | None = None, links=None):
         self.store = store
         self.deadlines = deadlines
+        self.links = links  # intake.services.links.LinkChecker: the contact and case named must be visible
 
     def make(self, fields: dict, *, actor: Actor) -> Written:
+        if self.links is not None:
+            self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
         referral = Referral.make(actor=actor, **fields)
         return Written(referral.id, self.store.commit(referral))
 
