@@ -31,4 +31,15 @@ def recognised(known: Table, text: str) -> str | None:
 COMMON = table(
     (r"Unknown code: .*", lambda m: _("Choose one of the offered options.")),
     (r"The end is before the start\.", lambda m: _("The end is before the start.")),
+    # Linking is not a key (intake/services/links.py), and what a role cannot see it cannot change.
+    (r"You may not link to this case, because you may not see it\..*",
+     lambda m: _("You do not work on this case, so nothing can be linked to it. Ask the case's owner or a "
+                 "supervisor to add you to the case.")),
+    (r"You may not link to this (contact|referral|assessment|programme participation), because you may not see "
+     r"it\.", lambda m: _("This record is not yours to see, so nothing can be linked to it.")),
+    (r"No case with id .*", lambda m: _("No case with this number exists.")),
+    (r"Only the psychologist who runs this participation .*",
+     lambda m: _("Only the psychologist who runs this participation, or a supervisor, may change it.")),
+    (r"A psychologist may not give or change the name, phone or address of a victim or a child.*",
+     lambda m: _("A psychologist may not give or change the name, phone or address of a victim or a child.")),
 )

@@ -163,7 +163,9 @@ def test_an_assessment_reads_back_with_its_answers_result_and_assessor(client, p
         "service": "helpline", "channel": "phone", "contact_type": "counselling",
         "started_at": (NOW - timedelta(minutes=20)).isoformat(), "caller": {"role": "victim"}})
     assert contact.status_code == 201, contact.json
-    case_id = str(uuid.uuid4())
+    case = client.post("/api/v1/cases", headers=headers, json={"summary": "The psychologist's own case."})
+    assert case.status_code == 201, case.json
+    case_id = case.json["id"]
     given = answers("victim_risk", yes=14)
     created = assess(client, headers, answers=given, contact_id=contact.json["id"], case_id=case_id)
     assert created.status_code == 201, created.json

@@ -66,6 +66,13 @@ def assess(client, headers, case_id: str) -> dict:
     return response.json
 
 
+def add_worker(client, headers, case_id: str, user_id: str) -> dict:
+    response = client.post(f"{URL}/{case_id}/workers", json={"user_id": user_id, "reason": "Shares the work."},
+                           headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
 def get_case(client, headers, case_id: str, status: int = 200, position: int | None = None):
     suffix = f"?min_position={position}" if position else ""
     response = client.get(f"{URL}/{case_id}{suffix}", headers=headers)
@@ -121,15 +128,20 @@ def test_a_case_is_opened_only_from_a_contact_one_may_see_that_exists(client, co
     assert client.get(f"{CONTACTS}/{contact['id']}", headers=consultant[1]).json["case_id"] is None
 
 
-def test_a_contact_may_still_name_a_case_that_does_not_exist(client, consultant):
-    contact = record_contact(client, consultant[1], case_id=str(uuid.uuid4()))
-    assert contact["id"]
+def test_a_contact_naming_a_case_that_does_not_exist_is_refused_on_that_field(client, consultant):
+    nowhere = str(uuid.uuid4())
+    response = client.post(CONTACTS, json={
+        "service": "helpline", "channel": "phone", "contact_type": "counselling", "caller": {"role": "victim"},
+        "started_at": (datetime.now(timezone.utc) - timedelta(minutes=30)).isoformat(), "case_id": nowhere},
+        headers=consultant[1])
+    assert response.status_code == 422
+    assert response.json["errors"] == {"case_id": [f"No case with id {nowhere}."]}
 
 
 # Who may see a case ----------------------------------------------------------------------------
 
 def test_who_may_see_a_case(client, consultant, supervisor, psychologist, admin, make_user):
-    _, colleague = make_user("consultant")
+    colleague_actor, colleague = make_user("consultant")
     created = open_case(client, consultant[1])
     case_id = created["id"]
     get_case(client, consultant[1], case_id)
@@ -141,7 +153,13 @@ def test_who_may_see_a_case(client, consultant, supervisor, psychologist, admin,
     assert client.post(URL, json={}, headers=admin[1]).status_code == 403
     assert client.get(f"{URL}/{case_id}").status_code == 401
 
-    record_contact(client, colleague, case_id=case_id)  # recording a contact in the case: no wait needed
+    # Naming the case lets nobody in; its owner adding the colleague does (no wait needed).
+    named = client.post(CONTACTS, json={"service": "helpline", "channel": "phone", "contact_type": "counselling",
+                                        "caller": {"role": "victim"}, "case_id": case_id,
+                                        "started_at": datetime.now(timezone.utc).isoformat()}, headers=colleague)
+    assert named.status_code == 403
+    get_case(client, colleague, case_id, status=403)
+    add_worker(client, consultant[1], case_id, colleague_actor.user_id)
     get_case(client, colleague, case_id)
 
     referral = make_referral(client, consultant[1], case_id)
@@ -177,14 +195,17 @@ def test_a_psychologist_never_sees_a_victims_or_childs_details(client, consultan
     victim_id = seen["Victim 1"]["person_id"]
     reveal = client.patch(f"{URL}/{created['id']}/persons/{victim_id}", json={"role": "other"}, headers=psychologist[1])
     assert reveal.status_code == 403
-    added = client.post(f"{URL}/{created['id']}/persons", json={"role": "victim", "phone": "+7 777"},
-                        headers=psychologist[1])
+    # What they cannot read back, they cannot write: a victim by role alone, not with a phone.
+    with_phone = client.post(f"{URL}/{created['id']}/persons", json={"role": "victim", "phone": "+7 777"},
+                             headers=psychologist[1])
+    assert with_phone.status_code == 403
+    added = client.post(f"{URL}/{created['id']}/persons", json={"role": "victim"}, headers=psychologist[1])
     assert added.status_code == 201, added.json
     again = get_case(client, psychologist[1], created["id"])["persons"]
     assert all(person["phone"] is None for person in again if person["role"] in ("victim", "child"))
     unredacted = {p["label"]: p for p in get_case(client, consultant[1], created["id"])["persons"]}
     assert unredacted["Victim 1"]["address"] == VICTIM["address"]
-    assert unredacted["Victim 2"]["phone"] == "+7 777"
+    assert unredacted["Victim 2"]["phone"] is None
 
 
 # Persons and notes -----------------------------------------------------------------------------
@@ -242,9 +263,10 @@ def test_closing_and_reopening_keep_reasons_and_conflict_in_the_wrong_state(clie
 
 
 def test_only_the_owner_or_a_supervisor_closes_a_case(client, consultant, make_user):
-    _, colleague = make_user("consultant")
+    colleague_actor, colleague = make_user("consultant")
     created = open_case(client, consultant[1])
-    record_contact(client, colleague, case_id=created["id"])
+    add_worker(client, consultant[1], created["id"], colleague_actor.user_id)
+    get_case(client, colleague, created["id"])
     refused = client.post(f"{URL}/{created['id']}/closure", json={"reason": "Not mine."}, headers=colleague)
     assert refused.status_code == 403
 
@@ -294,7 +316,7 @@ def test_history_holds_the_events_of_the_case_and_of_its_contacts_referrals_and_
     referral = make_referral(client, consultant[1], created["id"])
     claim(client, psychologist[1], referral["id"])
     assessment = assess(client, psychologist[1], created["id"])
-    record_contact(client, consultant[1], case_id=str(uuid.uuid4()))  # another case's contact
+    record_contact(client, consultant[1], case_id=open_case(client, consultant[1])["id"])  # another case's contact
     assert client.get(f"{URL}/{created['id']}/history", headers=consultant[1]).status_code == 403
     assert client.get(f"{URL}/{created['id']}/history", headers=psychologist[1]).status_code == 403
 
@@ -319,7 +341,7 @@ def test_history_holds_the_events_of_the_case_and_of_its_contacts_referrals_and_
 
 def test_history_as_of_gives_the_case_as_it_stood_and_leaves_out_later_members_and_events(
         client, consultant, supervisor):
-    elsewhere = str(uuid.uuid4())
+    elsewhere = open_case(client, consultant[1])["id"]
     late = record_contact(client, consultant[1], case_id=elsewhere)  # in another case at first
     created = open_case(client, consultant[1], persons=[VICTIM])
     case_url = f"{URL}/{created['id']}"
@@ -379,7 +401,7 @@ def test_the_list_shows_each_role_the_cases_it_may_see_without_personal_data(
     mine = open_case(client, consultant[1], summary="Private summary.", persons=[VICTIM])
     theirs = open_case(client, colleague)
     shared = open_case(client, colleague)
-    record_contact(client, consultant[1], case_id=shared["id"])
+    add_worker(client, colleague, shared["id"], consultant[0].user_id)
     referral = make_referral(client, colleague, theirs["id"])
     claim(client, psychologist[1], referral["id"])
     closed = client.post(f"{URL}/{mine['id']}/closure", json={"reason": "Done."}, headers=consultant[1])

@@ -70,7 +70,8 @@ def test_everyone_sees_the_count_and_only_their_own_contacts_unless_supervisor(c
     as_first = lookup(client, first[1], PHONE, position)
     assert (as_first["earlier_contacts"], sorted(as_first["contacts"])) == (3, sorted(mine))
     assert lookup(client, second[1], PHONE, position)["contacts"] == [theirs]
-    assert lookup(client, psychologist[1], PHONE, position) == {"known": True, "earlier_contacts": 3, "contacts": [],
+    # A psychologist learns nothing about anyone else's calls (a victim's number gets no answer).
+    assert lookup(client, psychologist[1], PHONE, position) == {"known": False, "earlier_contacts": 0, "contacts": [],
                                                                  "open_referrals": [], "open_referrals_total": 0}
     assert sorted(lookup(client, supervisor[1], PHONE, position)["contacts"]) == sorted([*mine, theirs])
     # The contact being recorded now is not an earlier one.

@@ -18,7 +18,7 @@ from flask_babel import format_date, format_datetime, format_time, gettext as _
 from domain import instruments
 from domain.actor import same_person
 from domain.clock import SERVICE_TIMEZONE, as_aware
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAMME_STATUSES
 from domain.referral import OUTCOMES, STATUSES
 from domain.schedule import WeeklySchedule
@@ -156,6 +156,8 @@ def carry_out(form, run, *, fields: dict[str, str], success: str, draft: str | N
             problem = " ".join(put_errors(form, invalid.errors, fields)) or None
         except Conflict as conflict:
             problem, status = say(conflict.detail), 409
+        except Forbidden as refused:  # e.g. a participation someone else runs: said on the page, not a bare 403
+            problem, status = say(refused.detail), 403
         else:
             remember(written.position)
             if draft:

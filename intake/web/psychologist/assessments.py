@@ -6,13 +6,13 @@ from flask_babel import gettext as _
 
 from domain import instruments
 from domain.actor import same_person
-from domain.errors import Invalid
+from domain.errors import Forbidden, Invalid
 from intake.web.i18n import language
 from intake.web.psychologist import (
     PSYCHOLOGIST_ROLES, READER_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember, senim,
 )
 from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
-from intake.web.psychologist_messages import say_all
+from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor, page
 
 
@@ -92,6 +92,8 @@ def new_assessment():
                 known = {f"answers.{item['id']}" for item in spec["items"]}
                 problem = " ".join(message for key, messages in errors.items() if key not in known
                                    for message in messages) or None
+            except Forbidden as refused:  # a case or contact named in the address that is not theirs
+                problem, status = say(refused.detail), 403
             else:
                 remember(written.position)
                 clear_drafts(draft_name(code, link))

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain.clock import local, utc_now
-from domain.errors import DomainError, Invalid
+from domain.errors import DomainError, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
 from intake.web.i18n import language
 from intake.web.psychologist import (
@@ -14,6 +14,7 @@ from intake.web.psychologist import (
     remember, senim,
 )
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
+from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
 from projections.programme_stats import participations
 
@@ -69,6 +70,8 @@ def enrol():
                 problem = _("This is not a valid record number.")
             except Invalid as invalid:
                 problem = " ".join(put_errors(form, invalid.errors, {"assessment_id": "assessment"})) or None
+            except Forbidden as refused:  # someone else's assessment or referral
+                return render_programme(form=form, problem=say(refused.detail), status=403)
             else:
                 remember(written.position)
                 flash(_("The person is enrolled in the correctional programme."), "success")
