@@ -60,6 +60,7 @@ EVENT_NAMES = {
     "Case.PersonChanged": _l("Person's details changed"),
     "Case.NoteAdded": _l("Note added"),
     "Case.OwnerAssigned": _l("Case handed to another worker"),
+    "Case.WorkerAdded": _l("Staff member added to the case"),
     "Case.Closed": _l("Case closed"),
     "Case.Reopened": _l("Case reopened"),
     "Contact.Recorded": _l("Contact recorded"),
@@ -195,6 +196,9 @@ def event_details(event_type: str, data: dict, case_id: UUID | None = None) -> l
         lines.append(_reason(data))
     elif event_type == "Case.NoteAdded":
         lines.append(data.get("text") or "")
+    elif event_type == "Case.WorkerAdded":
+        lines.append(_("%(name)s added: %(reason)s", name=(data.get("worker") or {}).get("username") or "—",
+                       reason=data.get("reason") or ""))
     elif event_type == "Case.OwnerAssigned":
         lines.append(_("From %(old)s to %(new)s", old=(data.get("previous_owner") or {}).get("username") or "—",
                        new=(data.get("owner") or {}).get("username") or "—"))

@@ -601,3 +601,48 @@ def test_junk_in_any_form_is_a_page_never_a_crash(client, senim, consultant, psy
     page = client.post(path.format(r=referral_id, p=uuid4()), data={**JUNK, "csrf_token": csrf_token(client, "/queue")})
     assert page.status_code < 500, text(page)[-2000:]
     assert page.content_type.startswith("text/html")
+
+
+# Linking is not a key: refusals said in words, nothing written ------------------------------------
+
+def eligible_assessment(senim, assessor) -> UUID:
+    from domain import instruments
+    given = {item["id"]: "no" for item in instruments.get("aggressor_status")["items"]}
+    return senim.assessments.record({"instrument": "aggressor_status", "answers": {**given, "physical_violence": "yes"}},
+                                    actor=assessor).id
+
+
+def test_an_assessment_for_someone_elses_case_named_in_the_address_is_refused_in_words(client, senim, consultant,
+                                                                                      psychologist):
+    case = senim.cases.open({"summary": "Чужое дело."}, actor=consultant[0])
+    sign_in(client, psychologist.username)
+    url = f"/assessments/new?instrument=odara&case={case.id}"
+    head = events(senim)
+    refused = post(client, url, all_answers("odara"), token_from=url)
+    assert refused.status_code == 403
+    assert "Вы не работаете с этим делом, поэтому к нему ничего нельзя привязать." in text(refused)
+    assert events(senim) == head
+
+
+def test_enrolment_on_another_psychologists_assessment_is_refused_in_words(client, senim, psychologist, colleague):
+    assessment = eligible_assessment(senim, colleague)
+    sign_in(client, psychologist.username)
+    head = events(senim)
+    page = post(client, "/programme/enrol", {"assessment": str(assessment)}, token_from="/programme")
+    assert page.status_code == 403
+    assert "Эта запись вам недоступна, поэтому к ней ничего нельзя привязать." in text(page)
+    assert events(senim) == head
+
+
+def test_a_session_of_a_participation_someone_else_runs_is_refused_in_words(client, senim, psychologist, colleague):
+    participation = senim.programme.enrol({"assessment_id": eligible_assessment(senim, colleague)}, actor=colleague).id
+    sign_in(client, psychologist.username)
+    url = f"/programme/{participation}"
+    today = datetime.now(SERVICE_TIMEZONE) - timedelta(minutes=1)
+    head = events(senim)
+    page = post(client, url + "/sessions", {"session-day": today.date().isoformat(),
+                                            "session-start": today.strftime("%H:%M"), "session-attended": "yes"},
+                token_from=url)
+    assert page.status_code == 403
+    assert "Изменять это участие может только психолог, который его ведёт, или супервизор." in text(page)
+    assert events(senim) == head
