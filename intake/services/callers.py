@@ -32,13 +32,15 @@ class CallerService:
         the referrals made from any of them that have not ended (target, status and urgency only)."""
         phone_hash = self.store.keyring.phone_hash(phone)
         with self.views.transaction(write=False) as tx:
-            earlier = [row for row in contacts_with_number(tx, phone_hash)
-                       if current_contact is None or row["contact_id"] != str(current_contact)]
+            earlier = contacts_with_number(tx, phone_hash)
             if actor.role in OWN_CONTACTS_ONLY:
                 earlier = [row for row in earlier if actor.user_id and row["recorded_by"] == actor.user_id]
+            # Only a contact the actor may read is left out as "the one being recorded": leaving out
+            # someone else's would tell by the count whether it came from this number.
+            earlier = [row for row in earlier if current_contact is None or row["contact_id"] != str(current_contact)
+                       or not self._may_read(actor, row)]
             referrals = unended_referrals(tx, [row["contact_id"] for row in earlier])
-        visible = [row["contact_id"] for row in earlier
-                   if actor.role == "supervisor" or (actor.user_id and row["recorded_by"] == actor.user_id)]
+        visible = [row["contact_id"] for row in earlier if self._may_read(actor, row)]
         shown = [row for row in referrals if self._may_see_referral(actor, row["referral_id"])]
         return {
             "known": bool(earlier),
@@ -49,6 +51,10 @@ class CallerService:
                                 "urgency": row["urgency"]} for row in shown],
             "open_referrals_total": len(referrals),
         }
+
+    @staticmethod
+    def _may_read(actor: Actor, row: dict) -> bool:
+        return actor.role == "supervisor" or bool(actor.user_id and row["recorded_by"] == actor.user_id)
 
     def _may_see_referral(self, actor: Actor, referral_id) -> bool:
         try:

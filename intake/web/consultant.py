@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from domain import instruments, reference
 from domain.assessment import Assessment
+from domain.case import sees_redacted
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.contact import Contact, merge_changes
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
@@ -353,6 +354,8 @@ def open_case_for(contact_id: UUID, fields: dict, actor):
     caller = fields.get("caller") or {}
     role = CASE_ROLE_OF_CALLER.get(caller.get("role"), "other")
     person = {"role": role, **{key: caller[key] for key in ("name", "phone", "address") if caller.get(key)}}
+    if sees_redacted(actor, role):  # what the role cannot read in the case it does not write there
+        person = {"role": role}  # (the caller's details stay on the contact, which they recorded)
     return senim().cases.open({"contact_id": contact_id, "persons": [person]}, actor=actor)
 
 

@@ -315,3 +315,13 @@ def test_a_psychologist_writes_only_to_programme_participations_they_run(client,
                        headers=runner).status_code == 201
     assert client.post(f"{PROGRAMME}/{participation}/sessions", json={"at": an_hour_ago, "attended": False},
                        headers=supervisor).status_code == 201
+
+
+def test_naming_someone_elses_contact_in_a_lookup_does_not_change_the_count(client, senim, world):
+    victim, b = world["victim"], world["b"]
+    lookup = f"{LOOKUP}?min_position={senim.store.head()}"
+    plain = client.post(lookup, json={"phone": VICTIM_PHONE}, headers=b).json
+    naming = client.post(lookup, json={"phone": VICTIM_PHONE, "contact_id": victim.contact}, headers=b).json
+    assert plain["earlier_contacts"] == naming["earlier_contacts"] == 1
+    own = client.post(lookup, json={"phone": VICTIM_PHONE, "contact_id": victim.contact}, headers=world["a"]).json
+    assert own["earlier_contacts"] == 0  # the writer's own contact being recorded is not an earlier one

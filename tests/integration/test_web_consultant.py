@@ -453,3 +453,17 @@ def test_a_saved_page_ignores_records_of_other_contacts_in_its_address(client, s
     assert "No checklist was filled in during this call." in page
     assert str(second) != str(first)
 
+
+
+def test_a_psychologist_opening_a_case_with_a_victims_call_adds_the_victim_by_role_only(client, senim, make_user):
+    """What a psychologist cannot read in a case they do not write there: the caller's name and phone
+    stay on the contact they recorded, and the case gets "Victim 1" without them (not a failed step)."""
+    psychologist, _ = make_user("psychologist")
+    assert sign_in(client, psychologist.username).status_code == 302
+    response = save(client, call_token=call_token(), service="family_service", open_case="y", caller_name="Айгүл")
+    contact_id = saved_id(response)
+    contact = senim.contacts.get(contact_id, actor=psychologist)
+    assert contact.fields["caller"]["name"] == "Айгүл"
+    case = senim.cases.get(contact.fields["case_id"], actor=psychologist)
+    assert [(person["role"], person["name"], person["phone"]) for person in case.persons.values()] == [
+        ("victim", None, None)]
