@@ -65,6 +65,7 @@ class Manifest:
     size: int
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
+    schema: str | None = None  # PostgreSQL: the schema pg_dump copied, under which pg_restore puts it back
 
     def as_json(self) -> str:
         return json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n"
@@ -131,7 +132,8 @@ def backup(settings: Settings, path: Path, *, say: Callable[[str], None] = lambd
         else:
             head, chain_head = _backup_postgres(settings, partial, say)
         _fsync(partial)
-        manifest = Manifest(store="sqlite" if settings.is_sqlite else "postgres",
+        schema = None if settings.is_sqlite else settings.event_store_env().get("POSTGRES_SCHEMA") or "public"
+        manifest = Manifest(store="sqlite" if settings.is_sqlite else "postgres", schema=schema,
                             created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                             head_position=head, chain_head=chain_head, encrypted=bool(settings.cipher_key),
                             file=path.name, sha256=sha256_of(partial), size=partial.stat().st_size)
@@ -489,6 +491,61 @@ def _rebuild_read_models(settings: Settings) -> dict[str, int]:
 
 
 def _restore_postgres(settings: Settings, path: Path, manifest: Manifest, anchor, say) -> Restored:
-    raise BackupError("restore on PostgreSQL is not done by `senim restore` yet: see the README "
-                      "(pg_restore into an empty database, then `senim audit verify --anchor` and "
-                      "`senim projections rebuild`).")
+    pg_restore = shutil.which("pg_restore")
+    if not pg_restore:
+        raise BackupError("pg_restore is not on the PATH: install the PostgreSQL client (apt install "
+                          "postgresql-client) of the server's major version or newer.")
+    env = settings.event_store_env()
+    schema = env.get("POSTGRES_SCHEMA") or "public"
+    if manifest.schema and manifest.schema != schema:
+        raise BackupError(f"The backup is of the schema {manifest.schema!r}; pg_dump restores it under that name. "
+                          f"Name it in SENIM_DATABASE_URL (?schema={manifest.schema}) of an empty database.")
+    import psycopg
+    try:
+        with _pg_connect(env) as connection:
+            created = _prepare_postgres_target(connection, schema)
+        done = subprocess.run([pg_restore, "--no-owner", "--no-privileges", "--single-transaction", "--exit-on-error",
+                               f"--dbname={env['POSTGRES_DBNAME']}", str(path)],
+                              env={**os.environ, **_pg_client_env(env)}, capture_output=True, text=True)
+        if done.returncode:
+            raise BackupError(f"pg_restore failed: {done.stderr.strip()[:2000]}")
+        try:
+            return _check_and_rebuild(settings, manifest, anchor, say)
+        except BaseException:
+            with _pg_connect(env) as connection:  # nothing half-restored stays behind
+                _empty_postgres_target(connection, schema, created)
+            raise
+    except psycopg.Error as error:
+        raise BackupError(f"PostgreSQL: {error}") from None
+
+
+def _prepare_postgres_target(connection, schema: str) -> bool:
+    """Refuses a schema that holds anything (events, or the tables a started Senim makes); drops an empty
+    one so that pg_restore can create it. True when pg_restore will create the schema."""
+    tables = connection.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                                (schema,)).fetchall()
+    if tables:
+        names = {row[0] for row in tables}
+        events = (connection.execute(f'SELECT count(*) FROM "{schema}".senim_events').fetchone()[0]
+                  if "senim_events" in names else 0)
+        if events:
+            raise BackupError(f"The schema {schema} already holds {events} events: restore never overwrites a store "
+                              "with events. Restore into a new database or schema.")
+        raise BackupError(f"The schema {schema} holds {len(names)} tables (a Senim started on it, or something "
+                          "else): restore only into an empty schema. Stop every Senim process, drop it, try again.")
+    if schema == "public":
+        return False
+    exists = connection.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,))
+    if exists.fetchone():
+        connection.execute(f'DROP SCHEMA "{schema}" RESTRICT')
+    return True
+
+
+def _empty_postgres_target(connection, schema: str, created: bool) -> None:
+    if created:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+        return
+    for (table,) in connection.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                                       (schema,)).fetchall():
+        connection.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')

@@ -391,31 +391,76 @@ def test_a_backup_never_overwrites_an_earlier_one(tmp_path, backed_up, source_ur
 # PostgreSQL ----------------------------------------------------------------------------------------
 
 @pytest.fixture
-def postgres_senim(postgres_url):
-    services = bootstrap(Settings(database_url=postgres_url, secret_key="test-secret", testing=True))
-    yield services
-    services.close()
+def postgres_settings(postgres_url) -> Settings:
+    return Settings(database_url=postgres_url, secret_key="test-secret", testing=True)
 
 
-def test_a_postgres_backup_under_load_is_a_pg_dump_of_one_moment_with_its_chain_head(
-        tmp_path, postgres_senim, postgres_url):
+@pytest.fixture
+def pg_client():
     import shutil
-    import subprocess
-    if not shutil.which("pg_dump"):
-        pytest.skip("the PostgreSQL client (pg_dump) is not installed")
-    world = populate(postgres_senim)
+    if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        pytest.skip("the PostgreSQL client (pg_dump, pg_restore) is not installed")
+
+
+def postgres_read_models(url: str) -> dict[str, list[tuple]]:
+    raw = RawStore(url)
+    tables = {table for projection in all_projections().values() for table in projection.tables}
+    return {table: sorted(raw.execute(f"SELECT * FROM {raw.prefix}{table}"), key=repr) for table in tables}
+
+
+def test_a_postgres_backup_under_load_restores_the_same_store_once_the_old_one_is_gone(
+        tmp_path, pg_client, postgres_settings, postgres_url):
+    source = bootstrap(postgres_settings)
+    try:
+        world = populate(source)
+        backup = tmp_path / "senim.pgdump"
+        with Writers(source, world["people"]["consultant"]) as writers:
+            wait_for_more(writers, than=5)
+            head_before = source.store.head()
+            done = run_senim(tmp_path, postgres_url, "backup", str(backup))
+            wait_for_more(writers, than=writers.count() + 5)
+        assert done.returncode == 0, done.stderr
+        manifest = manifest_of(backup)
+        head = manifest["head_position"]
+        assert manifest["store"] == "postgres" and head_before <= head < source.store.head()
+        source.projections.catch_up("hash_chain")
+        assert RawStore(postgres_url).links()[head] == manifest["chain_head"]
+        refused(run_senim(tmp_path, postgres_url, "restore", str(backup)), "already holds")
+        source.trigger.stop()
+        # What a restore must show: the source's events up to the backup's head, its read models rebuilt.
+        RawStore(postgres_url).execute(f"DELETE FROM {RawStore(postgres_url).events} WHERE notification_id > %s",
+                                       (head,))
+        source.projections.rebuild()
+    finally:
+        source.close()
+    events, read_models = RawStore(postgres_url).rows(), postgres_read_models(postgres_url)
+    schema = RawStore(postgres_url).prefix.rstrip(".")
+    RawStore(postgres_url).execute(f"DROP SCHEMA {schema} CASCADE")  # the server is lost
+    RawStore(postgres_url).execute(f"CREATE SCHEMA {schema}")  # a new, empty one of the same name
+
+    restoring = run_senim(tmp_path, postgres_url, "restore", str(backup))
+    assert restoring.returncode == 0, restoring.stderr
+    assert RawStore(postgres_url).rows() == events
+    assert postgres_read_models(postgres_url) == read_models
+    verified = run_senim(tmp_path, postgres_url, "audit", "verify", "--anchor", manifest["chain_head"])
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_a_changed_postgres_backup_is_refused_and_leaves_the_schema_empty(tmp_path, pg_client, postgres_settings,
+                                                                         postgres_url):
+    source = bootstrap(postgres_settings)
+    try:
+        populate(source)
+    finally:
+        source.close()
     backup = tmp_path / "senim.pgdump"
-    with Writers(postgres_senim, world["people"]["consultant"]) as writers:
-        wait_for_more(writers, than=5)
-        head_before = postgres_senim.store.head()
-        done = run_senim(tmp_path, postgres_url, "backup", str(backup))
-        wait_for_more(writers, than=writers.count() + 5)
-    assert done.returncode == 0, done.stderr
+    assert run_senim(tmp_path, postgres_url, "backup", str(backup)).returncode == 0
+    raw = RawStore(postgres_url)
+    schema = raw.prefix.rstrip(".")
+    raw.execute(f"DROP SCHEMA {schema} CASCADE")
+    raw.execute(f"CREATE SCHEMA {schema}")
     manifest = manifest_of(backup)
-    head = manifest["head_position"]
-    assert manifest["store"] == "postgres" and head_before <= head < postgres_senim.store.head()
-    postgres_senim.projections.catch_up("hash_chain")
-    assert RawStore(postgres_url).links()[head] == manifest["chain_head"]
-    listed = subprocess.run(["pg_restore", "--list", str(backup)], capture_output=True, text=True)
-    assert listed.returncode == 0, listed.stderr
-    assert "senim_events" in listed.stdout and "person_keys" in listed.stdout
+    manifest["chain_head"] = "0" * 64  # an edited manifest: the restored chain does not end there
+    backup.with_name(backup.name + ".manifest.json").write_text(json.dumps(manifest))
+    refused(run_senim(tmp_path, postgres_url, "restore", str(backup)), "hash chain")
+    assert not raw.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))
