@@ -27,7 +27,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -97,7 +97,6 @@ def _sqlite_path(settings: Settings) -> Path:
 
 
 def _with_path(settings: Settings, path: Path) -> Settings:
-    from dataclasses import replace
     return replace(settings, database_url=f"sqlite:///{path}")
 
 
@@ -154,7 +153,7 @@ def _backup_sqlite(settings: Settings, partial: Path, say) -> tuple[int, str | N
         raise BackupError(f"There is no store at {source} (SENIM_DATABASE_URL).")
     _private_file(partial)
     partial.unlink()  # VACUUM INTO wants to create the file; the umask below keeps it private
-    connection = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    connection = sqlite3.connect(source, timeout=30, isolation_level=None)
     old_umask = os.umask(0o077)
     try:
         connection.execute("PRAGMA busy_timeout = 30000")
@@ -477,8 +476,6 @@ def reapply_erasures(store) -> int:
 
 
 def _rebuild_read_models(settings: Settings) -> dict[str, int]:
-    from dataclasses import replace
-
     from intake.bootstrap import bootstrap
 
     senim = bootstrap(replace(settings, redis_url=None))  # nothing to announce: no process reads it yet

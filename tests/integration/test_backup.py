@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-import psycopg
 import pytest
 from eventsourcing.cipher import AESCipher
 
