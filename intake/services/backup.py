@@ -46,6 +46,9 @@ FORMAT_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"
 CHUNK = 1 << 20
 CHAIN = HashChainProjection.name
+# pg_dump reads the whole database's catalogue: an object dropped elsewhere meanwhile (another
+# application's schema) can fail it ("cache lookup failed"); a new snapshot usually succeeds.
+PG_DUMP_ATTEMPTS = 3
 ERASURE_TOPIC = get_topic(Erasure.Performed)
 
 
@@ -230,33 +233,45 @@ def _backup_postgres(settings: Settings, partial: Path, say) -> tuple[int, str |
     if not pg_dump:
         raise BackupError("pg_dump is not on the PATH: install the PostgreSQL client (apt install "
                           "postgresql-client) of the server's major version or newer, or see the README.")
+    import psycopg
+
     audited = _open_audit(settings)
     try:
         verdict = verify(audited)  # the chain up to date and sound before the copy
         if verdict.broken:
             raise BackupError(f"The store's hash chain is broken ({verdict.broken}); run `senim audit verify`.")
         env = settings.event_store_env()
-        import psycopg
-        with _pg_connect(env) as connection:
-            # The dump and the manifest's head are read in one snapshot: they describe the same moment.
-            with connection.transaction():
-                connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
-                head, chain_head = _chain_head_in(connection, audited.store.mapper)
-                _private_file(partial)
-                command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                           f"--schema={env.get('POSTGRES_SCHEMA') or 'public'}", f"--file={partial}",
-                           *_exclude_read_model_data(env)]
-                done = subprocess.run(command, env={**os.environ, **_pg_client_env(env)}, capture_output=True,
-                                      text=True)
-                if done.returncode:
-                    raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
+        failures = []
+        for _ in range(PG_DUMP_ATTEMPTS):
+            head, chain_head, failure = _dump_one_moment(pg_dump, env, audited.store.mapper, partial)
+            if failure is None:
+                break
+            failures.append(failure)
+            say(f"pg_dump failed ({failure}); trying again in a new snapshot")
+        else:
+            raise BackupError(f"pg_dump failed: {failures[-1]}")
         say(f"hash chain verified: {verdict.verified} links")
         return head, chain_head
     except psycopg.Error as error:
         raise BackupError(f"PostgreSQL: {error}") from None
     finally:
         audited.close()
+
+
+def _dump_one_moment(pg_dump: str, env, mapper, partial: Path) -> tuple[int, str | None, str | None]:
+    """pg_dump in a snapshot of ours, in which the manifest's head is read too: both describe one moment.
+    Returns the head, its chain link, and pg_dump's complaint if it failed."""
+    with _pg_connect(env) as connection:
+        with connection.transaction():
+            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+            head, chain_head = _chain_head_in(connection, mapper)
+            _private_file(partial)
+            command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                       f"--schema={env.get('POSTGRES_SCHEMA') or 'public'}", f"--file={partial}",
+                       *_exclude_read_model_data(env)]
+            done = subprocess.run(command, env={**os.environ, **_pg_client_env(env)}, capture_output=True, text=True)
+    return head, chain_head, (done.stderr.strip() or f"exit status {done.returncode}") if done.returncode else None
 
 
 def _exclude_read_model_data(env) -> list[str]:

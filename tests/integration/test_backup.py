@@ -453,7 +453,8 @@ def test_a_changed_postgres_backup_is_refused_and_leaves_the_schema_empty(tmp_pa
     finally:
         source.close()
     backup = tmp_path / "senim.pgdump"
-    assert run_senim(tmp_path, postgres_url, "backup", str(backup)).returncode == 0
+    done = run_senim(tmp_path, postgres_url, "backup", str(backup))
+    assert done.returncode == 0, done.stderr
     raw = RawStore(postgres_url)
     schema = raw.prefix.rstrip(".")
     raw.execute(f"DROP SCHEMA {schema} CASCADE")
