@@ -375,5 +375,50 @@ def audit_verify(ctx, anchor: str | None):
     click.echo(f"OK: {verdict.verified} links verified; head {verdict.head or '-'} at position {verdict.head_position}")
 
 
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str):
+    """Write a consistent copy of the store to PATH (and PATH.manifest.json), while the app runs.
+
+    SQLite: the whole store but the read models; PostgreSQL: pg_dump of the store's schema (the
+    PostgreSQL client must be on the PATH). Keep the keys apart from it (see the README).
+    """
+    from pathlib import Path
+
+    from intake.services.backup import BackupError, backup
+
+    try:
+        manifest = backup(Settings.from_env(), Path(path), say=lambda line: click.echo(line, err=True))
+    except (BackupError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    encrypted = "encrypted (SENIM_CIPHER_KEY)" if manifest.encrypted else "NOT encrypted: SENIM_CIPHER_KEY is unset"
+    click.echo(f"Backed up {manifest.store} store up to position {manifest.head_position} to {path} "
+               f"({manifest.size} bytes, {encrypted}).")
+    click.echo(f"Chain head {manifest.chain_head or '-'}: note it apart from the backup to check it on restore "
+               "(senim restore --anchor).")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--anchor", help="A chain head noted apart from the backup: restore fails unless the backup holds it.")
+def restore_command(path: str, anchor: str | None):
+    """Restore the backup at PATH into the store SENIM_DATABASE_URL names, which must be new or empty.
+
+    Stop every Senim process first. Checks the manifest's checksum and the hash chain, destroys again
+    the keys of every subject erased before the backup, and rebuilds the read models.
+    """
+    from pathlib import Path
+
+    from intake.services.backup import BackupError, restore
+
+    try:
+        done = restore(Settings.from_env(), Path(path), anchor=anchor, say=lambda line: click.echo(line, err=True))
+    except (BackupError, ConfigError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {done.head_position} events; hash chain verified ({done.links_verified} links, head "
+               f"{done.chain_head or '-'}); {done.erasures_reapplied} erasures applied again; "
+               f"{len(done.rebuilt)} read models rebuilt.")
+
+
 if __name__ == "__main__":
     main()
