@@ -21,7 +21,7 @@ from domain.schedule import WEEKDAYS, WeeklySchedule
 from intake.bootstrap import bootstrap
 from intake.config import Settings
 from projections import all_projections
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, service_missing
 from tests.helpers.raw_store import RawStore, run_senim
 
 WRITERS = 3
@@ -85,12 +85,12 @@ def populate(senim) -> dict:
     every_day = WeeklySchedule.of({day: [["00:00", "23:59"]] for day in WEEKDAYS})
     senim.staff.set_working_hours(UUID(people["psychologist"].user_id), schedule=every_day, actor=ADMIN)
     contact = senim.contacts.record(a_contact(0, **CALLER), actor=people["consultant"]).id
+    case = senim.cases.open({"contact_id": str(contact)}, actor=people["consultant"]).id
     referral = senim.referrals.make({
         "source": "helpline", "target": "family_service", "reason": "Консультация.", "urgency": "urgent",
-        "consent": {"services": True}, "subject_role": "aggressor", "contact_id": str(contact)},
-        actor=people["consultant"]).id
-    senim.referrals.claim(referral, actor=people["psychologist"])
-    case = senim.cases.open({"contact_id": str(contact)}, actor=people["consultant"]).id
+        "consent": {"services": True}, "subject_role": "aggressor", "contact_id": str(contact),
+        "case_id": str(case)}, actor=people["consultant"]).id
+    senim.referrals.claim(referral, actor=people["psychologist"])  # which puts the psychologist on the case
     answers = {item["id"]: "no" for item in instruments.get("aggressor_status")["items"]}
     answers["physical_violence"] = "yes"
     assessment = senim.assessments.record({"instrument": "aggressor_status", "answers": answers,
@@ -390,6 +390,26 @@ def test_a_backup_never_overwrites_an_earlier_one(tmp_path, backed_up, source_ur
 # PostgreSQL ----------------------------------------------------------------------------------------
 
 @pytest.fixture
+def postgres_url(postgres_database):
+    """A database of its own, not a schema in the shared test database: pg_dump reads the whole
+    database's catalogue, and other test workers creating and dropping schemas there meanwhile
+    could fail it ("cache lookup failed") through no fault of the code under test."""
+    import psycopg
+    from psycopg import sql
+
+    admin = postgres_database.rsplit("/", 1)[0] + "/postgres"
+    name = "senim_backup_" + uuid.uuid4().hex[:10]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = admin.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA senim")
+    yield f"{url}?schema=senim&pool_size=2&max_overflow=8"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
 def postgres_settings(postgres_url) -> Settings:
     return Settings(database_url=postgres_url, secret_key="test-secret", testing=True)
 
@@ -398,7 +418,7 @@ def postgres_settings(postgres_url) -> Settings:
 def pg_client():
     import shutil
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("the PostgreSQL client (pg_dump, pg_restore) is not installed")
+        service_missing("the PostgreSQL client (pg_dump, pg_restore)", FileNotFoundError("not on the PATH"))
 
 
 def postgres_read_models(url: str) -> dict[str, list[tuple]]:
