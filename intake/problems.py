@@ -14,16 +14,21 @@ PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_PREFIX = "urn:senim:problem:"
 
 
-def problem(status: int, detail: str, *, kind: str | None = None, headers: dict | None = None,
-            **extra) -> Response:
+def problem_body(status: int, detail: str, *, kind: str | None = None, **extra) -> dict:
+    """The RFC 9457 body; also what the server (intake.serving) answers before Flask sees a request."""
     phrase = HTTPStatus(status).phrase
-    body = {
+    return {
         "type": TYPE_PREFIX + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
         "title": phrase,
         "status": status,
         "detail": detail,
         **extra,
     }
+
+
+def problem(status: int, detail: str, *, kind: str | None = None, headers: dict | None = None,
+            **extra) -> Response:
+    body = problem_body(status, detail, kind=kind, **extra)
     # A lone surrogate the client sent (say, as an unknown field's name) is echoed as its JSON
     # escape: as raw text it cannot be encoded in UTF-8 and the answer itself would fail.
     data = json.dumps(body).encode("utf-8", "backslashreplace")
