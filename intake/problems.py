@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from intake.refusals import note_refusal
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def for_pages(handler):
     """Pages of the web UI get the same decision as an HTML page in the user's language."""
     def respond(error):
         response = handler(error)
+        note_refusal(response.status_code)  # a refused read is noted in the access log, API and pages alike
         render = current_app.extensions.get("senim_error_page")
         if render is None or request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
             return response
