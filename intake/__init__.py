@@ -5,7 +5,7 @@ from uuid import UUID
 
 from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestURITooLarge, UnsupportedMediaType
 
 from intake import problems
 from intake.bootstrap import Senim, bootstrap
@@ -41,6 +41,7 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         TESTING=settings.testing,
     )
+    app.before_request(_refuse_over_long_urls)  # first: nothing else reads such a request
     app.extensions["senim"] = senim = senim or bootstrap(settings)
     if not settings.secret_key:
         app.config["SECRET_KEY"] = senim.store.keyring.stored_secret(SESSION_SECRET, 32)
@@ -58,7 +59,43 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.before_request(_refuse_non_json_bodies)
     app.after_request(_log_request)
+    app.after_request(_hardening_headers(strict_transport=settings.secure_cookies))
     return app
+
+
+# A year, the usual minimum for HSTS; subdomains are left alone, they may serve other sites.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+def _hardening_headers(*, strict_transport: bool):
+    """Headers every answer carries: the API's (and readiness's) JSON holds personal data and must
+    not be cached by the browser or a proxy, nor sniffed into another type; the web pages get theirs
+    (CSP and the rest) in intake.web. With secure cookies on, the site is HTTPS-only: HSTS says so."""
+    def add(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if not is_web_path(request.path):
+            response.headers["Cache-Control"] = "no-store"
+        if strict_transport:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        return response
+    return add
+
+
+def is_web_path(path: str) -> bool:
+    return not (path.startswith("/api/") or path in ("/healthz", "/readyz"))
+
+
+# Longer than any address the UI or the API makes (the longest are statistics with many filters);
+# browsers and proxies commonly stop at 8 kB too. Beyond waitress's header limit (256 kB) the server
+# answers by itself, in the same problem+json (intake.serving).
+MAX_URL_BYTES = 8 * 1024
+
+
+def _refuse_over_long_urls():
+    """414 as problem+json (or the error page) before routing, sign-in or CSRF look at the request."""
+    if len(request.path.encode("utf-8", "surrogateescape")) + len(request.query_string) > MAX_URL_BYTES:
+        raise RequestURITooLarge(f"The address is longer than {MAX_URL_BYTES} bytes; send long input "
+                                 "in a request body instead.")
 
 
 def _refuse_non_json_bodies():

@@ -31,6 +31,7 @@ def requires(*roles: str):
         @wraps(view)
         def wrapper(*args, **kwargs):
             actor = _authenticate()
+            g.authenticated_actor = actor  # who a refusal is noted against (intake/refusals.py)
             if actor.role not in roles:
                 raise Forbidden(f"The role {actor.role!r} may not do this; allowed: {', '.join(roles)}.")
             g.actor = actor

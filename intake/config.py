@@ -175,7 +175,7 @@ def database_env(url: str) -> dict[str, str]:
         if not path:
             raise ConfigError("SENIM_DATABASE_URL: write sqlite:///path/to/file.sqlite3")
         if path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(path).expanduser())
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(path).expanduser()),
                 "SQLITE_LOCK_TIMEOUT": "10"}
     if parts.scheme in ("postgresql", "postgres"):
@@ -204,6 +204,19 @@ def database_env(url: str) -> dict[str, str]:
                 env[name] = unquote(query[key])
         return env
     raise ConfigError(f"SENIM_DATABASE_URL must start with sqlite:/// or postgresql://, not {parts.scheme or url!r}.")
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Creates the SQLite file empty (a valid database) and readable by its owner only, before
+    SQLite opens it: SQLite gives its -wal, -shm and -journal files the database file's mode, so
+    they are 0600 too whatever the umask. The folder, when made here, is its owner's only as well.
+    An existing file keeps the mode its operator gave it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    os.chmod(path, 0o600)  # os.open's mode passes through the umask; this sets it whatever that is
 
 
 def _check_cipher_key(key: str) -> None:

@@ -1,5 +1,12 @@
-"""Liveness and readiness for load balancers and operators."""
-from flask import Blueprint, current_app
+"""Liveness and readiness for load balancers and operators.
+
+Ready means intake works: the event store answers, so contacts are accepted. Redis only carries the
+notices that projections have work to do (a worker's sweep catches up later), so Redis trouble is
+reported in the detail and in `senim projections status`, never as not-ready: a load balancer would
+otherwise take intake offline while writes still succeed. An anonymous caller sees which parts
+answer, never counts such as the event-store head; a caller with a valid API token sees the head.
+"""
+from flask import Blueprint, current_app, request
 
 from intake.problems import problem
 
@@ -14,22 +21,37 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """The event store (and Redis, when configured) answer."""
+    """200 when the event store answers (Redis trouble in the detail only); 503 when it does not."""
     senim = current_app.extensions["senim"]
-    checks = {}
-    try:
-        checks["event_store"] = {"ok": True, "head": senim.store.head()}
-    except Exception as error:  # any failure means not ready; the type is enough to act on
-        checks["event_store"] = {"ok": False, "error": type(error).__name__}
+    checks = {"event_store": _store_check(senim, with_counts=_caller_is_staff(senim))}
     if senim.settings.redis_url:
-        checks["redis"] = _redis_check(senim.settings.redis_url)
-    if all(check["ok"] for check in checks.values()):
-        return {"status": "ready", "checks": checks}
-    return problem(503, "Not ready: " + ", ".join(name for name, c in checks.items() if not c["ok"]),
-                   checks=checks)
+        checks["redis"] = redis_check(senim.settings.redis_url)
+    if not checks["event_store"]["ok"]:
+        return problem(503, "Not ready: the event store does not answer.", checks=checks)
+    degraded = [name for name, check in checks.items() if not check["ok"]]
+    return {"status": "ready", "checks": checks, **({"degraded": degraded} if degraded else {})}
 
 
-def _redis_check(url: str) -> dict:
+def _store_check(senim, *, with_counts: bool) -> dict:
+    try:
+        head = senim.store.head()
+    except Exception as error:  # noqa: BLE001 - any failure means not ready; the type is enough to act on
+        return {"ok": False, "error": type(error).__name__}
+    return {"ok": True, "head": head} if with_counts else {"ok": True}
+
+
+def _caller_is_staff(senim) -> bool:
+    """A valid API token of any role; counts are for staff, not for whoever can reach the port."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    try:
+        return senim.staff.authenticate_token(token.strip()) is not None
+    except Exception:  # noqa: BLE001 - the store away: no counts, and the store check says why
+        return False
+
+
+def redis_check(url: str) -> dict:
     import redis
 
     try:

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from intake.refusals import note_refusal
 
 log = logging.getLogger(__name__)
 
@@ -14,16 +15,21 @@ PROBLEM_MIMETYPE = "application/problem+json"
 TYPE_PREFIX = "urn:senim:problem:"
 
 
-def problem(status: int, detail: str, *, kind: str | None = None, headers: dict | None = None,
-            **extra) -> Response:
+def problem_body(status: int, detail: str, *, kind: str | None = None, **extra) -> dict:
+    """The RFC 9457 body; also what the server (intake.serving) answers before Flask sees a request."""
     phrase = HTTPStatus(status).phrase
-    body = {
+    return {
         "type": TYPE_PREFIX + (kind or phrase.lower().replace(" ", "-").replace("'", "")),
         "title": phrase,
         "status": status,
         "detail": detail,
         **extra,
     }
+
+
+def problem(status: int, detail: str, *, kind: str | None = None, headers: dict | None = None,
+            **extra) -> Response:
+    body = problem_body(status, detail, kind=kind, **extra)
     # A lone surrogate the client sent (say, as an unknown field's name) is echoed as its JSON
     # escape: as raw text it cannot be encoded in UTF-8 and the answer itself would fail.
     data = json.dumps(body).encode("utf-8", "backslashreplace")
@@ -110,6 +116,7 @@ def for_pages(handler):
     """Pages of the web UI get the same decision as an HTML page in the user's language."""
     def respond(error):
         response = handler(error)
+        note_refusal(response.status_code)  # a refused read is noted in the access log, API and pages alike
         render = current_app.extensions.get("senim_error_page")
         if render is None or request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
             return response

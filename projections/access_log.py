@@ -1,5 +1,8 @@
 """The access log: one row per noted read, for supervisors auditing who looked at which record.
 
+Each row says whether the read was allowed or refused (403); entries of batches written before
+outcomes were noted carry none, and read as "allowed": only reads let through were noted then.
+
 Rows are keyed by (position, seq): the log position of the AccessBatch event and the entry's place
 in it. Newest first means most recently written first; `at` is the read's own time, which can be up
 to a flush interval earlier than that of an entry another process wrote just before.
@@ -8,16 +11,16 @@ millions of them); the tracking row makes that exactly once.
 """
 from functools import singledispatchmethod
 
-from domain.access import AccessBatch
+from domain.access import ALLOWED, OUTCOMES, AccessBatch
 from projections.base import Projection
 from projections.db import Tx
 
-COLUMNS = ("position", "seq", "record_id", "kind", "user_id", "username", "role", "at", "remote_addr")
+COLUMNS = ("position", "seq", "record_id", "kind", "user_id", "username", "role", "at", "remote_addr", "outcome")
 
 
 class AccessLogProjection(Projection):
     name = "access_log"
-    version = 1
+    version = 2  # 2: the outcome of each read (allowed or refused)
     tables = ("access_log",)
 
     def __init__(self) -> None:
@@ -27,10 +30,13 @@ class AccessLogProjection(Projection):
         tx.execute("""CREATE TABLE IF NOT EXISTS access_log (
             position BIGINT NOT NULL, seq INTEGER NOT NULL, record_id TEXT NOT NULL, kind TEXT NOT NULL,
             user_id TEXT, username TEXT NOT NULL, role TEXT NOT NULL, at TEXT NOT NULL, remote_addr TEXT,
-            PRIMARY KEY (position, seq))""")
+            outcome TEXT NOT NULL DEFAULT 'allowed', PRIMARY KEY (position, seq))""")
         # Newest first within one record's or one user's reads, straight from the index.
         tx.execute("CREATE INDEX IF NOT EXISTS access_log_record ON access_log (record_id, position, seq)")
         tx.execute("CREATE INDEX IF NOT EXISTS access_log_user ON access_log (user_id, position, seq)")
+        # Refusals are few among millions of reads: their own small index lists them newest first.
+        tx.execute("CREATE INDEX IF NOT EXISTS access_log_refused ON access_log (position, seq) "
+                   "WHERE outcome = 'refused'")
 
     def start_batch(self, tx: Tx) -> None:
         self._rows = []
@@ -48,13 +54,13 @@ class AccessLogProjection(Projection):
         position = self.current_position
         self._rows.extend(
             (position, seq, entry["record_id"], entry["kind"], entry.get("user_id"), entry["username"],
-             entry["role"], entry["at"], entry.get("remote_addr"))
+             entry["role"], entry["at"], entry.get("remote_addr"), entry.get("outcome") or ALLOWED)
             for seq, entry in enumerate(event.entries))
 
 
 def access_rows(tx: Tx, *, record_id: str | None = None, user_id: str | None = None, kind: str | None = None,
-                at_from: str | None = None, at_to: str | None = None, before: tuple[int, int] | None = None,
-                limit: int = 100) -> list[dict]:
+                outcome: str | None = None, at_from: str | None = None, at_to: str | None = None,
+                before: tuple[int, int] | None = None, limit: int = 100) -> list[dict]:
     """Entries matching every filter given, newest first; `before` = (position, seq) of the last one seen.
     at_from is inclusive, at_to exclusive (UTC ISO text, microseconds)."""
     where, params = [], []
@@ -62,6 +68,11 @@ def access_rows(tx: Tx, *, record_id: str | None = None, user_id: str | None = N
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
+    if outcome is not None:
+        # Written out, not bound: SQLite uses the partial index of refusals only for a literal term.
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome must be one of {OUTCOMES}")
+        where.append(f"outcome = '{outcome}'")
     if at_from is not None:
         where.append("at >= %s")
         params.append(at_from)

@@ -13,7 +13,7 @@ from domain.referral import CLAIMER_ROLES
 from domain.schedule import LONGEST_APPOINTMENT, WEEKDAYS, WeeklySchedule
 from domain.staff import User
 from intake.api.blueprint import ApiBlueprint
-from intake.api.fields import Code, Moment, StrictBoolean, StrictInteger, Text
+from intake.api.fields import Code, Day, Moment, StrictBoolean, StrictInteger, Text
 from intake.api.reads import await_projection, today
 from intake.api.schemas import CreatedOut, ReadQuery
 from intake.api.writes import written
@@ -154,10 +154,10 @@ def record_attendance(body, referral_id: UUID):
 # A psychologist's appointments -------------------------------------------------------------------
 
 class AppointmentsQuery(ReadQuery):
-    date_from = fields.Date(data_key="from", load_default=None,
-                            metadata={"description": "First day (local); default: Monday of this week."})
-    date_to = fields.Date(data_key="to", load_default=None,
-                          metadata={"description": "Last day, included; default: six days after 'from'."})
+    date_from = Day(data_key="from", load_default=None,
+                    metadata={"description": "First day (local); default: Monday of this week."})
+    date_to = Day(data_key="to", load_default=None,
+                  metadata={"description": "Last day, included; default: six days after 'from'."})
     psychologist = fields.String(load_default="me", metadata={"description": "`me` or a user id."})
 
     @validates_schema

@@ -1,4 +1,4 @@
-"""The access log for supervisors: who read which record, when and from where.
+"""The access log for supervisors: who read which record, when and from where, and who was refused.
 
 Before reading the access_log projection the endpoint writes this process's buffered reads and
 waits for the projection to reach the event store's head, so a read done a moment ago here is
@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from domain.access import KINDS
+from domain.access import KINDS, OUTCOMES
 from domain.clock import SERVICE_TIMEZONE
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment
@@ -65,6 +65,8 @@ class AccessQuery(ReadQuery):
     user_id = fields.UUID(load_default=None, metadata={"description": "Reads by this member of staff."})
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS),
                          metadata={"description": f"One of {', '.join(KINDS)}."})
+    outcome = fields.String(load_default=None, validate=validate.OneOf(OUTCOMES), metadata={
+        "description": "allowed: reads let through; refused: attempts answered 403. Default: both."})
     date_from = DayOrMoment(data_key="from", load_default=None, metadata={
         "description": "From this local day (YYYY-MM-DD) or moment (ISO 8601), included."})
     date_to = DayOrMoment(data_key="to", load_default=None, metadata={
@@ -93,6 +95,8 @@ class AccessEntryOut(Schema):
     actor = fields.Nested(ActorOut)
     at = fields.String(metadata={"description": "When the record was read (UTC, ISO 8601)."})
     remote_addr = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "allowed, or refused: the attempt was answered 403.",
+                                      "enum": list(OUTCOMES)})
 
 
 class AccessLogOut(Schema):
@@ -116,7 +120,7 @@ def _bound(value, edge) -> str | None:
 def entry_view(row: dict) -> dict:
     return {"position": row["position"], "seq": row["seq"], "kind": row["kind"], "record_id": row["record_id"],
             "actor": {"user_id": row["user_id"], "username": row["username"], "role": row["role"]},
-            "at": row["at"], "remote_addr": row["remote_addr"]}
+            "at": row["at"], "remote_addr": row["remote_addr"], "outcome": row["outcome"]}
 
 
 @blp.route("/access", methods=["GET"])
@@ -124,7 +128,8 @@ def entry_view(row: dict) -> dict:
 @blp.arguments(AccessQuery(), location="query")
 @blp.response(200, AccessLogOut)
 def access_log(query):
-    """Who read which record, when and from where: newest first, a page at a time (supervisors)."""
+    """Who read which record (or was refused it: outcome), when and from where: newest first, a page at a
+    time (supervisors)."""
     senim = current_app.extensions["senim"]
     flushed = senim.access.flush()  # this server's reads up to now, written before looking
     unwritten = senim.access.pending  # non-zero: that write failed, the entries wait for the next try
@@ -136,7 +141,7 @@ def access_log(query):
     await_projection(PROJECTION, reflected or None)
     before = tuple(int(part) for part in CURSOR.match(query["cursor"]).groups()) if query["cursor"] else None
     with senim.views.transaction(write=False) as tx:
-        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=query["kind"],
+        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=query["kind"], outcome=query["outcome"],
                            at_from=_bound(query["date_from"], start_of), at_to=_bound(query["date_to"], end_of),
                            before=before, limit=query["limit"])
     last = rows[-1] if len(rows) == query["limit"] else None

@@ -1,6 +1,6 @@
 """Strict marshmallow fields: wrong types are refused, text is kept verbatim, codes come from reference data."""
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from marshmallow import ValidationError, fields, validate
 
@@ -59,6 +59,22 @@ class StrictBoolean(fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
+
+
+# The days a query may name: any a record can concern, and far enough from the calendar's own edges
+# (years 1 and 9999) that a week, a month or a time zone around them never leaves it (OverflowError).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+
+
+class Day(fields.Date):
+    """A calendar day, YYYY-MM-DD, between EARLIEST_DAY and LATEST_DAY."""
+
+    def __init__(self, **kwargs):
+        within = validate.Range(min=EARLIEST_DAY, max=LATEST_DAY, error="Give a day from {min} to {max}.")
+        extra = kwargs.pop("validate", None)
+        validators = [within] + (list(extra) if isinstance(extra, (list, tuple)) else [extra] if extra else [])
+        super().__init__(validate=validators, **kwargs)
 
 
 class Moment(fields.AwareDateTime):

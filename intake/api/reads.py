@@ -2,10 +2,11 @@
 from datetime import date
 
 from flask import current_app
-from marshmallow import ValidationError, fields, validates_schema
+from marshmallow import ValidationError, validates_schema
 
 from domain.clock import local, utc_now
 from domain.errors import Invalid
+from intake.api.fields import Day
 from intake.api.schemas import ReadQuery
 from intake.problems import problem
 
@@ -42,8 +43,8 @@ def today() -> date:
 class DateRangeQuery(ReadQuery):
     """?from=YYYY-MM-DD&to=YYYY-MM-DD, both days included; by default this year up to today."""
 
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = Day(data_key="from", load_default=None)
+    date_to = Day(data_key="to", load_default=None)
 
     @validates_schema
     def range_is_sane(self, data, **kwargs):

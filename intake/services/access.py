@@ -1,7 +1,8 @@
 """Who read which record, when and from where: the raw material of the access log.
 
 Every read of a contact, case, referral or assessment (API and web UI alike) calls
-`senim.access.record(actor, kind, record_id, remote_addr=...)`. That only appends a tuple to an
+`senim.access.record(actor, kind, record_id, remote_addr=...)`; every refused one (403) is noted the
+same way with `outcome="refused"` by the error mapper (intake/refusals.py). That only appends a tuple to an
 in-memory buffer under a lock (O(1), no I/O, never raises), so a read costs microseconds more,
 never a database round trip, and never fails because the access log cannot be written.
 
@@ -27,7 +28,7 @@ from collections import deque
 from datetime import datetime, timezone
 from uuid import UUID
 
-from domain.access import AccessBatch
+from domain.access import ALLOWED, AccessBatch
 from domain.actor import Actor
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,10 @@ SYSTEM_ACTOR = Actor.system("access-log").as_dict()
 
 
 def _entry(noted: tuple) -> dict:
-    kind, record_id, actor, at, remote_addr = noted
+    kind, record_id, actor, at, remote_addr, outcome = noted
     return {"kind": str(kind), "record_id": str(record_id), "user_id": actor.user_id,
             "username": actor.username, "role": actor.role,
-            "at": at.isoformat(timespec="microseconds"), "remote_addr": remote_addr}
+            "at": at.isoformat(timespec="microseconds"), "remote_addr": remote_addr, "outcome": outcome}
 
 
 class AccessLog:
@@ -75,12 +76,13 @@ class AccessLog:
 
     # -- the hot path: called by every read --------------------------------------------------------
 
-    def record(self, actor: Actor, kind: str, record_id: UUID | str, *, remote_addr: str | None = None) -> None:
-        """Notes one read; must never slow the read down or fail it."""
+    def record(self, actor: Actor, kind: str, record_id: UUID | str, *, remote_addr: str | None = None,
+               outcome: str = ALLOWED) -> None:
+        """Notes one read (outcome REFUSED: an attempt answered 403); must never slow the read down or fail it."""
         if self.store is None:
             return
         try:
-            noted = (kind, record_id, actor, datetime.now(timezone.utc), remote_addr)
+            noted = (kind, record_id, actor, datetime.now(timezone.utc), remote_addr, outcome)
             with self._lock:
                 if len(self._buffer) >= self.max_buffered:
                     self._buffer.popleft()

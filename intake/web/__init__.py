@@ -76,6 +76,7 @@ ERROR_TITLES = {
     405: _l("This action is not available here"),
     409: _l("Someone changed this at the same moment"),
     413: _l("What you sent is too large"),
+    414: _l("The address is too long"),
     422: _l("Some fields need correcting"),
     503: _l("The service is busy or the database is not answering"),
 }

@@ -24,6 +24,7 @@ from domain.contact import Contact, merge_changes
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
 from domain.phone import phone_problem
 from domain.referral import STATUSES as REFERRAL_STATUSES, Referral
+from intake.refusals import note_refused
 from intake.services.contacts import CONTACT_ROLES
 from intake.web.consultant_forms import (
     CHECKLIST, DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
@@ -427,10 +428,14 @@ def redo_steps(contact_id: UUID):
     return redirect(url_for(".saved", contact_id=contact.id, **done))
 
 
-def linked(getter, raw_id: str | None, contact_id: UUID):
+def linked(getter, kind: str, raw_id: str | None, contact_id: UUID):
     """An assessment or referral named in the address, when it exists, is visible and belongs to this contact."""
     try:
-        record = getter(UUID(str(raw_id)), actor=current_actor())
+        record_id = UUID(str(raw_id))
+        record = getter(record_id, actor=current_actor())
+    except Forbidden:
+        note_refused(kind, record_id)  # left out of the page, not answered 403: noted here
+        return None
     except (ValueError, DomainError):
         return None
     return record if record.contact_id == contact_id else None
@@ -442,8 +447,8 @@ def saved(contact_id: UUID):
     """The confirmation after saving a call: what the server recorded, and the next call one key away."""
     contact = senim().contacts.get(contact_id, actor=current_actor())
     note_read("contact", contact_id)
-    assessment = linked(senim().assessments.get, request.args.get("assessment"), contact_id)
-    referral = linked(senim().referrals.get, request.args.get("referral"), contact_id)
+    assessment = linked(senim().assessments.get, "assessment", request.args.get("assessment"), contact_id)
+    referral = linked(senim().referrals.get, "referral", request.args.get("referral"), contact_id)
     if assessment is not None:
         note_read("assessment", assessment.id)
     if referral is not None:

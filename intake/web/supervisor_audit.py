@@ -1,5 +1,5 @@
 """Supervisors' audit pages: the cases, a case's full history (also as it stood at a chosen moment),
-and the access log (who opened which record, when, from where).
+and the access log (who opened which record, or was refused it, when, from where).
 
 Routes live on the supervisor blueprint (intake/web/supervisor.py imports this module at its end).
 The history comes from CaseService.history and is filtered with the API's own helpers
@@ -15,7 +15,7 @@ from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext
 from wtforms import SelectField, StringField, validators
 
 from domain import instruments
-from domain.access import KINDS
+from domain.access import ALLOWED, KINDS, OUTCOMES, REFUSED
 from domain.actor import SYSTEM_ROLE
 from domain.case import LABELS as PERSON_LABELS, STATUSES
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
@@ -50,6 +50,7 @@ STATUS_NAMES = {"open": _l("In progress"), "closed": _l("Closed"), "reopened": _
 KIND_NAMES = {"case": _l("case file"), "contact": _l("contact record"), "referral": _l("referral record"),
               "assessment": _l("assessment record"), "programme": _l("programme record"),
               "journal": _l("journal"), "audit": _l("access log")}
+OUTCOME_NAMES = {ALLOWED: _l("Allowed"), REFUSED: _l("Refused")}
 KIND_GROUPS = {"case": _l("The case file itself"), "contact": _l("Contacts of the case"),
                "referral": _l("Referrals of the case"), "assessment": _l("Assessments of the case")}
 PERSON_ROLE_NAMES = {"victim": _l("Victim"), "aggressor": _l("Aggressor"), "child": _l("Child"),
@@ -495,6 +496,9 @@ class AccessForm(Form):
                        validators=[validators.Optional(), validators.AnyOf(
                            KINDS, message=_l("Choose one of the offered values."))])
     user = SelectField(_l("Opened by"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    outcome = SelectField(_l("Outcome"), choices=[], validate_choice=False,
+                          validators=[validators.Optional(), validators.AnyOf(
+                              OUTCOMES, message=_l("Choose one of the offered values."))])
     date_from = DayField(_l("From"))
     date_to = DayField(_l("To"))
 
@@ -510,8 +514,9 @@ class AccessForm(Form):
             raise validators.ValidationError(_("The end is before the start."))
 
 
-def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | None, date_from: date | None,
-                    date_to: date | None, cursor: str | None) -> tuple[list[dict], str | None, bool]:
+def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | None, outcome: str | None,
+                    date_from: date | None, date_to: date | None,
+                    cursor: str | None) -> tuple[list[dict], str | None, bool]:
     """(entries, cursor of the next page, whether the log may still lack the newest reads): the same
     steps as GET /api/v1/audit/access: write this process's reads, wait for the projection, query."""
     services = senim()
@@ -525,7 +530,7 @@ def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | N
     match = CURSOR.match(cursor or "")
     before = tuple(int(part) for part in match.groups()) if match else None
     with services.views.transaction(write=False) as tx:
-        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=kind,
+        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=kind, outcome=outcome,
                            at_from=access_bound(date_from, start_of), at_to=access_bound(date_to, end_of),
                            before=before, limit=READS_PER_PAGE + 1)
     more = len(rows) > READS_PER_PAGE
@@ -542,6 +547,7 @@ def access_row(entry: dict) -> dict:
         except ValueError:
             link = None
     return {**entry, "when": when(entry["at"]), "who": who(entry["actor"]), "kind_name": kind_name(entry["kind"]),
+            "refused": entry["outcome"] == REFUSED, "outcome_name": str(OUTCOME_NAMES.get(entry["outcome"], "")),
             "case_link": link, "filter_link": url_for("web_supervisor.access_log", record_id=entry["record_id"])}
 
 
@@ -552,6 +558,7 @@ def access_log():
     form = AccessForm(request.args)
     form.record = None
     form.kind.choices = [("", _("Any kind"))] + [(kind, kind_name(kind)) for kind in AUDITED_KINDS]
+    form.outcome.choices = [("", _("Allowed or refused"))] + [(code, str(name)) for code, name in OUTCOME_NAMES.items()]
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
     form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{user.username} · {role_name(user.role)}")
                                                for user in users]
@@ -565,13 +572,14 @@ def access_log():
     entries, next_cursor, behind = [], None, False
     if valid:
         entries, next_cursor, behind = read_access_log(
-            record_id=record_id, user_id=user_id, kind=form.kind.data or None, date_from=form.date_from.day,
+            record_id=record_id, user_id=user_id, kind=form.kind.data or None, outcome=form.outcome.data or None,
+            date_from=form.date_from.day,
             date_to=form.date_to.day, cursor=cursor if cursor and CURSOR.match(cursor) else None)
         # Reading the access log is itself noted, as the API does: auditors are audited too.
         senim().access.record(current_actor(), "audit", record_id or user_id or "all",
                               remote_addr=request.remote_addr)
     args = {key: value for key, value in request.args.items()
-            if key in ("record_id", "kind", "user", "date_from", "date_to") and value}
+            if key in ("record_id", "kind", "user", "outcome", "date_from", "date_to") and value}
     return render_template(
         "web/supervisor_audit/access_log.html", form=form, rows=[access_row(entry) for entry in entries],
         record_id=record_id, behind=behind, paged=bool(cursor),

@@ -3,6 +3,7 @@ supervisors by GET /api/v1/audit/access; on SQLite and on PostgreSQL."""
 import logging
 import time
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -129,12 +130,50 @@ def test_a_journal_read_is_one_entry_naming_the_service(client, consultant, supe
     assert (entry["record_id"], entry["actor"]["role"]) == ("helpline", "supervisor")
 
 
-def test_a_refused_read_is_not_listed(client, consultant, make_user, supervisor):
+def test_a_refused_read_is_listed_as_refused_with_who_when_and_where(client, consultant, make_user, supervisor):
     contact_id = record_contact(client, consultant[1])
-    _, other = make_user("consultant")
-    assert client.get(f"{CONTACTS}/{contact_id}", headers=other).status_code == 403
-    assert client.get(f"{CONTACTS}/{uuid.uuid4()}", headers=other).status_code == 404
-    assert audit(client, supervisor[1], kind="contact")["entries"] == []
+    other, other_headers = make_user("consultant")
+    assert client.get(f"{CONTACTS}/{contact_id}", headers=consultant[1]).status_code == 200
+    before = datetime.now(timezone.utc)
+    assert client.get(f"{CONTACTS}/{contact_id}", headers=other_headers, **from_address("10.0.0.66")).status_code == 403
+    after = datetime.now(timezone.utc)
+    assert client.get(f"{CONTACTS}/{uuid.uuid4()}", headers=other_headers).status_code == 404  # nothing to refuse
+
+    refused, allowed = audit(client, supervisor[1], kind="contact")["entries"]
+
+    assert (refused["outcome"], refused["record_id"], refused["remote_addr"]) == ("refused", contact_id, "10.0.0.66")
+    assert refused["actor"] == {"user_id": other.user_id, "username": other.username, "role": "consultant"}
+    assert before <= datetime.fromisoformat(refused["at"]) <= after
+    assert (allowed["outcome"], allowed["actor"]["user_id"]) == ("allowed", consultant[0].user_id)
+
+
+def test_the_outcome_filter_lists_only_refusals_or_only_reads(client, consultant, make_user, supervisor):
+    contact_id = record_contact(client, consultant[1])
+    other, other_headers = make_user("consultant")
+    assert client.get(f"{CONTACTS}/{contact_id}", headers=consultant[1]).status_code == 200
+    assert client.get(f"{CONTACTS}/{contact_id}/history", headers=other_headers).status_code == 403
+    assert client.get(f"/api/v1/cases/{uuid.uuid4()}/history", headers=other_headers).status_code == 403  # role
+
+    refused = audit(client, supervisor[1], outcome="refused")["entries"]
+    allowed = audit(client, supervisor[1], outcome="allowed", kind="contact")["entries"]
+
+    assert [(e["kind"], e["actor"]["user_id"]) for e in refused] == [("case", other.user_id), ("contact", other.user_id)]
+    assert {e["outcome"] for e in refused} == {"refused"}
+    assert [(e["record_id"], e["outcome"]) for e in allowed] == [(contact_id, "allowed")]
+    answer = client.get(AUDIT, query_string={"outcome": "maybe"}, headers=supervisor[1])
+    assert answer.status_code == 422 and "outcome" in answer.json["errors"]
+
+
+def test_entries_written_before_outcomes_were_noted_read_as_allowed(client, senim, consultant, supervisor):
+    """An AccessBatch event as the previous version wrote it: entries without an outcome."""
+    old_entry = {"kind": "contact", "record_id": str(uuid.uuid4()), "user_id": consultant[0].user_id,
+                 "username": consultant[0].username, "role": "consultant",
+                 "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"), "remote_addr": "10.0.0.5"}
+    senim.store.commit(AccessBatch(entries=[old_entry], actor=Actor.system("access-log").as_dict()))
+
+    [entry] = audit(client, supervisor[1], record_id=old_entry["record_id"])["entries"]
+    assert entry["outcome"] == "allowed"
+    assert audit(client, supervisor[1], record_id=old_entry["record_id"], outcome="refused")["entries"] == []
 
 
 def test_reading_the_access_log_is_itself_listed(client, consultant, supervisor):
@@ -341,3 +380,43 @@ def test_without_trusted_proxies_a_forwarded_address_is_ignored(client, consulta
                **from_address("10.0.0.2"))
     entries = audit(client, supervisor[1], record_id=contact_id)["entries"]
     assert [entry["remote_addr"] for entry in entries] == ["10.0.0.2"]
+
+
+# Every refused read of a record, whichever check refused it ---------------------------------------
+
+RECORD_PLACEHOLDERS = {"{contact_id}": "contact", "{case_id}": "case", "{referral_id}": "referral",
+                       "{assessment_id}": "assessment", "{participation_id}": "programme", "{service}": "journal"}
+
+
+def refused_record_of(world, template: str) -> tuple[str, str] | None:
+    """(kind, record id) the access log should note for a refused GET of this path, if it names a record."""
+    if template.startswith("/api/v1/audit/access"):
+        return "audit", "all"
+    for placeholder, kind in RECORD_PLACEHOLDERS.items():
+        if placeholder in template:
+            return kind, world.path(placeholder)
+    return None
+
+
+def test_every_refused_read_of_the_permission_matrix_is_in_the_access_log(client, make_user, supervisor):
+    """Refused by role (up front) or by the record (who may see it): each 403 on a record is one entry."""
+    from tests.integration.test_permission_matrix import MATRIX, ROLES, World
+
+    world = World(client, make_user)
+    expected = Counter()
+    for (method, template), (expectations, _) in MATRIX.items():
+        if method != "GET":
+            continue
+        for role in ROLES:
+            response = client.get(world.path(template), headers=world.headers[role])
+            if expectations[role] in (401, 403):
+                assert response.status_code == expectations[role], (template, role)
+            else:
+                assert response.status_code in (200, 404), (template, role)  # 404: an erasure not yet asked for
+            record = refused_record_of(world, template)
+            if response.status_code == 403 and record is not None:
+                expected[(world.ids[role], *record)] += 1
+    assert len(expected) > 20  # every record kind, refused to several roles
+
+    entries = audit(client, supervisor[1], outcome="refused", limit=1000)["entries"]
+    assert Counter((e["actor"]["user_id"], e["kind"], e["record_id"]) for e in entries) == expected

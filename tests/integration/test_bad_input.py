@@ -319,6 +319,30 @@ def test_a_time_that_overflows_the_calendar_in_utc_is_refused_not_a_500(client, 
             check_every_write_refuses_the_moment(client, headers, urls, refused, moment)
 
 
+DAY_QUERIES = ("/api/v1/appointments", "/api/v1/stats/contacts", "/api/v1/stats/referrals", "/api/v1/stats/programme",
+               "/api/v1/stats/assessments", "/api/v1/journals/helpline")
+DAYS_AT_THE_EDGES = [({"from": "0001-01-01", "to": "0001-01-02"}, "from"), ({"from": "9999-12-25"}, "from"),
+                     ({"from": "9999-12-25", "to": "9999-12-31"}, "from"), ({"to": "9999-12-31"}, "to"),
+                     ({"to": "0001-01-01"}, "to"), ({"from": "1899-12-31", "to": "1900-01-01"}, "from")]
+
+
+@pytest.mark.parametrize("path", DAY_QUERIES)
+def test_a_day_at_the_edge_of_the_calendar_is_refused_naming_it_not_a_500(client, make_user, refused, path,
+                                                                          subtests):
+    _, headers = make_user("supervisor")
+    for query, field in DAYS_AT_THE_EDGES:
+        with subtests.test(**query):
+            problem = refused(lambda: client.get(path, query_string=query, headers=headers), 422, field)
+            assert problem["errors"][field] == ["Give a day from 1900-01-01 to 2999-12-31."]
+
+
+def test_the_first_and_last_days_a_query_may_name_are_answered(client, make_user):
+    _, headers = make_user("supervisor")
+    for query in ({"from": "1900-01-01", "to": "1900-01-07"}, {"from": "2999-12-25", "to": "2999-12-31"}):
+        assert client.get("/api/v1/appointments", query_string=query, headers=headers).status_code == 200
+        assert client.get("/api/v1/stats/contacts", query_string=query, headers=headers).status_code == 200
+
+
 def check_every_write_refuses_the_moment(client, headers, urls, refused, moment):
     refused(lambda: client.post(CONTACTS, json=a_call(started_at=moment), headers=headers), 422, "started_at")
     refused(lambda: client.post(CONTACTS, json=a_call(ended_at=moment), headers=headers), 422, "ended_at")

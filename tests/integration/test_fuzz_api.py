@@ -67,14 +67,86 @@ def existing_records(app) -> dict:
 
 
 def case_strategy(operation, records: dict):
-    """Valid and invalid requests (wrong types, missing fields, junk), to random and to real ids."""
+    """Valid and invalid requests (wrong types, missing fields, junk), to random and to real ids, and valid
+    ones whose dates, moments and numbers sit at the edges of the calendar and of integers."""
     modes = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
     names = {parameter.name for parameter in operation.path_parameters}
     real_ids = {name: value for name, value in records.items() if name in names}
     strategies = [operation.as_strategy(mode) for mode in modes]
     if real_ids:
         strategies += [operation.as_strategy(mode, path_parameters=real_ids) for mode in modes]
+    if has_extremes(operation):
+        strategies.append(at_the_extremes(operation, real_ids))
     return st.one_of(strategies)
+
+
+# The first and last days a datetime can hold, moments whose time zone takes them past those edges
+# in UTC, and integers beyond what 64 bits (or a database column) hold.
+EXTREME_DAYS = ("0001-01-01", "0001-01-02", "9999-12-25", "9999-12-31")
+EXTREME_MOMENTS = ("0001-01-01T00:00:00", "0001-01-01T00:00:00+05:00", "0001-01-01T00:00:00Z",
+                   "9999-12-31T23:59:59", "9999-12-31T23:59:59.999999-12:00", "9999-12-31T23:59:59Z")
+EXTREME_NUMBERS = (-1, 0, -(2**63) - 1, 2**63, 2**64, 10**30, -(10**30))
+
+
+def extreme_values(schema: dict) -> tuple:
+    if schema.get("format") == "date":
+        return EXTREME_DAYS
+    if schema.get("format") == "date-time":
+        return EXTREME_MOMENTS + EXTREME_DAYS
+    if schema.get("type") in ("integer", "number"):
+        return EXTREME_NUMBERS
+    return ()
+
+
+def resolved(schema: dict, bundle: dict) -> dict:
+    """schemathesis bundles a body's schema with its references as #/x-bundled/NAME."""
+    while "$ref" in schema:
+        schema = bundle[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def body_schemas(operation) -> list[tuple[dict, dict]]:
+    """(schema, bundle) of each JSON body the operation takes."""
+    found = []
+    for body in operation.body:
+        schema = body.definition.get("schema") or {}
+        found.append((resolved(schema, schema.get("x-bundled", {})), schema.get("x-bundled", {})))
+    return found
+
+
+def has_extremes(operation) -> bool:
+    def within(schema, bundle, depth=0) -> bool:
+        return depth < 5 and any(
+            extreme_values(resolved(prop, bundle)) or within(resolved(prop, bundle), bundle, depth + 1)
+            for prop in (schema.get("properties") or {}).values())
+    return any(extreme_values(parameter.definition.get("schema", {})) for parameter in operation.query) or any(
+        within(schema, bundle) for schema, bundle in body_schemas(operation))
+
+
+def put_extremes(draw, data, schema: dict, bundle: dict) -> None:
+    """Each date, moment and number of the body (nested objects too) kept, or set to an extreme."""
+    if not isinstance(data, dict):
+        return
+    for name, prop in (schema.get("properties") or {}).items():
+        prop = resolved(prop, bundle)
+        values = extreme_values(prop)
+        if values and not prop.get("readOnly") and draw(st.booleans()):
+            data[name] = draw(st.sampled_from(values))
+        elif prop.get("type") == "object" and name in data:
+            put_extremes(draw, data[name], prop, bundle)
+
+
+@st.composite
+def at_the_extremes(draw, operation, real_ids: dict):
+    """A valid request, then its query's and body's dates, moments and numbers (some, or all) at the edges."""
+    case = draw(operation.as_strategy(schemathesis.GenerationMode.POSITIVE, path_parameters=real_ids or None))
+    for parameter in operation.query:
+        values = extreme_values(parameter.definition.get("schema", {}))
+        if values and draw(st.booleans()):
+            case.query = {**(case.query or {}), parameter.name: draw(st.sampled_from(values))}
+    for schema, bundle in body_schemas(operation):
+        put_extremes(draw, case.body, schema, bundle)
+    return case
 
 
 def test_no_generated_request_gets_a_server_error(fuzz_app, subtests):

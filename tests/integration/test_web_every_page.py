@@ -17,6 +17,10 @@ ROLES = ("consultant", "psychologist", "supervisor", "admin")
 NASTY = ("", " ", "\x00", "\t\n", "-1", "0", "9" * 400, "x" * 20_000, "2026-02-30", "25:61", "9999-99-99T99:99",
          "' OR 1=1 --", "<script>alert(1)</script>", "../../etc/passwd", "😀" * 50, "\u202e\u0301", "null", "[]",
          "{}", "NaN", "1e309", "00000000-0000-0000-0000-000000000000", "ru", "yes", "supervisor")
+# The edges of the calendar and of integers, in the shapes the pages' fields take (a day, a moment as
+# the datetime-local picker sends it, a number): each sent in every field, by GET and by POST.
+EXTREMES = ("0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59", "-9223372036854775809",
+            "99999999999999999999999")
 FIELD_NAME = re.compile(r'\bname="([^"]+)"')
 ANY_ACTION = re.compile(r"<any\(([^)]*)\):(\w+)>")
 UUID_PART = re.compile(r"<uuid:(\w+)>")
@@ -103,6 +107,17 @@ def test_no_page_a_psychologist_or_an_admin_opens_shows_the_victims_contact_deta
     assert "Айгерим" in page and "Абай даңғылы" in page
 
 
+def attempts(rule, *, with_extremes: bool) -> list[tuple[int, str]]:
+    """(variant, value) pairs to send to a rule: every fifth nasty value by POST, the next by GET; the
+    extremes by both (to the path with the real ids: the pages that read a record read these)."""
+    chosen = [(variant, value) for variant, value in enumerate(NASTY)
+              if ("POST" in rule.methods and variant % 5 == 0) or ("GET" in rule.methods and variant % 5 == 1)]
+    if with_extremes:
+        for value in EXTREMES:
+            chosen += [(variant, value) for variant, method in ((5, "POST"), (6, "GET")) if method in rule.methods]
+    return chosen
+
+
 def test_no_page_or_form_answers_a_server_error_whatever_is_sent(app, senim, world):
     people, ids = world
     rules = list(web_rules(app))
@@ -122,16 +137,15 @@ def test_no_page_or_form_answers_a_server_error_whatever_is_sent(app, senim, wor
     for role, client in clients.items():
         token = csrf_token(client, "/")
         for rule in rules:
-            for path in concrete_paths(rule, ids):
-                for variant, value in enumerate(NASTY):
+            paths = concrete_paths(rule, ids)
+            for path in paths:
+                for variant, value in attempts(rule, with_extremes=path in paths[:len(paths) // 2 or 1]):
                     data = {name: value if (hash(name) + variant) % 3 else [value, NASTY[-variant]]
                             for name in names}
-                    if "POST" in rule.methods and variant % 5 == 0:
+                    if variant % 5 == 0:
                         response = client.post(path, data={**data, "csrf_token": token})
-                    elif "GET" in rule.methods and variant % 5 == 1:
-                        response = client.get(path, query_string={name: value for name in names})
                     else:
-                        continue
+                        response = client.get(path, query_string={name: value for name in names})
                     if response.status_code >= 500:
                         failures.append((role, rule.rule, path, repr(value)[:40], response.status_code))
                     statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
