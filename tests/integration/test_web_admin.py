@@ -154,19 +154,21 @@ def test_a_refused_account_is_explained_next_to_its_field_keeps_what_was_typed_a
 
 # Changing an account ------------------------------------------------------------------------------
 
-def test_changing_the_role_is_an_event_signed_by_the_admin_and_counts_at_once(app, client, senim, admin, colleague):
+def test_changing_the_role_is_an_event_signed_by_the_admin_and_ends_the_users_sessions(app, client, senim, admin,
+                                                                                       colleague):
     browser = second_browser(app, colleague.username)
-    assert browser.get("/cases").status_code == 403
-    response = post_form(client, user_page(colleague.user_id) + "/role", {"role-role": "supervisor"},
+    assert browser.get("/queue").status_code == 403
+    response = post_form(client, user_page(colleague.user_id) + "/role", {"role-role": "psychologist"},
                          token_from=user_page(colleague.user_id))
     assert response.status_code == 302
-    assert senim.staff.get(UUID(colleague.user_id)).role == "supervisor"
+    assert senim.staff.get(UUID(colleague.user_id)).role == "psychologist"
     changed = list(senim.store.events_of(UUID(colleague.user_id)))[-1]
     assert type(changed).__name__ == "RoleChanged" and changed.actor["username"] == admin.username
     assert changed.previous_role == "consultant"
-    assert browser.get("/cases").status_code == 200  # the open session has the new role at once
+    assert "/login" in browser.get("/queue").headers["Location"]  # the open session ended with the old role
+    assert second_browser(app, colleague.username).get("/queue").status_code == 200
     page = client.get(user_page(colleague.user_id)).get_data(as_text=True)
-    assert "Role changed" in page and "from consultant to supervisor" in page
+    assert "Role changed" in page and "from consultant to psychologist" in page
 
 
 def test_the_same_role_again_is_explained_next_to_the_field(client, senim, admin, colleague):
