@@ -72,8 +72,8 @@ class StaffChange(Aggregate):
             raise Conflict(f"The request is already {self.state}.", state=self.state)
 
     def approve(self, *, actor: Actor, now: datetime) -> None:
+        self.check_decider(actor)  # first: the requester learns nothing from a state
         self._check_pending()
-        self.check_decider(actor)
         if self.is_expired(now):
             raise Conflict("The request has expired; ask again.", state="expired")
         self._approved(actor=actor.as_dict())
@@ -84,8 +84,8 @@ class StaffChange(Aggregate):
         self.decided_by = actor
 
     def reject(self, *, reason: str, actor: Actor) -> None:
-        self._check_pending()
         self.check_decider(actor)
+        self._check_pending()
         reason = (reason or "").strip()
         if not reason or len(reason) > REASON_MAX:
             raise Invalid("reason", f"Give a reason of at most {REASON_MAX} characters.")
