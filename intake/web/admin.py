@@ -388,9 +388,6 @@ def unlock(user_id: UUID):
 
 # Two-person staff changes -------------------------------------------------------------------------
 
-KIND_NAMES = {"new_user": _l("New account"), "role": _l("Role change"), "password": _l("Password reset")}
-
-
 class RejectForm(Form):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[words(), length(REASON_MAX)])
 
@@ -405,7 +402,7 @@ def approval_row(change, now: datetime) -> dict:
         what = _("%(name)s becomes %(role)s", name=change.username, role=role_name(change.role))
     else:
         what = _("New account %(name)s as %(role)s", name=change.username, role=role_name(change.role))
-    return {"id": change.id, "kind": KIND_NAMES[change.kind], "what": what, "who": who(requester),
+    return {"id": change.id, "kind": change.kind, "what": what, "who": who(requester),
             "when": when(change.created_on), "expires": when(change.expires_at()),
             "expired": change.is_expired(now), "own": own, "subject": subject,
             "decidable": not own and not subject}
