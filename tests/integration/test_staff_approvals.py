@@ -111,14 +111,6 @@ def test_the_holder_of_the_account_cannot_approve_their_own_promotion(client, se
     assert not can_sign_in(senim, colleague.username, NEW_PASSWORD)
 
 
-def test_consultants_and_psychologist_roles_are_granted_at_once(client, senim, admin, make_user):
-    _, headers = admin
-    colleague, _ = make_user("consultant")
-    response = client.post(f"/api/v1/users/{colleague.user_id}/role", json={"role": "psychologist"}, headers=headers)
-    assert response.status_code == 200
-    assert senim.staff.get(UUID(colleague.user_id)).role == "psychologist"
-
-
 def test_an_expired_request_cannot_be_approved_and_is_recorded_as_expired(senim, admin, supervisor):
     actor, _ = admin
     pending = senim.staff.change_role(UUID(actor.user_id), role="supervisor", actor=actor)
@@ -134,3 +126,5 @@ def test_the_command_line_stays_the_direct_way_for_the_first_supervisor(senim):
     written = senim.staff.add_user(username="first-boss", role="supervisor", password=PASSWORD,
                                    actor=Actor.system("cli:root"))
     assert senim.staff.get(written.id).role == "supervisor"
+    created = next(iter(senim.store.events_of(written.id)))
+    assert created.actor["role"] == "system" and created.approval is None  # on record as a one-person act
