@@ -12,12 +12,12 @@ from marshmallow import Schema, fields
 
 from domain.clock import utc_now
 from domain.staff import User
+from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
 from intake.api.fields import Code, NonBlankText, Text
 from intake.api.writes import written
 from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.auth import current_actor, requires
 from intake.services.staff import Pending
-from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
 
