@@ -1,4 +1,5 @@
 """Staff accounts, their API tokens, and the directory that maps usernames to accounts."""
+import hashlib
 import re
 from datetime import datetime, timedelta
 from uuid import UUID, NAMESPACE_URL, uuid5
@@ -6,17 +7,45 @@ from uuid import UUID, NAMESPACE_URL, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actor import STAFF_ROLES, SYSTEM_ROLE, Actor
+from domain.clock import utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.schedule import WeeklySchedule
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 LANGUAGES = ("kk", "ru", "en")
 
-# Repeated wrong passwords lock the account for a while: enough to stop guessing, short enough
-# that a consultant who mistyped on a night shift is back before the next call is lost.
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
-LOCKOUT_DURATION = timedelta(minutes=15)
+# Repeated wrong passwords hold back further tries with the same username from the same client
+# address, with a wait that doubles with every failure (OWASP ASVS 2.2.1: no hard lock an outsider
+# could turn against staff). A consultant who mistyped on a night shift waits seconds, a guesser
+# gets about a dozen tries an hour, and a guesser elsewhere cannot hold back the consultant.
+LOCKOUT_FAILURES = 5  # free tries before the first wait
+LOCKOUT_WINDOW = timedelta(hours=1)  # failures older than this are forgotten
+FIRST_WAIT = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(minutes=15)
+# How many failures are kept in the state: enough for the longest wait.
+KEPT_FAILURES = LOCKOUT_FAILURES + 8
+# Sessions of one user open at a time; opening one more ends the oldest.
+MAX_OPEN_SESSIONS = 20
+
+
+def held_back_until(failures, now: datetime, since: datetime | None = None) -> datetime | None:
+    """Until when a further try is held back after these failed sign-in times, or None.
+
+    Only failures in the last LOCKOUT_WINDOW (and after `since`, an admin's unlock) count; after
+    LOCKOUT_FAILURES of them the wait is FIRST_WAIT, doubled by every further one, at most
+    LONGEST_WAIT, counted from the latest failure.
+    """
+    recent = sorted(at for at in failures if now - at < LOCKOUT_WINDOW and (since is None or at > since))
+    if len(recent) < LOCKOUT_FAILURES:
+        return None
+    doublings = min(len(recent) - LOCKOUT_FAILURES, 16)
+    until = recent[-1] + min(LONGEST_WAIT, FIRST_WAIT * 2 ** doublings)
+    return until if now < until else None
+
+
+def session_digest(session_token: str) -> str:
+    """What the store keeps of a session's secret: enough to recognise it, useless to replay."""
+    return hashlib.sha256(session_token.encode()).hexdigest()
 
 
 def check_username(username: str) -> str:
@@ -37,18 +66,26 @@ class User(Aggregate):
 
     # Plain data of WeeklySchedule.as_dict(); None until working hours are set.
     working_hours: dict | None = None
-    # Times of the latest failed sign-ins (at most LOCKOUT_FAILURES), cleared by a good one.
+    # (time, client address) of the latest failed sign-ins, cleared by a good one or an unlock.
     failed_sign_ins: tuple = ()
+    # When an admin last cleared the failed sign-ins: earlier failures hold back no address.
+    unlocked_at: datetime | None = None
+    # Digests of the session ids of this user's open web sessions (intake.web.session). Sign-out
+    # removes one; a disable, enable, password or role change removes them all, so a cookie kept
+    # from before never works again, in any process.
+    open_sessions: tuple = ()
     # When the user last signed in to the web UI; None: never.
     last_signed_in_at: datetime | None = None
 
     @classmethod
-    def create(cls, *, username: str, role: str, password_hash: str, actor: Actor) -> "User":
-        return cls(username=check_username(username), role=check_role(role),
-                   password_hash=password_hash, actor=actor.as_dict())
+    def create(cls, *, username: str, role: str, password_hash: str, actor: Actor,
+               approval: UUID | None = None) -> "User":
+        """`approval`: the StaffChange a second person approved, when the role needed one."""
+        return cls(username=check_username(username), role=check_role(role), password_hash=password_hash,
+                   actor=actor.as_dict(), approval=str(approval) if approval else None)
 
     @event("Created")
-    def __init__(self, *, username: str, role: str, password_hash: str, actor: dict):
+    def __init__(self, *, username: str, role: str, password_hash: str, actor: dict, approval: str | None = None):
         self.username = username
         self.role = role
         self.password_hash = password_hash
@@ -59,14 +96,16 @@ class User(Aggregate):
     def as_actor(self) -> Actor:
         return Actor(user_id=str(self.id), username=self.username, role=self.role)
 
-    def change_role(self, *, role: str, actor: Actor) -> None:
+    def change_role(self, *, role: str, actor: Actor, approval: UUID | None = None) -> None:
         if check_role(role) == self.role:
             raise Conflict(f"The user already has the role {role!r}.", state=self.role)
-        self._role_changed(role=role, previous_role=self.role, actor=actor.as_dict())
+        self._role_changed(role=role, previous_role=self.role, actor=actor.as_dict(),
+                           approval=str(approval) if approval else None)
 
     @event("RoleChanged")
-    def _role_changed(self, role: str, previous_role: str, actor: dict) -> None:
+    def _role_changed(self, role: str, previous_role: str, actor: dict, approval: str | None = None) -> None:
         self.role = role
+        self.open_sessions = ()
 
     def disable(self, *, reason: str, actor: Actor) -> None:
         if not self.active:
@@ -76,6 +115,7 @@ class User(Aggregate):
     @event("Disabled")
     def _disabled(self, reason: str, actor: dict) -> None:
         self.active = False
+        self.open_sessions = ()
 
     def enable(self, *, actor: Actor) -> None:
         if self.active:
@@ -85,13 +125,20 @@ class User(Aggregate):
     @event("Enabled")
     def _enabled(self, actor: dict) -> None:
         self.active = True
+        self.open_sessions = ()
 
-    def change_password(self, *, password_hash: str, actor: Actor) -> None:
-        self._password_changed(password_hash=password_hash, actor=actor.as_dict())
+    def change_password(self, *, password_hash: str, actor: Actor, approval: UUID | None = None,
+                        kept_session: str | None = None) -> None:
+        """Every open session ends, except `kept_session` (a digest): the one of a user changing
+        their own password."""
+        self._password_changed(password_hash=password_hash, actor=actor.as_dict(),
+                               approval=str(approval) if approval else None, kept_session=kept_session)
 
     @event("PasswordChanged")
-    def _password_changed(self, password_hash: str, actor: dict) -> None:
+    def _password_changed(self, password_hash: str, actor: dict, approval: str | None = None,
+                          kept_session: str | None = None) -> None:
         self.password_hash = password_hash
+        self.open_sessions = (kept_session,) if kept_session in self.open_sessions else ()
 
     def revoke_token(self, *, token_id: UUID, actor: Actor) -> None:
         if str(token_id) in self.revoked_tokens:
@@ -118,41 +165,58 @@ class User(Aggregate):
         self.preferences = {**self.preferences, "language": language}
 
     def locked_until(self, now: datetime) -> datetime | None:
-        """When a lock-out from repeated failed sign-ins ends, or None when the user may sign in."""
-        failures = self.failed_sign_ins
-        if len(failures) < LOCKOUT_FAILURES:
-            return None
-        last = failures[-1]
-        in_window = [at for at in failures if last - at < LOCKOUT_WINDOW]
-        if len(in_window) >= LOCKOUT_FAILURES and now < last + LOCKOUT_DURATION:
-            return last + LOCKOUT_DURATION
-        return None
+        """Until when some client address is held back from signing in as this user, or None.
+
+        For the admin's page: the hold itself is kept per username and address (SignInAttempts),
+        so an outsider's failures hold back only the outsider.
+        """
+        holds = [held_back_until([at for at, where in self.failed_sign_ins if where == address], now,
+                                 self.unlocked_at)
+                 for address in {where for _, where in self.failed_sign_ins}]
+        return max((until for until in holds if until), default=None)
 
     def note_failed_sign_in(self, *, at: datetime, remote_addr: str | None) -> None:
         self._sign_in_failed(at=at, remote_addr=remote_addr)
 
     @event("SignInFailed")
     def _sign_in_failed(self, at: datetime, remote_addr: str | None) -> None:
-        # Only the last few matter for the lock-out; the events keep them all for the audit.
-        self.failed_sign_ins = (*self.failed_sign_ins[-(LOCKOUT_FAILURES - 1):], at)
+        # Only the last few matter for the hold; the events keep them all for the audit.
+        self.failed_sign_ins = (*self.failed_sign_ins[-(KEPT_FAILURES - 1):], (at, remote_addr))
 
-    def note_signed_in(self, *, at: datetime, remote_addr: str | None) -> None:
-        self._signed_in(at=at, remote_addr=remote_addr)
+    def note_signed_in(self, *, at: datetime, remote_addr: str | None, session: str | None = None) -> None:
+        """A good sign-in; `session` is the digest of the new web session's id (session_digest)."""
+        self._signed_in(at=at, remote_addr=remote_addr, session=session)
 
     @event("SignedIn")
-    def _signed_in(self, at: datetime, remote_addr: str | None) -> None:
-        self.failed_sign_ins = ()
+    def _signed_in(self, at: datetime, remote_addr: str | None, session: str | None = None) -> None:
+        self.failed_sign_ins = tuple(failure for failure in self.failed_sign_ins if failure[1] != remote_addr)
         self.last_signed_in_at = at
+        if session:
+            self.open_sessions = (*self.open_sessions[-(MAX_OPEN_SESSIONS - 1):], session)
+
+    def has_open_session(self, session: str) -> bool:
+        return self.active and session in self.open_sessions
+
+    def sign_out(self, *, session: str, reason: str, actor: Actor, everywhere: bool) -> None:
+        """Ends a web session (`everywhere`: every session of the user): its id, and every copy of
+        its cookie, no longer signs anyone in."""
+        if session in self.open_sessions:
+            self._signed_out(session=session, reason=reason, everywhere=everywhere, actor=actor.as_dict())
+
+    @event("SignedOut")
+    def _signed_out(self, session: str, reason: str, everywhere: bool, actor: dict) -> None:
+        self.open_sessions = () if everywhere else tuple(one for one in self.open_sessions if one != session)
 
     def unlock(self, *, actor: Actor) -> None:
-        """An admin clears the failed sign-ins, so a locked-out user need not wait for the lock to end."""
+        """An admin clears the failed sign-ins, so a held-back user need not wait for the hold to end."""
         if not self.failed_sign_ins:
             raise Conflict("The account has no failed sign-ins to clear.", state="unlocked")
-        self._unlocked(failed_sign_ins=len(self.failed_sign_ins), actor=actor.as_dict())
+        self._unlocked(failed_sign_ins=len(self.failed_sign_ins), actor=actor.as_dict(), at=utc_now())
 
     @event("Unlocked")
-    def _unlocked(self, failed_sign_ins: int, actor: dict) -> None:
+    def _unlocked(self, failed_sign_ins: int, actor: dict, at: datetime | None = None) -> None:
         self.failed_sign_ins = ()
+        self.unlocked_at = at
 
     # Working hours (режим работы) ------------------------------------------------------------
 
@@ -209,3 +273,41 @@ class StaffDirectory(Aggregate):
     @event("UserListed")
     def _user_listed(self, username: str, user_id: str) -> None:
         self.user_ids[username] = user_id
+
+
+class SignInAttempts(Aggregate):
+    """Failed sign-ins with one username from one client address, whether the username exists or not.
+
+    Kept for unknown usernames too, so a held-back try looks the same for a real user as for a name
+    nobody has. The id is derived from a digest of the pair: the store's ids are not encrypted.
+    """
+
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        return uuid5(NAMESPACE_URL, f"senim:sign-in-attempts:{key}")
+
+    @staticmethod
+    def key_of(username: str, remote_addr: str | None) -> str:
+        return hashlib.sha256(f"{username}\0{remote_addr or ''}".encode()).hexdigest()
+
+    @event("Opened")
+    def __init__(self, key: str):
+        self.failures: tuple = ()
+
+    def held_back_until(self, now: datetime, since: datetime | None = None) -> datetime | None:
+        return held_back_until(self.failures, now, since)
+
+    def note_failure(self, *, at: datetime) -> None:
+        self._failed(at=at)
+
+    @event("Failed")
+    def _failed(self, at: datetime) -> None:
+        self.failures = (*self.failures[-(KEPT_FAILURES - 1):], at)
+
+    def clear(self, *, at: datetime) -> None:
+        if self.failures:
+            self._cleared(at=at)
+
+    @event("Cleared")
+    def _cleared(self, at: datetime) -> None:
+        self.failures = ()

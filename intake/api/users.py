@@ -1,15 +1,23 @@
-"""Staff accounts, managed by admins; every change is an event."""
+"""Staff accounts, managed by admins; every change is an event.
+
+Granting the supervisor or admin role, and resetting the password of a supervisor or an admin,
+take two people: the admin's call answers 202 with a pending request, and a different admin or a
+supervisor approves (or rejects) it under /users/approvals; until then nothing changes.
+"""
 from uuid import UUID
 
-from flask import current_app
+from flask import current_app, jsonify
 from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields
 
+from domain.clock import utc_now
 from domain.staff import User
+from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
 from intake.api.fields import Code, NonBlankText, Text
 from intake.api.writes import written
 from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.auth import current_actor, requires
+from intake.services.staff import Pending
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
 
@@ -40,8 +48,56 @@ class UserOut(Schema):
     created_at = fields.DateTime(format="iso")
 
 
+class PendingOut(Schema):
+    id = fields.UUID(metadata={"description": "The staff change request, to be approved by someone else."})
+    position = fields.Integer()
+    state = fields.String(metadata={"description": "Always \"pending\": nothing has changed yet."})
+
+
+class ChangeOut(Schema):
+    id = fields.UUID()
+    kind = fields.String(metadata={"description": "new_user, role or password."})
+    user_id = fields.UUID(allow_none=True, metadata={"description": "The account concerned; null for a new one."})
+    username = fields.String()
+    role = fields.String(metadata={"description": "The role granted, or the role of the account whose "
+                                                  "password is reset."})
+    state = fields.String(metadata={"description": "pending, approved, rejected or expired."})
+    requested_by = fields.Dict()
+    requested_at = fields.DateTime(format="iso")
+    expires_at = fields.DateTime(format="iso")
+    decided_by = fields.Dict(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class RejectIn(Schema):
+    reason = NonBlankText(max_length=DECISION_REASON_MAX, required=True)
+
+
+TWO_PERSON = ("Granting the supervisor or admin role, or resetting the password of a supervisor or an admin, "
+              "answers 202 with a pending request: a different admin or a supervisor approves it at "
+              "POST /api/v1/users/approvals/{id}/approve; nothing changes until then.")
+
+
 def staff():
     return current_app.extensions["senim"].staff
+
+
+def maybe_pending(result, status: int = 200):
+    """A write, or 202 with the pending request when it waits for a second person."""
+    if isinstance(result, Pending):  # a Response: the 201/200 schema would drop "state"
+        body, _, headers = written(result)
+        response = jsonify({"id": str(body["id"]), "position": body["position"], "state": "pending"})
+        response.status_code = 202
+        response.headers.update(headers)
+        return response
+    return written(result, status)
+
+
+def change_view(change) -> dict:
+    return {"id": change.id, "kind": change.kind, "user_id": change.user_id, "username": change.username,
+            "role": change.role, "state": "expired" if change.is_expired(utc_now()) else change.state,
+            "requested_by": change.requested_by, "requested_at": change.created_on,
+            "expires_at": change.expires_at(), "decided_by": change.decided_by, "reason": change.reason}
 
 
 def user_view(user: User) -> dict:
@@ -61,9 +117,10 @@ def list_users():
 @requires("admin")
 @blp.arguments(UserIn())
 @blp.response(201, CreatedOut)
+@blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
 def add_user(body):
-    """Create an account; a taken username is 409."""
-    return written(staff().add_user(actor=current_actor(), **body), 201)
+    """Create an account; a taken username is 409. A supervisor or admin account waits for approval."""
+    return maybe_pending(staff().add_user(actor=current_actor(), **body), 201)
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
@@ -77,8 +134,10 @@ def get_user(user_id: UUID):
 @requires("admin")
 @blp.arguments(RoleIn())
 @blp.response(200, CreatedOut)
+@blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
 def change_role(body, user_id: UUID):
-    return written(staff().change_role(user_id, role=body["role"], actor=current_actor()))
+    """Change a role; every session of the user ends. To supervisor or admin: waits for approval."""
+    return maybe_pending(staff().change_role(user_id, role=body["role"], actor=current_actor()))
 
 
 @blp.route("/<uuid:user_id>/disable", methods=["POST"])
@@ -101,5 +160,41 @@ def enable_user(user_id: UUID):
 @requires("admin")
 @blp.arguments(PasswordIn())
 @blp.response(200, CreatedOut)
+@blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
 def reset_password(body, user_id: UUID):
-    return written(staff().set_password(user_id, password=body["password"], actor=current_actor()))
+    """Reset a password; every session of the user ends. A supervisor's or admin's waits for approval."""
+    return maybe_pending(staff().set_password(user_id, password=body["password"], actor=current_actor()))
+
+
+@blp.route("/approvals", methods=["GET"])
+@requires(*APPROVER_ROLES)
+@blp.response(200, ChangeOut(many=True))
+def list_approvals():
+    """Staff changes waiting for a second person, oldest first."""
+    return [change_view(change) for change in staff().pending_changes()]
+
+
+@blp.route("/approvals/<uuid:change_id>", methods=["GET"])
+@requires(*APPROVER_ROLES)
+@blp.response(200, ChangeOut)
+def get_approval(change_id: UUID):
+    """One staff change request, in any state."""
+    return change_view(staff().change(change_id))
+
+
+@blp.route("/approvals/<uuid:change_id>/approve", methods=["POST"])
+@requires(*APPROVER_ROLES)
+@blp.response(200, CreatedOut)
+def approve(change_id: UUID):
+    """Approve a request: the change is made now. Refused (403) to its requester and to the account's
+    holder; 409 when it was already decided or has expired. Answers the id of the account changed."""
+    return written(staff().approve_change(change_id, actor=current_actor()))
+
+
+@blp.route("/approvals/<uuid:change_id>/reject", methods=["POST"])
+@requires(*APPROVER_ROLES)
+@blp.arguments(RejectIn())
+@blp.response(200, CreatedOut)
+def reject(body, change_id: UUID):
+    """Reject a request with a reason: nothing changes. Refused (403) to its requester."""
+    return written(staff().reject_change(change_id, reason=body["reason"], actor=current_actor()))

@@ -2,6 +2,8 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from argon2 import PasswordHasher
@@ -11,7 +13,8 @@ from domain.actor import Actor
 from domain.clock import utc_now
 from domain.errors import Conflict, Invalid, NotFound
 from domain.schedule import WeeklySchedule
-from domain.staff import ApiToken, StaffDirectory, User
+from domain.staff import ApiToken, SignInAttempts, StaffDirectory, User, check_role, check_username, session_digest
+from domain.staff_approval import StaffChange, StaffChangeIndex, needs_approval
 from intake.services import Written
 from intake.store import SenimStore
 
@@ -23,12 +26,39 @@ MAX_CACHED_TOKENS = 10_000
 FAST_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# Attempts to record a failed sign-in when another request records one for the same pair at once.
+RECORD_TRIES = 3
+
+
 class SignInRefused(Exception):
-    """Why a web sign-in failed: "credentials" (never says which of the two) or "locked"."""
+    """Why a web sign-in failed: "credentials" (never says which of the two) or "held" (too many
+    failures with this username from this address; said the same whether the username exists)."""
 
     def __init__(self, reason: str, until=None):
         super().__init__(reason)
         self.reason, self.until = reason, until
+
+
+class SignedIn(NamedTuple):
+    """A good web sign-in: the user and the id of the session it opened (the cookie carries it)."""
+    user: User
+    session_id: str
+
+
+@dataclass(frozen=True)
+class Pending(Written):
+    """A staff change waiting for a second person's approval: `id` is the request (StaffChange)."""
+
+
+def session_parts(session_id: str) -> tuple[UUID, str] | None:
+    """(user id, digest of the secret) of a session id "USER_ID:SECRET", or None when malformed."""
+    user_id, _, secret = (session_id or "").partition(":")
+    if not secret or len(secret) > 200:
+        return None
+    try:
+        return UUID(user_id), session_digest(secret)
+    except ValueError:
+        return None
 
 
 def check_password(password: str) -> str:
@@ -51,6 +81,20 @@ class StaffService:
         # An ApiToken never changes (revocation is recorded on its User, loaded fresh each time),
         # so it is read from the store once per process, not on every request.
         self._tokens: dict[UUID, ApiToken] = {}
+        self._dummy_hash: str | None = None
+
+    def dummy_hash(self) -> str:
+        """A hash with this hasher's parameters that no password matches: verified for unknown
+        usernames, so they cost one argon2 verification, like a known one."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(32))
+        return self._dummy_hash
+
+    def _password_matches(self, password_hash: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(password_hash, password or "")
+        except (VerificationError, InvalidHashError):
+            return False
 
     def _directory(self) -> StaffDirectory:
         try:
@@ -75,14 +119,27 @@ class StaffService:
         return [self.get(UUID(user_id)) for user_id in self._directory().user_ids.values()]
 
     def add_user(self, *, username: str, role: str, password: str, actor: Actor) -> Written:
-        user = User.create(username=username, role=role,
-                           password_hash=self.hasher.hash(check_password(password)), actor=actor)
+        """The new account, or Pending when its role needs a second person's approval."""
+        username, role = check_username(username), check_role(role)
+        password_hash = self.hasher.hash(check_password(password))
+        if needs_approval(actor, role=role):
+            if self.user_id_of(username) is not None:
+                raise Conflict(f"The username {username!r} is taken.", state="taken")
+            return self._request(kind="new_user", user_id=None, username=username, role=role,
+                                 password_hash=password_hash, actor=actor)
+        user = User.create(username=username, role=role, password_hash=password_hash, actor=actor)
         directory = self._directory()
         directory.list_user(username=user.username, user_id=user.id)
         return Written(user.id, self.store.commit(user, directory))
 
     def change_role(self, user_id: UUID, *, role: str, actor: Actor) -> Written:
+        """The changed account, or Pending when the new role needs a second person's approval."""
         user = self.get(user_id)
+        if needs_approval(actor, role=check_role(role)):
+            if role == user.role:
+                raise Conflict(f"The user already has the role {role!r}.", state=user.role)
+            return self._request(kind="role", user_id=user.id, username=user.username, role=role,
+                                 password_hash=None, actor=actor)
         user.change_role(role=role, actor=actor)
         return Written(user.id, self.store.commit(user))
 
@@ -96,10 +153,79 @@ class StaffService:
         user.enable(actor=actor)
         return Written(user.id, self.store.commit(user))
 
-    def set_password(self, user_id: UUID, *, password: str, actor: Actor) -> Written:
+    def set_password(self, user_id: UUID, *, password: str, actor: Actor, keep_session: str | None = None) -> Written:
+        """Resets the password (every session of the user ends), or Pending when the account holds
+        a privileged role and someone else resets it: then a second person approves first.
+
+        `keep_session`: the session id of the user changing their own password, left open.
+        """
         user = self.get(user_id)
-        user.change_password(password_hash=self.hasher.hash(check_password(password)), actor=actor)
+        password_hash = self.hasher.hash(check_password(password))
+        own = actor.user_id == str(user.id)
+        if not own and needs_approval(actor, holder_role=user.role):
+            return self._request(kind="password", user_id=user.id, username=user.username, role=user.role,
+                                 password_hash=password_hash, actor=actor)
+        parts = session_parts(keep_session) if own and keep_session else None
+        kept = parts[1] if parts and parts[0] == user.id else None
+        user.change_password(password_hash=password_hash, actor=actor, kept_session=kept)
         return Written(user.id, self.store.commit(user))
+
+    # Two-person staff changes (domain.staff_approval) ------------------------------------------
+
+    def _change_index(self) -> StaffChangeIndex:
+        try:
+            return self.store.load(StaffChangeIndex.ID, StaffChangeIndex)
+        except NotFound:
+            return StaffChangeIndex()
+
+    def _request(self, *, kind: str, user_id: UUID | None, username: str, role: str | None,
+                 password_hash: str | None, actor: Actor) -> Pending:
+        change = StaffChange(kind=kind, user_id=str(user_id) if user_id else None, username=username, role=role,
+                             password_hash=password_hash, actor=actor.as_dict())
+        index = self._change_index()
+        index.add(change.id)
+        return Pending(change.id, self.store.commit(change, index))
+
+    def change(self, change_id: UUID) -> StaffChange:
+        return self.store.load(change_id, StaffChange, "staff change request")
+
+    def pending_changes(self) -> list[StaffChange]:
+        """Requests waiting for a decision, oldest first (expired ones included, marked by the page)."""
+        return [self.change(UUID(change_id)) for change_id in self._change_index().pending]
+
+    def approve_change(self, change_id: UUID, *, actor: Actor) -> Written:
+        """A second person approves: the change happens now, in the same transaction as the approval."""
+        change = self.change(change_id)
+        index = self._change_index()
+        now = utc_now()
+        if change.state == "pending" and change.is_expired(now):
+            change.check_decider(actor)
+            change.expire(actor=actor)
+            index.close(change.id)
+            self.store.commit(change, index)
+            raise Conflict("The request has expired; ask again.", state="expired")
+        change.approve(actor=actor, now=now)
+        index.close(change.id)
+        approval = change.id
+        if change.kind == "new_user":
+            user = User.create(username=change.username, role=change.role, password_hash=change.password_hash,
+                               actor=actor, approval=approval)
+            directory = self._directory()
+            directory.list_user(username=user.username, user_id=user.id)
+            return Written(user.id, self.store.commit(change, index, user, directory))
+        user = self.get(UUID(change.user_id))
+        if change.kind == "role":
+            user.change_role(role=change.role, actor=actor, approval=approval)
+        else:
+            user.change_password(password_hash=change.password_hash, actor=actor, approval=approval)
+        return Written(user.id, self.store.commit(change, index, user))
+
+    def reject_change(self, change_id: UUID, *, reason: str, actor: Actor) -> Written:
+        change = self.change(change_id)
+        change.reject(reason=reason, actor=actor)
+        index = self._change_index()
+        index.close(change.id)
+        return Written(change.id, self.store.commit(change, index))
 
     def unlock(self, user_id: UUID, *, actor: Actor) -> Written:
         """Clears failed sign-ins: a locked-out user may sign in at once."""
@@ -113,41 +239,95 @@ class StaffService:
         return Written(user.id, self.store.commit(user))
 
     def verify_password(self, username: str, password: str) -> User | None:
-        """The active user with that password, or None; as slow for unknown names as for known."""
+        """The active user with that password, or None; one argon2 verification either way."""
         try:
             user = self.get_by_username(username)
         except (NotFound, Invalid):
-            self.hasher.hash(password or "")  # same cost either way: no probing for usernames
-            return None
-        try:
-            self.hasher.verify(user.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
-            return None
-        return user if user.active else None
+            user = None
+        matches = self._password_matches(user.password_hash if user else self.dummy_hash(), password)
+        return user if user is not None and matches and user.active else None
 
-    def sign_in(self, username: str, password: str, *, remote_addr: str | None) -> User:
-        """The web UI's sign-in: the user, or SignInRefused; failures and successes are events."""
-        now = utc_now()
+    def _attempts(self, username: str, remote_addr: str | None) -> SignInAttempts:
+        key = SignInAttempts.key_of(username, remote_addr)
         try:
-            user = self.get_by_username(username)
-        except (NotFound, Invalid):
-            self.hasher.hash(password or "")  # as slow as a known name: no probing for usernames
-            raise SignInRefused("credentials") from None
-        locked_until = user.locked_until(now)
-        if locked_until is not None:
-            raise SignInRefused("locked", until=locked_until)
-        try:
-            self.hasher.verify(user.password_hash, password or "")
-        except (VerificationError, InvalidHashError):
-            user.note_failed_sign_in(at=now, remote_addr=remote_addr)
+            return self.store.load(SignInAttempts.create_id(key), SignInAttempts)
+        except NotFound:
+            return SignInAttempts(key=key)
+
+    def sign_in(self, username: str, password: str, *, remote_addr: str | None) -> SignedIn:
+        """The web UI's sign-in: the user and a new session, or SignInRefused.
+
+        A known and an unknown username take the same steps: one argon2 verification (a dummy hash
+        for an unknown name), the same hold per (username, client address), the same answer. A
+        failure is recorded for the pair (and on the User when there is one); a good sign-in clears
+        that pair only, so failures from elsewhere never hold back the user at their own computer.
+        """
+        username = (username or "").strip().lower()
+        for attempt in range(RECORD_TRIES):
+            now = utc_now()
+            attempts = self._attempts(username, remote_addr)
+            try:
+                user = self.get_by_username(username)
+            except (NotFound, Invalid):
+                user = None
+            if attempt == 0:  # a retry after a lost race does not verify again
+                matches = self._password_matches(user.password_hash if user else self.dummy_hash(), password)
+            since = user.unlocked_at if user else None
+            held = attempts.held_back_until(now, since)
+            if held is not None:
+                raise SignInRefused("held", until=held)
+            good = user is not None and matches and user.active
+            try:
+                if good:
+                    return self._open_session(user, attempts, now, remote_addr)
+                attempts.note_failure(at=now)
+                if user is not None:
+                    user.note_failed_sign_in(at=now, remote_addr=remote_addr)
+                self.store.commit(*([user] if user else []), attempts)
+            except Conflict:
+                continue  # another request for the same pair was recorded at the same moment: again
+            held = attempts.held_back_until(now, since)
+            raise SignInRefused("held" if held else "credentials", until=held)
+        raise SignInRefused("credentials")
+
+    def _open_session(self, user: User, attempts: SignInAttempts, now, remote_addr: str | None) -> SignedIn:
+        secret = secrets.token_urlsafe(32)
+        user.note_signed_in(at=now, remote_addr=remote_addr, session=session_digest(secret))
+        if attempts.failures:  # recorded failures were stored: clear them there (else store nothing)
+            attempts.clear(at=now)
+            self.store.commit(user, attempts)
+        else:
             self.store.commit(user)
-            locked_until = user.locked_until(now)
-            raise SignInRefused("locked" if locked_until else "credentials", until=locked_until) from None
-        if not user.active:
-            raise SignInRefused("credentials")
-        user.note_signed_in(at=now, remote_addr=remote_addr)
-        self.store.commit(user)
-        return user
+        return SignedIn(user, f"{user.id}:{secret}")
+
+    def session_user(self, session_id: str) -> User | None:
+        """The user of an open web session, or None when it was signed out, ended or never opened."""
+        parts = session_parts(session_id)
+        if parts is None:
+            return None
+        try:
+            user = self.get(parts[0])
+        except NotFound:
+            return None
+        return user if user.has_open_session(parts[1]) else None
+
+    def sign_out(self, session_id: str, *, reason: str, actor: Actor, everywhere: bool = True) -> None:
+        """Ends the user's sessions on the server (only this one when not `everywhere`, as after an
+        idle timeout in one browser): a copy of an ended session's cookie signs nobody in."""
+        parts = session_parts(session_id)
+        if parts is None:
+            return
+        try:
+            user = self.get(parts[0])
+        except NotFound:
+            return
+        user.sign_out(session=parts[1], reason=reason, actor=actor, everywhere=everywhere)
+        try:
+            self.store.commit(user)
+        except Conflict:  # the user changed at this moment: try once more on the fresh state
+            user = self.get(parts[0])
+            user.sign_out(session=parts[1], reason=reason, actor=actor, everywhere=everywhere)
+            self.store.commit(user)
 
     def choose_language(self, user_id: UUID, language: str, *, actor: Actor) -> Written:
         user = self.get(user_id)

@@ -32,6 +32,7 @@ NAV = (
     ("web_supervisor.monthly_report", _l("Monthly report"), ("supervisor",)),
     ("web_supervisor.access_log", _l("Access log"), ("supervisor",)),
     ("web_admin.users", _l("Users"), ("admin",)),
+    ("web_admin.approvals", _l("Approvals"), ("admin", "supervisor")),
 )
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -1,25 +1,30 @@
 """Admins manage staff accounts: create, change role, disable and enable, reset passwords, unlock.
 
 Every change goes through StaffService, so it is a User event signed by the admin; the user page
-shows those events as the account's history. A password reset changes the stamp in every session
-id of that user (intake.web.session.session_stamp), so their open sessions end at once.
+shows those events as the account's history. A password reset, a role change, a disable or an
+enable end every open session of that user on the server (domain.staff.User.open_sessions).
+
+Granting the supervisor or admin role, and resetting the password of a supervisor or an admin,
+take two people (domain.staff_approval): the form records a request, and a different admin or
+supervisor approves or rejects it on the approvals page; until then nothing changes.
 """
 from datetime import datetime
 from uuid import UUID
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_user
+from flask_login import current_user
 from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
 
 from domain.actor import STAFF_ROLES, SYSTEM_ROLE
 from domain.clock import utc_now
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Forbidden, Invalid
 from domain.staff import User, check_username
-from intake.services.staff import MIN_PASSWORD_LENGTH
+from domain.staff_approval import APPROVER_ROLES
+from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES, role_name
-from intake.web.session import WebUser, current_actor, page
+from intake.web.session import current_actor, page
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
@@ -185,6 +190,8 @@ def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
     changes, sign_ins = [], []
     for event in events:
         kind = type(event).__name__
+        if kind == "SignedOut":
+            continue  # ending a session changes nothing about the account
         if kind in SIGN_IN_EVENTS:
             sign_ins.append({"at": event.at, "when": when(event.at), "ok": kind == "SignedIn",
                              "remote_addr": getattr(event, "remote_addr", None) or ""})
@@ -254,6 +261,11 @@ def new_user():
             form.username.errors = [*form.username.errors,
                                     _("This username is taken; choose another one.")]
         else:
+            if isinstance(written, Pending):
+                flash(_("The account %(name)s with the role %(role)s is created once another admin or a "
+                        "supervisor approves it on the approvals page.",
+                        name=form.username.data.lower(), role=role_name(form.role.data)), "success")
+                return redirect(url_for("web_admin.approvals"))
             flash(_("The account %(name)s was created. Give the user the password in person or by phone.",
                     name=form.username.data.lower()), "success")
             return redirect(url_for("web_admin.user", user_id=written.id))
@@ -279,12 +291,16 @@ def change_role(user_id: UUID):
         return redirect(url_for("web_admin.user", user_id=user.id))
     if form.validate():
         try:
-            staff().change_role(user.id, role=form.role.data, actor=current_actor())
+            written = staff().change_role(user.id, role=form.role.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
             form.role.errors = [*form.role.errors, _("%(name)s already has this role.", name=user.username)]
         else:
+            if isinstance(written, Pending):
+                flash(_("%(name)s becomes %(role)s once another admin or a supervisor approves it on the "
+                        "approvals page.", name=user.username, role=role_name(form.role.data)), "success")
+                return redirect(url_for("web_admin.user", user_id=user.id))
             flash(_("%(name)s is now %(role)s.", name=user.username, role=role_name(form.role.data)), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
     return render_user(staff().get(user_id), 422, role_form=form)
@@ -297,13 +313,16 @@ def reset_password(user_id: UUID):
     form = PasswordForm(prefix="password")
     if form.validate():
         try:
-            staff().set_password(user.id, password=form.password.data, actor=current_actor())
+            # Your own reset keeps this session open and ends the others.
+            written = staff().set_password(user.id, password=form.password.data, actor=current_actor(),
+                                           keep_session=current_user.session_id if is_self(user) else None)
         except Invalid as refused:
             show_invalid(form, refused)
         else:
-            if is_self(user):
-                # This session carries the old stamp: renew it, so only the other sessions end.
-                login_user(WebUser(staff().get(user.id)))
+            if isinstance(written, Pending):
+                flash(_("The new password of %(name)s counts once another admin or a supervisor approves it on "
+                        "the approvals page; until then the old one stays.", name=user.username), "success")
+            elif is_self(user):
                 flash(_("Your password was changed. Your other sessions were signed out."), "success")
             else:
                 flash(_("The password of %(name)s was reset. Every open session of theirs was signed out; "
@@ -365,3 +384,83 @@ def unlock(user_id: UUID):
     else:
         flash(_("%(name)s is unlocked and may sign in now.", name=user.username), "success")
     return redirect(url_for("web_admin.user", user_id=user.id))
+
+
+# Two-person staff changes -------------------------------------------------------------------------
+
+class RejectForm(Form):
+    reason = TextAreaField(_l("Reason"), filters=[strip], validators=[words(), length(REASON_MAX)])
+
+
+def approval_row(change, now: datetime) -> dict:
+    requester = change.requested_by or {}
+    own = requester.get("user_id") == current_user.user_id
+    subject = change.user_id == current_user.user_id
+    if change.kind == "password":
+        what = _("New password for %(name)s (%(role)s)", name=change.username, role=role_name(change.role))
+    elif change.kind == "role":
+        what = _("%(name)s becomes %(role)s", name=change.username, role=role_name(change.role))
+    else:
+        what = _("New account %(name)s as %(role)s", name=change.username, role=role_name(change.role))
+    return {"id": change.id, "kind": change.kind, "what": what, "who": who(requester),
+            "when": when(change.created_on), "expires": when(change.expires_at()),
+            "expired": change.is_expired(now), "own": own, "subject": subject,
+            "decidable": not own and not subject}
+
+
+def render_approvals(status: int = 200, reject_form: RejectForm | None = None, rejected_id=None):
+    now = utc_now()
+    rows = [approval_row(change, now) for change in staff().pending_changes()]
+    return render_template("web/admin/approvals.html", rows=rows, plain_form=Form(formdata=None),
+                           reject_form=reject_form or RejectForm(formdata=None), rejected_id=rejected_id), status
+
+
+def decision_refused(error) -> None:
+    if isinstance(error, Forbidden):
+        flash(_("Someone other than the requester (and other than the account's holder) decides on this request."),
+              "error")
+    elif getattr(error, "state", None) == "expired":
+        flash(_("The request has expired and changed nothing; ask again if it is still needed."), "error")
+    else:
+        flash(_("The request was already decided."), "info")
+
+
+@bp.route("/approvals")
+@page(*APPROVER_ROLES)
+def approvals():
+    """Staff changes waiting for a second person: approve or reject, never one's own."""
+    return render_approvals()
+
+
+@bp.route("/approvals/<uuid:change_id>/approve", methods=["POST"])
+@page(*APPROVER_ROLES)
+def approve(change_id: UUID):
+    staff().change(change_id)  # 404 page for an unknown id
+    if not Form().validate():
+        return render_approvals(422)
+    try:
+        staff().approve_change(change_id, actor=current_actor())
+    except (Forbidden, Conflict) as refused:
+        decision_refused(refused)
+    else:
+        flash(_("Approved: the change is made."), "success")
+    return redirect(url_for("web_admin.approvals"))
+
+
+@bp.route("/approvals/<uuid:change_id>/reject", methods=["POST"])
+@page(*APPROVER_ROLES)
+def reject(change_id: UUID):
+    staff().change(change_id)
+    form = RejectForm()
+    if not form.validate():
+        return render_approvals(422, reject_form=form, rejected_id=change_id)
+    try:
+        staff().reject_change(change_id, reason=form.reason.data, actor=current_actor())
+    except Invalid:
+        form.reason.errors = [*form.reason.errors, _("Fill in this field.")]
+        return render_approvals(422, reject_form=form, rejected_id=change_id)
+    except (Forbidden, Conflict) as refused:
+        decision_refused(refused)
+    else:
+        flash(_("Rejected: nothing was changed."), "success")
+    return redirect(url_for("web_admin.approvals"))

@@ -1,15 +1,18 @@
 """Signing in and out, the language switch, and the keep-alive ping of a page someone is typing on."""
+import math
 from urllib.parse import urlsplit
 from uuid import UUID
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_time, gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 
+from domain.clock import utc_now
 from intake.services.staff import SignInRefused
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES
+from intake.web.session import WebUser, end_session
 
 bp = Blueprint("web_auth", __name__)
 
@@ -25,6 +28,11 @@ START_PAGES = {
 class SignInForm(Form):
     username = StringField(_l("Username"), validators=[required(), length(63)])
     password = PasswordField(_l("Password"), validators=[required(), length(1024)])
+
+
+def minutes_until(moment) -> int:
+    """Whole minutes to wait, rounded up: the same figure for every username held back alike."""
+    return max(1, math.ceil((moment - utc_now()).total_seconds() / 60))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -63,19 +71,21 @@ def login():
     if form.validate_on_submit():
         staff = current_app.extensions["senim"].staff
         try:
-            user = staff.sign_in(form.username.data.strip().lower(), form.password.data,
-                                 remote_addr=request.remote_addr)
+            signed_in = staff.sign_in(form.username.data.strip().lower(), form.password.data,
+                                      remote_addr=request.remote_addr)
         except SignInRefused as refused:
-            if refused.reason == "locked":
-                problem = _("Too many wrong passwords. The account is locked until %(time)s; "
-                            "a supervisor or an admin can help sooner.", time=format_time(refused.until, "short"))
+            if refused.reason == "held":
+                # Said alike for every username, real or not: it tells an outsider nothing.
+                problem = _("Too many failed sign-ins with this username from this computer. Wait %(minutes)s "
+                            "min. before the next try; a supervisor or an admin can help sooner.",
+                            minutes=minutes_until(refused.until))
             else:
                 problem = _("The username or the password is wrong.")
         else:
+            user = signed_in.user
             language = session.get("language")
             session.clear()  # a fresh session at sign-in: nothing carried over from before
-            from intake.web.session import WebUser
-            login_user(WebUser(user))
+            login_user(WebUser(user, signed_in.session_id))
             if language in LANGUAGES and not user.language:
                 staff.choose_language(user.id, language, actor=current_user.actor)
             return redirect(safe_next(request.args.get("next")) or start_page())
@@ -85,7 +95,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    end_session("signed out", everywhere=True)
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("web_auth.login"))

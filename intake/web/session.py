@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import time
 from functools import wraps
-from uuid import UUID
 
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -15,21 +14,24 @@ from domain.errors import DomainError
 from domain.staff import User
 
 
-def session_stamp(user: User) -> str:
-    """Part of the session id that changes with the password: a reset signs out every session."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
 class WebUser(UserMixin):
-    def __init__(self, user: User):
+    """A signed-in member of staff, for one session.
+
+    The session id ("USER_ID:SECRET", kept in the signed cookie) names a session the User's events
+    opened (SignedIn) and not yet ended (SignedOut, or a disable, enable, password or role change):
+    the state is in the database, so every process agrees, and a replayed cookie of an ended
+    session signs nobody in.
+    """
+
+    def __init__(self, user: User, session_id: str):
         self.user_id = str(user.id)
         self.username = user.username
         self.role = user.role
         self.language = user.language
-        self._stamp = session_stamp(user)
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return f"{self.user_id}:{self._stamp}"
+        return self.session_id
 
     @property
     def actor(self) -> Actor:
@@ -51,15 +53,21 @@ class WebUser(UserMixin):
 
 
 def load_user(session_id: str) -> WebUser | None:
-    """Reloaded on every request, so a disabled account or a changed role counts at once."""
-    user_id, _, stamp = (session_id or "").partition(":")
+    """Reloaded on every request, so an ended session, a disabled account or a changed role counts at once."""
     try:
-        user = current_app.extensions["senim"].staff.get(UUID(user_id))
-    except (ValueError, DomainError):
+        user = current_app.extensions["senim"].staff.session_user(session_id)
+    except DomainError:
         return None
-    if not user.active or session_stamp(user) != stamp:
-        return None
-    return WebUser(user)
+    return None if user is None else WebUser(user, session_id)
+
+
+def end_session(reason: str, *, everywhere: bool) -> None:
+    """Signs the current user out here and on the server: the session id is void in every process
+    (`everywhere`: every other session of the user too)."""
+    if current_user.is_authenticated:
+        current_app.extensions["senim"].staff.sign_out(current_user.session_id, reason=reason,
+                                                       actor=current_user.actor, everywhere=everywhere)
+    logout_user()
 
 
 def current_actor() -> Actor:
@@ -92,7 +100,7 @@ def _sign_out_when_idle():
     now = int(time.time())
     last_seen = session.get("seen")
     if isinstance(last_seen, int) and now - last_seen > idle_seconds:
-        logout_user()
+        end_session("idle", everywhere=False)  # only this browser went idle
         session.pop("seen", None)
         flash(_("You were signed out after %(minutes)s minutes without activity. Anything you typed "
                 "is kept on this computer and comes back when you open the page again.",

@@ -113,3 +113,69 @@ def test_other_roles_see_a_refusal_page(site, new_page):
     response = page.goto(site.url + "/admin/users")
     assert response.status == 403
     check_accessibility(page, "403 page")
+
+
+APPROVAL_WORDS = {
+    "kk": {"approvals": "Мақұлдаулар", "approve": "Мақұлдау", "own": "Өз сұранысыңыз", "approved": "Мақұлданды"},
+    "ru": {"approvals": "Согласования", "approve": "Подтвердить", "own": "Ваш собственный запрос",
+           "approved": "Подтверждено"},
+}
+
+
+def signed_in(page, site, username: str, password: str = "correct horse 1") -> None:
+    """Signs in and waits for the page after it (auto-waiting, no network-idle guess)."""
+    from playwright.sync_api import expect
+    page.goto(site.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    expect(page.locator("form[action='/logout']")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_a_new_supervisor_account_waits_until_a_supervisor_approves_it_on_the_approvals_page(
+        site, new_page, language):
+    from playwright.sync_api import expect
+    words = APPROVAL_WORDS[language]
+    admin = new_page(language)
+    signed_in(admin, site, site.user("admin", language))
+    username = f"boss-{language}-{uuid.uuid4().hex[:5]}"
+    admin.goto(site.url + "/admin/users/new")
+    admin.fill("#username", username)
+    admin.select_option("#role", "supervisor")
+    admin.fill("#password", "boss words 1")
+    admin.fill("#password_again", "boss words 1")
+    with admin.expect_navigation():
+        admin.click("main button[type=submit]")
+    expect(admin).to_have_url(site.url + "/admin/approvals")
+    row = admin.locator("tbody tr", has_text=username)
+    expect(row).to_contain_text(words["own"])
+    expect(row.locator("button")).to_have_count(0)  # nobody approves their own request
+    check_accessibility(admin, f"approvals, own request ({language})")
+
+    # Not yet an account: signing in with it fails.
+    newcomer = new_page(language)
+    newcomer.goto(site.url + "/login")
+    newcomer.fill("#username", username)
+    newcomer.fill("#password", "boss words 1")
+    with newcomer.expect_navigation():
+        newcomer.click("main button[type=submit]")
+    expect(newcomer.locator(".error-summary")).to_be_visible()
+
+    # A supervisor finds the request in the navigation and approves it.
+    supervisor = new_page(language)
+    signed_in(supervisor, site, site.user("supervisor", language))
+    with supervisor.expect_navigation():
+        supervisor.click(f"nav a:has-text('{words['approvals']}')")
+    row = supervisor.locator("tbody tr", has_text=username)
+    expect(row).to_be_visible()
+    check_accessibility(supervisor, f"approvals ({language})")
+    screenshot(supervisor, f"admin-approvals-{language}-{site.store}")
+    with supervisor.expect_navigation():
+        row.locator(f"button:has-text('{words['approve']}')").click()
+    expect(supervisor.locator(".flash-success")).to_contain_text(words["approved"])
+    expect(supervisor.locator("tbody tr", has_text=username)).to_have_count(0)
+
+    signed_in(newcomer, site, username, "boss words 1")
+    expect(newcomer).to_have_url(site.url + "/supervision")

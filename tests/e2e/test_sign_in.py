@@ -54,3 +54,26 @@ def test_signing_in_is_possible_with_the_keyboard_alone(site, new_page):
     page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
     assert page.locator("button", has_text="Выйти").is_visible()
+
+
+def test_a_copied_session_cookie_stops_working_once_the_user_signs_out(site, new_page):
+    """The attack: a cookie taken from a shared computer, replayed after its owner signed out."""
+    from playwright.sync_api import expect
+    username = site.user("consultant", "ru")
+    page = new_page("ru")
+    page.goto(site.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", "correct horse 1")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    expect(page.locator("button", has_text="Выйти")).to_be_visible()
+    cookies = page.context.cookies()
+    thief = new_page("ru")
+    thief.context.add_cookies(cookies)
+    thief.goto(site.url + "/contacts/new")
+    expect(thief.locator("button", has_text="Выйти")).to_be_visible()  # the copy works while the session is open
+    with page.expect_navigation():
+        page.click("text=Выйти")
+    expect(page.locator("h1")).to_have_text("Вход в Senim")
+    thief.goto(site.url + "/contacts/new")
+    expect(thief).to_have_url(site.url + "/login?next=%2Fcontacts%2Fnew")

@@ -187,10 +187,10 @@ def test_an_admin_locked_out_by_wrong_passwords_is_let_back_in_from_the_command_
                 staff.sign_in("dana", "not the password", remote_addr=None)
         with pytest.raises(SignInRefused) as locked:
             staff.sign_in("dana", PASSWORD, remote_addr=None)
-        assert locked.value.reason == "locked"
+        assert locked.value.reason == "held"
         unlocked = senim_cli("users", "unlock", "dana")
         assert unlocked.returncode == 0, unlocked.stderr
-        assert staff.sign_in("dana", PASSWORD, remote_addr=None).username == "dana"
+        assert staff.sign_in("dana", PASSWORD, remote_addr=None).user.username == "dana"
     finally:
         app.extensions["senim"].close()
     refused_cleanly(senim_cli("users", "unlock", "nobody"), "nobody")

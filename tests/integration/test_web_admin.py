@@ -154,19 +154,21 @@ def test_a_refused_account_is_explained_next_to_its_field_keeps_what_was_typed_a
 
 # Changing an account ------------------------------------------------------------------------------
 
-def test_changing_the_role_is_an_event_signed_by_the_admin_and_counts_at_once(app, client, senim, admin, colleague):
+def test_changing_the_role_is_an_event_signed_by_the_admin_and_ends_the_users_sessions(app, client, senim, admin,
+                                                                                       colleague):
     browser = second_browser(app, colleague.username)
-    assert browser.get("/cases").status_code == 403
-    response = post_form(client, user_page(colleague.user_id) + "/role", {"role-role": "supervisor"},
+    assert browser.get("/queue").status_code == 403
+    response = post_form(client, user_page(colleague.user_id) + "/role", {"role-role": "psychologist"},
                          token_from=user_page(colleague.user_id))
     assert response.status_code == 302
-    assert senim.staff.get(UUID(colleague.user_id)).role == "supervisor"
+    assert senim.staff.get(UUID(colleague.user_id)).role == "psychologist"
     changed = list(senim.store.events_of(UUID(colleague.user_id)))[-1]
     assert type(changed).__name__ == "RoleChanged" and changed.actor["username"] == admin.username
     assert changed.previous_role == "consultant"
-    assert browser.get("/cases").status_code == 200  # the open session has the new role at once
+    assert "/login" in browser.get("/queue").headers["Location"]  # the open session ended with the old role
+    assert second_browser(app, colleague.username).get("/queue").status_code == 200
     page = client.get(user_page(colleague.user_id)).get_data(as_text=True)
-    assert "Role changed" in page and "from consultant to supervisor" in page
+    assert "Role changed" in page and "from consultant to psychologist" in page
 
 
 def test_the_same_role_again_is_explained_next_to_the_field(client, senim, admin, colleague):
@@ -316,3 +318,78 @@ def test_the_pages_speak_russian_and_kazakh(client, senim, admin, colleague):
     assert "Пайдаланушылар" in client.get("/admin/users").get_data(as_text=True)
     senim.staff.choose_language(UUID(admin.user_id), "ru", actor=admin)
     assert "Пользователи" in client.get(user_page(colleague.user_id)).get_data(as_text=True)
+
+
+# Two people for a change that opens case content ---------------------------------------------------
+
+def approvals_page(browser) -> str:
+    response = browser.get("/admin/approvals")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_granting_the_supervisor_role_waits_for_a_second_person_on_the_approvals_page(app, client, senim, admin,
+                                                                                      colleague, make_user):
+    path = user_page(colleague.user_id)
+    response = post_form(client, path + "/role", {"role-role": "supervisor"}, token_from=path, follow_redirects=True)
+    assert "once another admin or a supervisor approves it" in response.get_data(as_text=True)
+    assert senim.staff.get(UUID(colleague.user_id)).role == "consultant"
+    assert "RoleChanged" not in events_of(senim, colleague.user_id)
+    own = approvals_page(client)
+    assert f"{colleague.username} becomes supervisor" in own and "Your own request" in own
+    assert 'action="/admin/approvals/' not in own  # no button to approve one's own request
+    change_id = senim.staff.pending_changes()[0].id
+    forced = post_form(client, f"/admin/approvals/{change_id}/approve", {}, token_from="/admin/approvals",
+                       follow_redirects=True)
+    assert "Someone other than the requester" in forced.get_data(as_text=True)
+    assert senim.staff.get(UUID(colleague.user_id)).role == "consultant"
+
+    supervisor, _ = make_user("supervisor")
+    second = second_browser(app, supervisor.username)
+    assert 'href="/admin/approvals"' in second.get("/cases").get_data(as_text=True)  # in their navigation
+    page = approvals_page(second)
+    assert f"{colleague.username} becomes supervisor" in page and admin.username in page
+    approved = post_form(second, f"/admin/approvals/{change_id}/approve", {}, token_from="/admin/approvals",
+                         follow_redirects=True)
+    assert "Approved: the change is made." in approved.get_data(as_text=True)
+    assert senim.staff.get(UUID(colleague.user_id)).role == "supervisor"
+    changed = list(senim.store.events_of(UUID(colleague.user_id)))[-1]
+    assert type(changed).__name__ == "RoleChanged" and changed.approval == str(change_id)
+    assert "Nothing waits for approval." in approvals_page(second)
+
+
+def test_a_new_supervisor_account_is_created_only_on_approval_and_a_rejection_needs_a_reason(
+        app, client, senim, admin, make_user):
+    response = post_form(client, "/admin/users/new", {"username": "boss.two", "role": "supervisor",
+                                                      "password": "two words ok", "password_again": "two words ok"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/approvals")
+    assert senim.staff.user_id_of("boss.two") is None
+    other_admin, _ = make_user("admin")
+    second = second_browser(app, other_admin.username)
+    change_id = senim.staff.pending_changes()[0].id
+    bare = post_form(second, f"/admin/approvals/{change_id}/reject", {"reason": " "}, token_from="/admin/approvals")
+    assert bare.status_code == 422 and "Fill in this field." in bare.get_data(as_text=True)
+    rejected = post_form(second, f"/admin/approvals/{change_id}/reject", {"reason": "nobody asked"},
+                         token_from="/admin/approvals", follow_redirects=True)
+    assert "Rejected: nothing was changed." in rejected.get_data(as_text=True)
+    assert senim.staff.user_id_of("boss.two") is None
+    assert senim.staff.change(change_id).state == "rejected"
+
+
+def test_a_supervisors_password_reset_from_the_admin_page_waits_for_approval(app, client, senim, admin, make_user):
+    target, _ = make_user("supervisor")
+    path = user_page(target.user_id)
+    response = post_form(client, path + "/password", {"password-password": "taken over 22",
+                                                      "password-password_again": "taken over 22"},
+                         token_from=path, follow_redirects=True)
+    assert "until then the old one stays" in response.get_data(as_text=True)
+    assert sign_in(app.test_client(), target.username, "taken over 22").status_code == 401
+    assert sign_in(app.test_client(), target.username, PASSWORD).status_code == 302
+    assert "PasswordChanged" not in events_of(senim, target.user_id)
+
+
+def test_consultants_and_psychologists_see_no_approvals_page(client, make_user):
+    consultant, _ = make_user("consultant")
+    other = client.application.test_client()
+    assert sign_in(other, consultant.username).status_code == 302
+    assert other.get("/admin/approvals").status_code == 403
