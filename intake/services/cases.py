@@ -135,7 +135,8 @@ class CaseService:
         fields = dict(fields)
         persons = fields.pop("persons", None) or []
         contact = self._opening_contact(fields.get("contact_id"), actor)
-        case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"))
+        case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"),
+                         concerning=[contact.person_id] if contact is not None else None)
         errors: dict[str, list[str]] = {}
         for index, person in enumerate(persons):
             try:
