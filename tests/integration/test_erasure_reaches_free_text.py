@@ -172,9 +172,12 @@ def test_the_pages_that_show_reasons_show_none_of_hers_after_her_erasure(
         browser = app.test_client()
         assert sign_in(browser, username).status_code == 302
         for url in urls:
-            page = browser.get(url)
+            page = browser.get(url, headers={"Accept-Language": "en"})
             assert page.status_code == 200, (username, url)
             assert SURNAME not in page.get_data(as_text=True), (username, url)
+            assert "None" not in page.get_data(as_text=True), (username, url)
+            if url.startswith("/referrals/"):
+                assert '<dd class="reason">erased</dd>' in page.get_data(as_text=True)
 
 
 def test_erasing_one_person_of_a_case_leaves_the_others_data_but_not_text_that_may_name_her(
