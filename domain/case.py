@@ -158,15 +158,17 @@ class Case(Aggregate):
     # Persons -----------------------------------------------------------------------------------
 
     def add_person(self, *, role: str, actor: Actor, name: str | None = None, phone: str | None = None,
-                   address: str | None = None, now: datetime | None = None) -> UUID:
-        """Returns the new person's id: random, so it says nothing about who they are."""
+                   address: str | None = None, now: datetime | None = None, person_id: UUID | None = None) -> UUID:
+        """Returns the new person's id: random, so it says nothing about who they are. person_id: a
+        random id chosen before the case was opened (so that its summary is sealed for the person too)."""
         self._require_case_role(actor)
         self._require_not_closed("add a person to")
         fields = {"role": role, "name": name, "phone": phone, "address": address}
         errors = person_errors(fields)
         if errors:
             raise Invalid.many(errors)
-        person_id = uuid4()
+        if person_id is None or person_id in self.persons:
+            person_id = uuid4()
         self._person_added(person_id=person_id, role=role, label=self._next_label(role),
                            **_personal(fields), at=_now(now), actor=actor.as_dict())
         return person_id

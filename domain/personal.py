@@ -13,7 +13,10 @@ An entry names, per event topic:
   (and can be erased later like any other);
 - `also`: the attribute path of a further subject, or of a list of further subjects, the values concern. Free text (a reason,
   a note) may name anyone of a case, so it is sealed under a key derived from every one of these
-  subjects' keys together: erasing any one of them (or the subject) makes it unreadable.
+  subjects' keys together: erasing any one of them (or the subject) makes it unreadable;
+- `also_kind`: the kind of every subject at `also`, when they are all of one kind: a key is made for
+  one that has none yet (the persons of a case opened in the same commit as its summary). Without
+  it, only subjects with a key count (a subject erased, or never given a key, is left out).
 
 Which subjects free text concerns:
 - a contact's correction reason: the caller, and the contact's own subject (kind "record": the
@@ -43,6 +46,7 @@ class PersonalFields:
     paths: tuple[str, ...]
     registers: bool = False
     also: str | None = None
+    also_kind: str | None = None
 
 
 CALLER_PERSONAL = ("name", "phone", "address", "phone_hash")
@@ -50,7 +54,8 @@ CASE_PERSON_PERSONAL = ("name", "phone", "address")
 
 # The records' free text: their own subject, and whoever `sealed_for` names (absent from old events).
 RECORD_TEXT = dict(subject=ORIGINATOR, kind="record", also="sealed_for")
-CASE_TEXT = dict(subject=ORIGINATOR, kind="case", also="sealed_for")
+# A case's sealed_for names persons only: the case's and the caller of the contact it was opened from.
+CASE_TEXT = dict(subject=ORIGINATOR, kind="case", also="sealed_for", also_kind="person")
 
 # topic -> one group of fields, or several sealed for different subjects.
 PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {

@@ -35,7 +35,7 @@ from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
 from domain.personal import ORIGINATOR, PERSONAL_FIELDS, PersonalFields, groups
-from intake.keyring import Keyring, subject_text
+from intake.keyring import Keyring, SubjectErased, subject_text
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class PersonalMapper(Mapper):
             keys = [self.keyring.key_for_sealing(subject, spec.kind)]
             also = []
             for other in self._also(state, spec, subject):
-                key = self.keyring.key_for_opening(other)
+                key = self._also_key(other, spec.also_kind)
                 if key is not None:  # an erased subject: what is written now is not theirs to erase
                     keys.append(key)
                     also.append(other)
@@ -166,6 +166,14 @@ class PersonalMapper(Mapper):
         sealed_event = object.__new__(type(domain_event))
         object.__setattr__(sealed_event, "__dict__", state)
         return sealed_event
+
+    def _also_key(self, subject: str, kind: str | None) -> bytes | None:
+        if kind is None:
+            return self.keyring.key_for_opening(subject)
+        try:
+            return self.keyring.key_for_sealing(subject, kind)
+        except SubjectErased:
+            return None
 
     @staticmethod
     def _also(state: dict, spec: PersonalFields, subject: str) -> list[str]:

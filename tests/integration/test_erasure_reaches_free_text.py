@@ -188,6 +188,7 @@ def test_erasing_one_person_of_a_case_leaves_the_others_data_but_not_text_that_m
     aggressor = next(person for person in case["persons"] if person["role"] == "aggressor")
     assert aggressor["name"] == "Bolat Husbandov"
     assert [note["text"] for note in case["notes"]] == [None]
+    assert case["summary"] is None  # written with the case's opening, for the persons it was opened with
     contact = ok(client.get(f"/api/v1/contacts/{story['contact_id']}", headers=consultant[1]))
     assert contact["caller"]["name"] == NAME  # her other id: erased on its own request
 

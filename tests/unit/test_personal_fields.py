@@ -221,3 +221,15 @@ def test_a_reason_written_before_reasons_were_sealed_reads_as_it_was(mapper):
         mapper.personal_fields = plain
     events = [mapper.to_domain_event(event) for event in stored]
     assert events[1].reason == "Old reason" and replay(events).history[-1]["reason"] == "Old reason"
+
+
+def test_a_case_summary_is_sealed_for_the_persons_the_case_is_opened_with(mapper, keyring):
+    from domain.case import Case
+    victim = uuid4()
+    case = Case.open(actor=CONSULTANT, summary=f"Sealtest: {NAME} and her son", concerning=[victim], now=NOW)
+    assert case.add_person(role="victim", name=NAME, actor=CONSULTANT, now=NOW, person_id=victim) == victim
+    opened, added = [mapper.to_stored_event(event) for event in case.collect_events()]
+    assert mapper.transcoder.decode(opened.state)["summary"]["also"] == [str(victim)]
+    assert mapper.to_domain_event(opened).summary == f"Sealtest: {NAME} and her son"
+    keyring.destroy(victim, "person")
+    assert mapper.to_domain_event(opened).summary is None and mapper.to_domain_event(added).name is None
