@@ -27,10 +27,11 @@ class Assessment(Aggregate):
     def record(
         cls, *, instrument: str, answers: dict, actor: Actor, version: str | None = None,
         contact_id: UUID | str | None = None, case_id: UUID | str | None = None,
-        subject_role: str | None = None, result_extra: dict | None = None,
+        subject_role: str | None = None, result_extra: dict | None = None, concerning: list | None = None,
     ) -> "Assessment":
         """result_extra: facts the service found before recording (e.g. victim_risk's escalation
-        flag), stored in the result so that replay never recomputes them."""
+        flag), stored in the result so that replay never recomputes them. concerning: the data subjects
+        an override's reason may name (domain/personal.py), found by the service."""
         spec = instruments.get(instrument, version)  # Invalid on `instrument` or `version`
         errors = instruments.answer_errors(instrument, answers, spec["version"])
         subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
@@ -45,13 +46,17 @@ class Assessment(Aggregate):
             answers=dict(answers),
             result={**instruments.score(instrument, answers, spec["version"]), **(result_extra or {})},
             subject_role=subject_role, **ids, actor=actor.as_dict(),
+            sealed_for=[subject for subject in concerning or () if subject is not None],
         )
 
     @event("Recorded")
     def __init__(
         self, *, instrument: str, instrument_version: str, fingerprint: str, answers: dict,
         result: dict, subject_role: str, contact_id: UUID | None, case_id: UUID | None, actor: dict,
+        sealed_for: list | None = None,
     ):
+        # sealed_for: absent from assessments recorded before their free text was sealed for its subjects.
+        self.sealed_for = list(sealed_for or [])
         self.instrument = instrument
         self.instrument_version = instrument_version
         self.fingerprint = fingerprint
@@ -87,9 +92,10 @@ class Assessment(Aggregate):
         if errors:
             raise Invalid.many(errors)
         self._level_overridden(level=level, previous_level=self.level, reason=reason.strip(),
-                               actor=actor.as_dict())
+                               actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("LevelOverridden")
-    def _level_overridden(self, level: str, previous_level: str, reason: str, actor: dict) -> None:
+    def _level_overridden(self, level: str, previous_level: str, reason: str, actor: dict,
+                          sealed_for: list | None = None) -> None:
         self.level = level
         self.overrides.append({"level": level, "previous_level": previous_level, "reason": reason, "by": actor})

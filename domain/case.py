@@ -19,6 +19,9 @@ Data protection:
 - A person is known by a fresh random `person_id` and a label ("Victim 1"), never by anything
   derived from their name. The personal fields `name`, `phone` and `address` are top-level
   attributes of PersonAdded and PersonChanged, so they can be encrypted (and erased) per person.
+- Free text (summary, notes, reasons) may name anyone of the case: each event holding some carries
+  `sealed_for`, the persons of the case when it was written (and the caller of the contact the case
+  was opened from), so erasing any of them erases the text too (domain/personal.py).
 - The victim's and children's contact details and whereabouts are never shown to psychologists
   (who work with the aggressor); a psychologist may not change such a person's role either, which
   would reveal them.
@@ -121,8 +124,9 @@ class Case(Aggregate):
     @classmethod
     def open(
         cls, *, actor: Actor, summary: str | None = None, contact_id: UUID | str | None = None,
-        owner: Actor | None = None, now: datetime | None = None,
+        owner: Actor | None = None, now: datetime | None = None, concerning: list | None = None,
     ) -> "Case":
+        """concerning: data subjects the case is about from the start (the opening contact's caller)."""
         if not actor.has_role(*CASE_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not open cases.")
         errors: dict[str, list[str]] = {}
@@ -132,11 +136,15 @@ class Case(Aggregate):
             errors["owner"] = [f"A case is owned by a consultant, psychologist or supervisor, not {owner.role!r}."]
         if errors:
             raise Invalid.many(errors)
+        concerning = [subject for subject in concerning or () if subject is not None]
         return cls(summary=summary, contact_id=contact_id, owner=(owner or actor).as_dict(),
-                   at=_now(now), actor=actor.as_dict())
+                   at=_now(now), actor=actor.as_dict(), sealed_for=concerning)
 
     @event("Opened")
-    def __init__(self, *, summary: str | None, contact_id: UUID | None, owner: dict, at: datetime, actor: dict):
+    def __init__(self, *, summary: str | None, contact_id: UUID | None, owner: dict, at: datetime, actor: dict,
+                 sealed_for: list | None = None):
+        # sealed_for: absent from cases opened before free text was sealed for the case's persons.
+        self.concerning = list(sealed_for or [])
         self.summary = summary
         self.contact_id = contact_id
         self.owner = owner
@@ -158,14 +166,19 @@ class Case(Aggregate):
         if not actor.has_role(*CASE_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not work on cases.")
 
+    def _sealed_for(self) -> list:
+        """Whom the free text written now concerns (besides the case itself): see domain/personal.py."""
+        return list(dict.fromkeys([*self.concerning, *self.persons]))
+
     def _next_label(self, role: str) -> str:
         return f"{LABELS[role]} {self.labels_used.get(role, 0) + 1}"
 
     # Persons -----------------------------------------------------------------------------------
 
     def add_person(self, *, role: str, actor: Actor, name: str | None = None, phone: str | None = None,
-                   address: str | None = None, now: datetime | None = None) -> UUID:
-        """Returns the new person's id: random, so it says nothing about who they are."""
+                   address: str | None = None, now: datetime | None = None, person_id: UUID | None = None) -> UUID:
+        """Returns the new person's id: random, so it says nothing about who they are. person_id: a
+        random id chosen before the case was opened (so that its summary is sealed for the person too)."""
         self._require_case_role(actor)
         self._require_not_closed("add a person to")
         fields = {"role": role, "name": name, "phone": phone, "address": address}
@@ -174,7 +187,8 @@ class Case(Aggregate):
             raise Invalid.many(errors)
         if sees_redacted(actor, role) and any(_personal(fields).values()):
             raise Forbidden(REDACTED_WRITE)
-        person_id = uuid4()
+        if person_id is None or person_id in self.persons:
+            person_id = uuid4()
         self._person_added(person_id=person_id, role=role, label=self._next_label(role),
                            **_personal(fields), at=_now(now), actor=actor.as_dict())
         return person_id
@@ -228,12 +242,12 @@ class Case(Aggregate):
             role=role if "role" in changed else None,
             label=self._next_label(role) if "role" in changed else None,
             **{key: new[key] if key in changed else None for key in PERSONAL_FIELDS},
-            reason=reason, at=_now(now), actor=actor.as_dict())
+            reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self._sealed_for())
 
     @event("PersonChanged")
     def _person_changed(self, person_id: UUID, changed: list, role: str | None, label: str | None,
                         name: str | None, phone: str | None, address: str | None, reason: str | None,
-                        at: datetime, actor: dict) -> None:
+                        at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         person = self.persons[person_id]
         values = {"role": role, "name": name, "phone": phone, "address": address}
         for key in changed:
@@ -252,11 +266,12 @@ class Case(Aggregate):
         if errors:
             raise Invalid.many(errors)
         note_id = uuid4()
-        self._note_added(note_id=note_id, text=text, at=_now(now), actor=actor.as_dict())
+        self._note_added(note_id=note_id, text=text, at=_now(now), actor=actor.as_dict(),
+                         sealed_for=self._sealed_for())
         return note_id
 
     @event("NoteAdded")
-    def _note_added(self, note_id: UUID, text: str, at: datetime, actor: dict) -> None:
+    def _note_added(self, note_id: UUID, text: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.notes.append({"note_id": note_id, "text": text, "at": at, "actor": actor})
 
     def assign_owner(self, *, owner: Actor, actor: Actor, now: datetime | None = None) -> None:
@@ -289,10 +304,12 @@ class Case(Aggregate):
             errors["user_id"] = [f"{worker.username} already works on this case."]
         if errors:
             raise Invalid.many(errors)
-        self._worker_added(worker=worker.as_dict(), reason=reason, at=_now(now), actor=actor.as_dict())
+        self._worker_added(worker=worker.as_dict(), reason=reason, at=_now(now), actor=actor.as_dict(),
+                           sealed_for=self._sealed_for())
 
     @event("WorkerAdded")
-    def _worker_added(self, worker: dict, reason: str, at: datetime, actor: dict) -> None:
+    def _worker_added(self, worker: dict, reason: str, at: datetime, actor: dict,
+                      sealed_for: list | None = None) -> None:
         self.workers[str(worker.get("user_id"))] = {**worker, "reason": reason, "added_at": at, "added_by": actor}
 
     # Closing and reopening ---------------------------------------------------------------------
@@ -310,10 +327,10 @@ class Case(Aggregate):
         reason = _reason(reason, errors)
         if errors:
             raise Invalid.many(errors)
-        self._closed(reason=reason, at=_now(now), actor=actor.as_dict())
+        self._closed(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self._sealed_for())
 
     @event("Closed")
-    def _closed(self, reason: str, at: datetime, actor: dict) -> None:
+    def _closed(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self._move_to("closed", reason, at, actor)
 
     def reopen(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
@@ -324,10 +341,10 @@ class Case(Aggregate):
         reason = _reason(reason, errors)
         if errors:
             raise Invalid.many(errors)
-        self._reopened(reason=reason, at=_now(now), actor=actor.as_dict())
+        self._reopened(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self._sealed_for())
 
     @event("Reopened")
-    def _reopened(self, reason: str, at: datetime, actor: dict) -> None:
+    def _reopened(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self._move_to("reopened", reason, at, actor)
 
     def _move_to(self, status: str, reason: str | None, at: datetime, actor: dict) -> None:

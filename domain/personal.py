@@ -10,7 +10,24 @@ An entry names, per event topic:
 - `paths`: the attribute paths of the personal values ("caller.name" is key `name` of the dict
   attribute `caller`);
 - `registers`: the event introduces the subject, so it gets a key even without personal values
-  (and can be erased later like any other).
+  (and can be erased later like any other);
+- `also`: the attribute path of a further subject, or of a list of further subjects, the values concern. Free text (a reason,
+  a note) may name anyone of a case, so it is sealed under a key derived from every one of these
+  subjects' keys together: erasing any one of them (or the subject) makes it unreadable;
+- `also_kind`: the kind of every subject at `also`, when they are all of one kind: a key is made for
+  one that has none yet (the persons of a case opened in the same commit as its summary). Without
+  it, only subjects with a key count (a subject erased, or never given a key, is left out).
+
+Which subjects free text concerns:
+- a contact's correction reason: the caller, and the contact's own subject (kind "record": the
+  reason of a correction made after the caller's erasure still needs a key);
+- a case's summary, notes, closing/reopening reasons, a person change's reason: the case and every
+  person of the case when it was written (and the caller of the contact it was opened from);
+- a referral's, assessment's or programme participation's reasons and notes: a subject of the
+  record's own (kind "record", so that record can be erased alone), and the case and its persons
+  where it belongs to a case, the caller of its contact where it came from one (`sealed_for`,
+  found by the service when the record is made).
+Retention of a closed case erases the case's own subject, so everything sealed with it goes too.
 
 Topics are strings, so an entry may name an event class that does not exist yet. Ids are stored
 in plain text: a subject id is random (uuid4), never derived from a name or a phone number.
@@ -18,7 +35,8 @@ in plain text: a subject id is random (uuid4), never derived from a name or a ph
 from dataclasses import dataclass
 
 ORIGINATOR = "@originator_id"
-KINDS = ("person", "case")
+# "record": a referral, assessment or programme participation's own subject, for its free text.
+KINDS = ("person", "case", "record")
 
 
 @dataclass(frozen=True)
@@ -27,21 +45,53 @@ class PersonalFields:
     kind: str
     paths: tuple[str, ...]
     registers: bool = False
+    also: str | None = None
+    also_kind: str | None = None
 
 
 CALLER_PERSONAL = ("name", "phone", "address", "phone_hash")
 CASE_PERSON_PERSONAL = ("name", "phone", "address")
 
-PERSONAL_FIELDS: dict[str, PersonalFields] = {
+# The records' free text: their own subject, and whoever `sealed_for` names (absent from old events).
+RECORD_TEXT = dict(subject=ORIGINATOR, kind="record", also="sealed_for")
+# A case's sealed_for names persons only: the case's and the caller of the contact it was opened from.
+CASE_TEXT = dict(subject=ORIGINATOR, kind="case", also="sealed_for", also_kind="person")
+
+# topic -> one group of fields, or several sealed for different subjects.
+PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.contact:Contact.Recorded": PersonalFields(
         "caller.person_id", "person", (*(f"caller.{key}" for key in CALLER_PERSONAL), "summary"), registers=True),
     # Old Amended events carry no subject_id; they were written before personal fields existed.
-    "domain.contact:Contact.Amended": PersonalFields(
-        "subject_id", "person", (*(f"changes.caller.{key}" for key in CALLER_PERSONAL), "changes.summary")),
-    "domain.case:Case.Opened": PersonalFields(ORIGINATOR, "case", ("summary",), registers=True),
-    "domain.case:Case.NoteAdded": PersonalFields(ORIGINATOR, "case", ("text",)),
+    # The reason is the caller's too, and the contact's own: a correction of an erased caller's
+    # contact (its channel, say) still states why.
+    "domain.contact:Contact.Amended": (
+        PersonalFields("subject_id", "person", (*(f"changes.caller.{key}" for key in CALLER_PERSONAL),
+                                                "changes.summary")),
+        PersonalFields(ORIGINATOR, "record", ("reason",), also="subject_id")),
+    "domain.case:Case.Opened": PersonalFields(paths=("summary",), registers=True, **CASE_TEXT),
+    "domain.case:Case.NoteAdded": PersonalFields(paths=("text",), **CASE_TEXT),
     # Why someone was let into the case: free text that may name the persons of the case.
-    "domain.case:Case.WorkerAdded": PersonalFields(ORIGINATOR, "case", ("reason",)),
+    "domain.case:Case.WorkerAdded": PersonalFields(paths=("reason",), **CASE_TEXT),
     "domain.case:Case.PersonAdded": PersonalFields("person_id", "person", CASE_PERSON_PERSONAL, registers=True),
-    "domain.case:Case.PersonChanged": PersonalFields("person_id", "person", CASE_PERSON_PERSONAL),
+    "domain.case:Case.PersonChanged": (PersonalFields("person_id", "person", CASE_PERSON_PERSONAL),
+                                       PersonalFields(paths=("reason",), **CASE_TEXT)),
+    "domain.case:Case.Closed": PersonalFields(paths=("reason",), **CASE_TEXT),
+    "domain.case:Case.Reopened": PersonalFields(paths=("reason",), **CASE_TEXT),
+    "domain.referral:Referral.Made": PersonalFields(
+        paths=("reason", "consent.override_reason"), registers=True, **RECORD_TEXT),
+    "domain.referral:Referral.Released": PersonalFields(paths=("reason",), **RECORD_TEXT),
+    "domain.referral:Referral.Declined": PersonalFields(paths=("reason",), **RECORD_TEXT),
+    "domain.referral:Referral.Cancelled": PersonalFields(paths=("reason",), **RECORD_TEXT),
+    "domain.assessment:Assessment.LevelOverridden": PersonalFields(paths=("reason",), **RECORD_TEXT),
+    "domain.programme:ProgrammeParticipation.SessionRecorded": PersonalFields(paths=("note",), **RECORD_TEXT),
+    "domain.programme:ProgrammeParticipation.DroppedOut": PersonalFields(paths=("reason",), **RECORD_TEXT),
 }
+
+
+def groups(entry: PersonalFields | tuple[PersonalFields, ...]) -> tuple[PersonalFields, ...]:
+    return entry if isinstance(entry, tuple) else (entry,)
+
+
+def personal_paths(topic: str) -> set[str]:
+    """Every personal path of a topic, whatever subjects seal it."""
+    return {path for group in groups(PERSONAL_FIELDS.get(topic, ())) for path in group.paths}

@@ -88,8 +88,10 @@ class ProgrammeParticipation(Aggregate):
     @classmethod
     def enrol(
         cls, *, assessment, actor: Actor, referral_id: UUID | str | None = None,
-        case_id: UUID | str | None = None, now: datetime | None = None,
+        case_id: UUID | str | None = None, now: datetime | None = None, concerning: list | None = None,
     ) -> "ProgrammeParticipation":
+        """concerning: the data subjects its notes and reasons may name (domain/personal.py), found by
+        the service; the assessment's own are added."""
         _require_role(actor)
         errors: dict[str, list[str]] = {}
         problem = eligibility_problem(assessment)
@@ -104,13 +106,17 @@ class ProgrammeParticipation(Aggregate):
         return cls(
             assessment_id=assessment.id, assessment_version=assessment.version, referral_id=referral_id,
             case_id=case_id or assessment.case_id, at=_now(now), actor=actor.as_dict(),
+            sealed_for=list(dict.fromkeys(subject for subject in [
+                *(concerning or ()), *getattr(assessment, "sealed_for", ())] if subject is not None)),
         )
 
     @event("Enrolled")
     def __init__(
         self, *, assessment_id: UUID, assessment_version: int, referral_id: UUID | None,
-        case_id: UUID | None, at: datetime, actor: dict,
+        case_id: UUID | None, at: datetime, actor: dict, sealed_for: list | None = None,
     ):
+        # sealed_for: absent from participations enrolled before their free text was sealed for its subjects.
+        self.sealed_for = list(sealed_for or [])
         self.assessment_id, self.assessment_version = assessment_id, assessment_version
         self.referral_id, self.case_id = referral_id, case_id
         self.enrolled_at, self.enrolled_by = at, actor
@@ -156,12 +162,12 @@ class ProgrammeParticipation(Aggregate):
         note = note.strip() or None if note is not None else None
         number = len(self.sessions) + 1
         self._session_recorded(number=number, held_at=held_at, attended=attended, note=note, at=now,
-                               actor=actor.as_dict())
+                               actor=actor.as_dict(), sealed_for=self.sealed_for)
         return number
 
     @event("SessionRecorded")
     def _session_recorded(self, number: int, held_at: datetime, attended: bool, note: str | None,
-                          at: datetime, actor: dict) -> None:
+                          at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.sessions.append({"number": number, "at": held_at, "attended": attended, "note": note,
                               "recorded_at": at, "recorded_by": actor})
 
@@ -186,8 +192,8 @@ class ProgrammeParticipation(Aggregate):
         self._require_state("drop_out")
         if not isinstance(reason, str) or not reason.strip():
             raise Invalid("reason", "Give a reason in words.")
-        self._dropped_out(reason=reason.strip(), at=_now(now), actor=actor.as_dict())
+        self._dropped_out(reason=reason.strip(), at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("DroppedOut")
-    def _dropped_out(self, reason: str, at: datetime, actor: dict) -> None:
+    def _dropped_out(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.drop_out_reason, self.ended_at, self.status = reason, at, "dropped_out"

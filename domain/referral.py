@@ -155,8 +155,10 @@ class Referral(Aggregate):
     def make(
         cls, *, source: str, target: str, reason: str, urgency: str, consent: dict, actor: Actor,
         contact_id: UUID | str | None = None, case_id: UUID | str | None = None,
-        subject_role: str | None = None, now: datetime | None = None,
+        subject_role: str | None = None, now: datetime | None = None, concerning: list | None = None,
     ) -> "Referral":
+        """concerning: the data subjects its reasons may name (the case and its persons, the contact's
+        caller), found by the service; its free text is sealed for them too (domain/personal.py)."""
         if not actor.has_role(*MAKER_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not make referrals.")
         subject_role = subject_role or SUBJECT_ROLE_UNKNOWN
@@ -178,14 +180,17 @@ class Referral(Aggregate):
             source=source, target=target, reason=reason, urgency=urgency,
             consent={"services": consent["services"], "override_reason": override},
             contact_id=contact_id, case_id=case_id, subject_role=subject_role,
-            at=_now(now), actor=actor.as_dict(),
+            at=_now(now), actor=actor.as_dict(), sealed_for=[s for s in concerning or () if s is not None],
         )
 
     @event("Made")
     def __init__(
         self, *, source: str, target: str, reason: str, urgency: str, consent: dict,
         contact_id: UUID | None, case_id: UUID | None, subject_role: str, at: datetime, actor: dict,
+        sealed_for: list | None = None,
     ):
+        # sealed_for: absent from referrals made before their free text was sealed for its subjects.
+        self.sealed_for = list(sealed_for or [])
         self.source, self.target, self.reason, self.urgency = source, target, reason, urgency
         self.consent, self.subject_role = consent, subject_role
         self.contact_id, self.case_id = contact_id, case_id
@@ -243,10 +248,10 @@ class Referral(Aggregate):
         reason = _text("reason", reason, errors)
         if errors:
             raise Invalid.many(errors)
-        self._released(reason=reason, at=_now(now), actor=actor.as_dict())
+        self._released(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Released")
-    def _released(self, reason: str, at: datetime, actor: dict) -> None:
+    def _released(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.claimant = None
         self._move_to("open", at, actor)
 
@@ -261,10 +266,10 @@ class Referral(Aggregate):
         reason = _text("reason", reason, errors)
         if errors:
             raise Invalid.many(errors)
-        self._declined(reason=reason, at=_now(now), actor=actor.as_dict())
+        self._declined(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Declined")
-    def _declined(self, reason: str, at: datetime, actor: dict) -> None:
+    def _declined(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.end_reason = reason
         self._move_to("declined", at, actor)
 
@@ -380,10 +385,10 @@ class Referral(Aggregate):
         reason = _text("reason", reason, errors)
         if errors:
             raise Invalid.many(errors)
-        self._cancelled(reason=reason, at=_now(now), actor=actor.as_dict())
+        self._cancelled(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Cancelled")
-    def _cancelled(self, reason: str, at: datetime, actor: dict) -> None:
+    def _cancelled(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:
         self.end_reason = reason
         self._move_to("cancelled", at, actor)
 

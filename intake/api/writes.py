@@ -4,9 +4,9 @@ from intake.services import Written
 POSITION_HEADER = "X-Senim-Position"
 # Attributes every stored event has; the rest is the event's own data.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
-# Bookkeeping inside a contact's events that no reader needs: the keyed hash that recognises a
-# repeat caller's number, and which person's key seals a correction.
-_NOT_SHOWN = ("phone_hash", "subject_id")
+# Bookkeeping inside events that no reader needs: the keyed hash that recognises a repeat caller's
+# number, which person's key seals a correction, and whose keys seal a record's free text.
+_NOT_SHOWN = ("phone_hash", "subject_id", "sealed_for")
 
 
 def written(result: Written, status: int = 200):

@@ -10,6 +10,7 @@ from domain.clock import utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
 from intake.services import Written
+from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
 from projections.case_index import contacts_since
 
@@ -61,7 +62,9 @@ class AssessmentService:
             self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
         extra = self._escalation(fields)
         # Invalid names every bad field
-        assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}))
+        concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))
+        assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}),
+                                       concerning=concerning)
         self._check_contact(assessment.contact_id)
         return Assessed(assessment.id, self.store.commit(assessment), result=assessment.result)
 

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.actor import Actor, same_person
 from domain.case import CASE_ROLES, Case, redacted_person
@@ -150,11 +150,15 @@ class CaseService:
         fields = dict(fields)
         persons = fields.pop("persons", None) or []
         contact = self._opening_contact(fields.get("contact_id"), actor)
-        case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"))
+        # The persons' ids are chosen first, so the summary is sealed for them too (domain/personal.py).
+        person_ids = [uuid4() for _ in persons]
+        concerning = [*([contact.person_id] if contact is not None else []), *person_ids]
+        case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"),
+                         concerning=concerning)
         errors: dict[str, list[str]] = {}
-        for index, person in enumerate(persons):
+        for index, (person, person_id) in enumerate(zip(persons, person_ids)):
             try:
-                case.add_person(actor=actor, **person)
+                case.add_person(actor=actor, person_id=person_id, **person)
             except Invalid as refused:
                 errors.update({f"persons.{index}.{name}": messages for name, messages in refused.errors.items()})
         if errors:

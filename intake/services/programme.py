@@ -19,6 +19,7 @@ from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.programme import INSTRUMENT, PROGRAMME_ROLES, ProgrammeParticipation
 from domain.referral import Referral
 from intake.services import Written
+from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
 from projections.case_index import latest_assessment
 
@@ -53,7 +54,7 @@ class ProgrammeService:
         self._check_latest(assessment)
         participation = ProgrammeParticipation.enrol(
             assessment=assessment, referral_id=fields.get("referral_id"), case_id=fields.get("case_id"),
-            actor=actor)
+            actor=actor, concerning=subjects_concerned(self.store, case_id=fields.get("case_id") or assessment.case_id))
         return Written(participation.id, self.store.commit(participation))
 
     def _check_latest(self, assessment: Assessment) -> None:

@@ -12,6 +12,7 @@ from domain.actor import Actor, same_person
 from domain.errors import Conflict, Forbidden
 from domain.referral import MAKER_ROLES, Referral
 from intake.services import Written
+from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
 
 # Who may use the referral endpoints at all; admins manage accounts and read no case content.
@@ -40,7 +41,8 @@ class ReferralService:
     def make(self, fields: dict, *, actor: Actor) -> Written:
         if self.links is not None:
             self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
-        referral = Referral.make(actor=actor, **fields)
+        concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))
+        referral = Referral.make(actor=actor, **fields, concerning=concerning)
         return Written(referral.id, self.store.commit(referral))
 
     def get(self, referral_id: UUID, *, actor: Actor) -> Referral:

@@ -88,7 +88,8 @@ def test_a_case_closed_longer_than_the_period_is_shredded_and_the_numbers_stay(
     assert shredded.summary is None and [note["text"] for note in shredded.notes] == [None]
     assert [(p["role"], p["name"], p["phone"], p["address"]) for p in shredded.persons.values()] == [
         ("victim", None, None, None), ("aggressor", None, None, None)]
-    assert shredded.status == "closed" and [h["reason"] for h in shredded.history][-1] == "Work finished"
+    # The closing reason may name anyone of the case: it goes with the case.
+    assert shredded.status == "closed" and [h["reason"] for h in shredded.history] == [None, None]
     contact = senim.contacts.get(case["contact_id"], actor=boss)
     assert contact.fields["caller"].get("name") is contact.fields["caller"].get("phone") is contact.fields[
         "summary"] is None

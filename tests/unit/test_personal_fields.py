@@ -166,3 +166,70 @@ def test_kazakh_numbers_are_one_number_however_typed(typed):
 def test_phone_numbers_are_checked_loosely(typed, problem):
     found = phone_problem(typed)
     assert (found is None) if problem is None else (problem in found)
+
+
+# Free text sealed for several subjects (domain/personal.py `also`) -------------------------------
+
+def a_case_with_two_persons():
+    from domain.case import Case
+    case = Case.open(actor=CONSULTANT, summary="Sealtest family", now=NOW)
+    victim = case.add_person(role="victim", name=NAME, actor=CONSULTANT, now=NOW)
+    aggressor = case.add_person(role="aggressor", name="Bolat Sealtest", actor=CONSULTANT, now=NOW)
+    return case, victim, aggressor
+
+
+def test_a_note_is_sealed_for_the_case_and_every_person_and_erased_with_any_one(mapper, keyring):
+    case, victim, aggressor = a_case_with_two_persons()
+    for event in case.collect_events():
+        mapper.to_stored_event(event)
+    case.add_note(text=f"Sealtest: {NAME} came with bruises", actor=CONSULTANT, now=NOW)
+    stored = mapper.to_stored_event(case.collect_events()[0])
+    sealed = mapper.transcoder.decode(stored.state)["text"]
+    assert is_sealed(sealed) and sealed["__sealed__"] == str(case.id)
+    assert sealed["also"] == [str(victim), str(aggressor)] and b"Sealtest" not in stored.state
+    assert mapper.to_domain_event(stored).text == f"Sealtest: {NAME} came with bruises"
+
+    keyring.destroy(aggressor, "person")
+    assert mapper.to_domain_event(stored).text is None
+
+
+def test_text_written_after_a_persons_erasure_is_sealed_for_the_others(mapper, keyring):
+    case, victim, aggressor = a_case_with_two_persons()
+    for event in case.collect_events():
+        mapper.to_stored_event(event)
+    keyring.destroy(victim, "person")
+    case.close(reason="Sealtest: work done", actor=CONSULTANT, now=NOW)
+    stored = mapper.to_stored_event(case.collect_events()[0])
+    assert mapper.transcoder.decode(stored.state)["reason"]["also"] == [str(aggressor)]
+    assert mapper.to_domain_event(stored).reason == "Sealtest: work done"
+    keyring.destroy(case.id, "case")
+    assert mapper.to_domain_event(stored).reason is None
+
+
+def test_a_reason_written_before_reasons_were_sealed_reads_as_it_was(mapper):
+    from domain.case import Case
+    case = Case.open(actor=CONSULTANT, now=NOW)
+    case.close(reason="Old reason", actor=CONSULTANT, now=NOW)
+    opened, closed = case.collect_events()
+    old = object.__new__(type(closed))
+    object.__setattr__(old, "__dict__", {k: v for k, v in vars(closed).items() if k != "sealed_for"})
+    plain = mapper.personal_fields
+    mapper.personal_fields = {}  # written by the old code: nothing sealed
+    try:
+        stored = [mapper.to_stored_event(event) for event in (opened, old)]
+    finally:
+        mapper.personal_fields = plain
+    events = [mapper.to_domain_event(event) for event in stored]
+    assert events[1].reason == "Old reason" and replay(events).history[-1]["reason"] == "Old reason"
+
+
+def test_a_case_summary_is_sealed_for_the_persons_the_case_is_opened_with(mapper, keyring):
+    from domain.case import Case
+    victim = uuid4()
+    case = Case.open(actor=CONSULTANT, summary=f"Sealtest: {NAME} and her son", concerning=[victim], now=NOW)
+    assert case.add_person(role="victim", name=NAME, actor=CONSULTANT, now=NOW, person_id=victim) == victim
+    opened, added = [mapper.to_stored_event(event) for event in case.collect_events()]
+    assert mapper.transcoder.decode(opened.state)["summary"]["also"] == [str(victim)]
+    assert mapper.to_domain_event(opened).summary == f"Sealtest: {NAME} and her son"
+    keyring.destroy(victim, "person")
+    assert mapper.to_domain_event(opened).summary is None and mapper.to_domain_event(added).name is None

@@ -27,6 +27,11 @@ ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral;
 
 # A referral --------------------------------------------------------------------------------------
 
+def shown(text: str | None) -> str:
+    """Free text as the page shows it: a reason read as None was erased with its data subject."""
+    return _("erased") if text is None else text
+
+
 def history_rows(referral_id: UUID) -> list[dict]:
     """Every event of the referral as a row: what happened, when, who, and why (reasons, times)."""
     rows = []
@@ -35,7 +40,7 @@ def history_rows(referral_id: UUID) -> list[dict]:
         data = vars(event)
         row = {"kind": kind, "at": data.get("at") or event.timestamp, "actor": data.get("actor"), "details": []}
         if kind in ("Released", "Declined", "Cancelled"):
-            row["details"].append((_("Reason"), data.get("reason")))
+            row["details"].append((_("Reason"), shown(data.get("reason"))))
         if kind == "AppointmentScheduled":
             starts = data["starts_at"]
             ends = as_aware(starts) + timedelta(minutes=data["duration_minutes"])
@@ -49,7 +54,7 @@ def history_rows(referral_id: UUID) -> list[dict]:
         if kind == "Escalated":
             row["details"].append((_("Claim deadline"), when(data.get("due_at"))))
         if kind == "Made":
-            row["details"].append((_("Reason for the referral"), data.get("reason")))
+            row["details"].append((_("Reason for the referral"), shown(data.get("reason"))))
         rows.append(row)
     return rows
 
