@@ -9,6 +9,7 @@ from domain.staff import User
 from intake.api.fields import Code, NonBlankText, Text
 from intake.api.writes import written
 from intake.api.schemas import CreatedOut, REASON_MAX
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
@@ -61,6 +62,7 @@ def list_users():
 @requires("admin")
 @blp.arguments(UserIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def add_user(body):
     """Create an account; a taken username is 409."""
     return written(staff().add_user(actor=current_actor(), **body), 201)
