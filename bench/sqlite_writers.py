@@ -6,7 +6,7 @@ and 32 concurrent writers (each a consultant with their own token and keep-alive
 posts a fixed number of contacts and prints contacts/s, p50/p99/max latency and how many were
 answered anything but 201; afterwards it counts the contacts in the event store. Figures are
 printed, never asserted. Run: `.venv/bin/python bench/sqlite_writers.py [--contacts 600]`.
-`--code DIR` serves another checkout of Senim (say, an older commit) for a before/after comparison.
+`--keys` sends an Idempotency-Key with each contact. `--code DIR` serves another checkout of Senim (say, an older commit) for a before/after comparison.
 """
 import argparse
 import http.client
@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=600, help="contacts posted per concurrency level")
     parser.add_argument("--threads", type=int, default=8, help="threads of `senim serve` (its default: 8)")
     parser.add_argument("--code", default=None, help="serve this checkout of Senim instead of this one")
+    parser.add_argument("--keys", action="store_true", help="send a fresh Idempotency-Key with every contact")
     args = parser.parse_args()
     args.levels = [int(n) for n in args.concurrency.split(",")]
     return args
@@ -77,8 +79,8 @@ def start_serve(database_url: str, threads: int, code: str | None, log_path: Pat
 class Writer:
     """One consultant: a keep-alive connection posting contacts; keeps each answer's status and latency."""
 
-    def __init__(self, port: int, token: str, index: int):
-        self.port, self.index = port, index
+    def __init__(self, port: int, token: str, index: int, keys: bool = False):
+        self.port, self.index, self.keys = port, index, keys
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.connection = None
 
@@ -88,7 +90,8 @@ class Writer:
         try:
             if self.connection is None:
                 self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            self.connection.request("POST", harness.CONTACTS_PATH, body=body, headers=self.headers)
+            headers = {**self.headers, **({"Idempotency-Key": str(uuid.uuid4())} if self.keys else {})}
+            self.connection.request("POST", harness.CONTACTS_PATH, body=body, headers=headers)
             response = self.connection.getresponse()
             response.read()
             status = response.status
@@ -99,13 +102,13 @@ class Writer:
         return status, time.perf_counter() - began
 
 
-def run_level(port: int, tokens: list[str], writers: int, contacts: int) -> harness.Result:
+def run_level(port: int, tokens: list[str], writers: int, contacts: int, keys: bool) -> harness.Result:
     share = [contacts // writers + (1 if i < contacts % writers else 0) for i in range(writers)]
     latencies, statuses, lock = [], {}, threading.Lock()
     start = threading.Barrier(writers + 1)
 
     def consultant(i: int) -> None:
-        writer = Writer(port, tokens[i], i * 1000)
+        writer = Writer(port, tokens[i], i * 1000, keys)
         start.wait()
         for n in range(share[i]):
             status, seconds = writer.post(n)
@@ -141,7 +144,8 @@ def main() -> None:
     args = parse_args()
     print(f"SQLite writers: `senim serve --threads {args.threads}` on {platform.node()}, "
           f"{os.cpu_count()} cores; {args.contacts} contacts per level"
-          + (f"; code from {args.code}" if args.code else ""), flush=True)
+          + (f"; code from {args.code}" if args.code else "")
+          + ("; each with an Idempotency-Key" if args.keys else ""), flush=True)
     print(f"{'writers':>8} {'contacts/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'non-201':>8}  "
           f"{'in store':>8}", flush=True)
     for writers in args.levels:
@@ -152,7 +156,7 @@ def main() -> None:
             before = stored_contacts(path)
             process, port = start_serve(database_url, args.threads, args.code, Path(folder) / "serve.log")
             try:
-                result = run_level(port, tokens, writers, args.contacts)
+                result = run_level(port, tokens, writers, args.contacts, args.keys)
             finally:
                 process.terminate()
                 process.wait(timeout=30)
