@@ -177,7 +177,7 @@ def database_env(url: str) -> dict[str, str]:
         if path != ":memory:":
             private_sqlite_file(Path(path).expanduser())
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(Path(path).expanduser()),
-                "SQLITE_LOCK_TIMEOUT": "10"}
+                "SQLITE_LOCK_TIMEOUT": "30"}  # only other processes wait on it: this one queues (projections/db.py)
     if parts.scheme in ("postgresql", "postgres"):
         dbname = parts.path.lstrip("/")
         if not dbname:

@@ -6,7 +6,8 @@ one at a time. Here concurrent commands queue their stored events; whichever thr
 write in flight becomes the leader and writes everything queued so far in ONE insert_events()
 call (one lock, one transaction, one flush), then hands leadership to the first thread that
 queued meanwhile. Nobody waits on a timer: at low load a batch is one command and latency is
-unchanged.
+unchanged. SQLite writes one transaction at a time and flushes each commit to disk: there the
+batch also turns many flushes into one (the leader queues at the file's write gate, projections/db.py).
 
 Durability is untouched: a command returns only after the transaction holding its events has
 committed. Atomicity per command is kept: if a batch fails with an IntegrityError (a command

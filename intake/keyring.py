@@ -46,7 +46,7 @@ from uuid import UUID
 
 from domain.errors import Conflict
 from domain.phone import normalise_phone
-from projections.db import Tx, ViewDatabase
+from projections.db import Tx, ViewDatabase, sqlite_write_gate
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ class KeyringDatabase(ViewDatabase):
                     yield tx
                 return
             connection.execute("PRAGMA synchronous = NORMAL")
+            gate = sqlite_write_gate(self._env["SQLITE_DBNAME"])  # queue in-process for the file
+            gate.acquire()
             try:
                 connection.execute("BEGIN IMMEDIATE")
                 try:
@@ -145,6 +147,7 @@ class KeyringDatabase(ViewDatabase):
                     raise
                 connection.execute("COMMIT")
             finally:
+                gate.release()
                 connection.execute("PRAGMA synchronous = FULL")
 
     def reclaim(self, table: str) -> None:

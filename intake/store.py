@@ -8,10 +8,13 @@ from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
 from eventsourcing.utils import Environment
 
 from domain.errors import Conflict, NotFound
+from intake import idempotency
 from intake.config import ConfigError
 from intake.group_commit import GroupCommitter
+from intake.idempotency import AlreadyRecorded
 from intake.keyring import Keyring
 from intake.personal import PersonalMapper
+from intake.recorders import topic_for
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
@@ -36,10 +39,10 @@ class SenimStore(Application):
         super().__init__(env)
         # Called with the topics of each commit's events: how projections hear of new events.
         self.after_commit: list = []
-        # PostgreSQL locks the events table per transaction: concurrent commands share one instead.
-        # SQLite serialises its writers anyway, so there it would only add hand-offs.
-        is_postgres = self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
-        self.group_committer = GroupCommitter(self.recorder.insert_events) if is_postgres else None
+        self._idempotency_secret: bytes | None = None
+        # PostgreSQL locks the events table per transaction, SQLite has one writer at a time: concurrent
+        # commands share one transaction (and one flush to disk) instead of queueing one by one.
+        self.group_committer = GroupCommitter(self.recorder.insert_events)
         # An erasure (in any process) makes cached aggregates hold data that may no longer be read.
         self.keyring.on_erasure.append(self.forget_decrypted)
         self._check_cipher_key()
@@ -93,7 +96,9 @@ class SenimStore(Application):
 
     def construct_env(self, name: str, env=None) -> Environment:
         # Unlike the library default, ignore os.environ: the composition root decides.
-        return Environment(name, {**type(self).env, **(env or {})})
+        env = {**type(self).env, **(env or {})}
+        recorder = topic_for(env.get("PERSISTENCE_MODULE"))  # ours: idempotency keys, SQLite's write gate
+        return Environment(name, {**({"APPLICATION_RECORDER_TOPIC": recorder} if recorder else {}), **env})
 
     def load(self, aggregate_id: UUID, kind: type[A], what: str = "record") -> A:
         """Gets an aggregate of the expected kind, or raises NotFound."""
@@ -107,15 +112,31 @@ class SenimStore(Application):
         return aggregate
 
     def commit(self, *aggregates) -> int:
-        """Saves all pending events in one transaction; returns the position of the last one."""
+        """Saves all pending events in one transaction; returns the position of the last one.
+
+        Inside a request with an Idempotency-Key, the first commit records the key in its transaction;
+        if a request with the same key committed first, AlreadyRecorded carries its outcome instead."""
+        claim = idempotency.pending_claim()
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **({"idempotency": claim} if claim is not None else {}))
         except IntegrityError:
+            recorded = self.recorder.find_claim(claim.scope) if claim is not None else None
+            if recorded is not None:
+                raise AlreadyRecorded(recorded) from None
             raise Conflict("The record was changed by someone else at the same moment; try again.") from None
         if not recordings:
             return self.head()
+        position = max(r.notification.id for r in recordings)
+        if claim is not None:
+            claim.position = position
         self._announce({r.notification.topic for r in recordings})
-        return max(r.notification.id for r in recordings)
+        return position
+
+    def idempotency_secret(self) -> bytes:
+        """Keys the hashes of Idempotency-Keys and request bodies: none can be guessed back."""
+        if self._idempotency_secret is None:
+            self._idempotency_secret = self.keyring.stored_secret(idempotency.SECRET_NAME, 32)
+        return self._idempotency_secret
 
     def _announce(self, topics: set[str]) -> None:
         # The events are committed: a listener that fails (Redis down) must not fail the command.

@@ -3,11 +3,28 @@
 SQL is written once with %s placeholders; for SQLite they become ?. Both dialects share
 INSERT … ON CONFLICT … DO UPDATE, which is all the projections need.
 """
+import os
 import queue
 import sqlite3
 import threading
 from contextlib import contextmanager
 from typing import Iterator
+
+_WRITE_GATES: dict[str, threading.RLock] = {}
+_WRITE_GATES_GUARD = threading.Lock()
+
+
+def sqlite_write_gate(path: str) -> threading.RLock:
+    """The one lock every writer of this SQLite file in this process takes before writing.
+
+    SQLite lets one transaction write at a time; left to itself, every other writer polls with
+    growing sleeps (its busy handler), so under load some wait for tens of seconds and time out
+    ("database is locked"). Queueing in the process instead hands the file over at once, in turn,
+    and the busy timeout is left only for other processes (the `senim` command).
+    """
+    key = os.path.realpath(path) if path != ":memory:" else path
+    with _WRITE_GATES_GUARD:
+        return _WRITE_GATES.setdefault(key, threading.RLock())
 
 
 
@@ -133,20 +150,30 @@ class ViewDatabase:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
-        """All or nothing. A SQLite write transaction takes the write lock up front (BEGIN IMMEDIATE)."""
+        """All or nothing. A SQLite write transaction queues for the file in this process (the write gate),
+        then takes SQLite's write lock up front (BEGIN IMMEDIATE)."""
+        if self.dialect == "sqlite" and write:
+            with sqlite_write_gate(self._env["SQLITE_DBNAME"]), self._sqlite_transaction("BEGIN IMMEDIATE") as tx:
+                yield tx
+            return
+        if self.dialect == "sqlite":
+            with self._sqlite_transaction("BEGIN") as tx:
+                yield tx
+            return
+        with self._connection() as connection, connection.transaction():
+            yield Tx(connection, self.dialect)
+
+    @contextmanager
+    def _sqlite_transaction(self, begin: str) -> Iterator[Tx]:
         with self._connection() as connection:
-            if self.dialect == "sqlite":
-                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-                tx = Tx(connection, self.dialect)
-                try:
-                    yield tx
-                except BaseException:
-                    connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            else:
-                with connection.transaction():
-                    yield Tx(connection, self.dialect)
+            connection.execute(begin)
+            tx = Tx(connection, self.dialect)
+            try:
+                yield tx
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:

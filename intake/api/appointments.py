@@ -17,6 +17,7 @@ from intake.api.fields import Code, Day, Moment, StrictBoolean, StrictInteger, T
 from intake.api.reads import await_projection, today
 from intake.api.schemas import CreatedOut, ReadQuery
 from intake.api.writes import written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.appointments import PROJECTION, AppointmentService
 from projections.appointments import appointments_of
@@ -134,6 +135,7 @@ class AttendanceIn(Schema):
 @requires(*CLAIMER_ROLES)
 @blp.arguments(ScheduleIn())
 @blp.response(200, CreatedOut)
+@idempotent(status=200)
 def schedule_appointment(body, referral_id: UUID):
     """Book (or move) the referral's appointment. Outside a psychologist's working hours, overlapping
     another of their appointments, or in the past: 422 on `at` saying why. Another's referral: 403."""

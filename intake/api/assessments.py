@@ -13,6 +13,7 @@ from intake.api.fields import NonBlankText, Text
 from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
 from intake.api.reads import record_read
 from intake.api.writes import history_of, written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.assessments import ASSESSMENT_ROLES
 
@@ -147,6 +148,7 @@ def list_instruments():
 @requires(*ASSESSMENT_ROLES)
 @blp.arguments(AssessmentIn())
 @blp.response(201, AssessedOut)
+@idempotent(answer_from_commit=False)
 def record_assessment(fields_in):
     """Record an assessment. The server scores the answers; X-Senim-Position names the event written."""
     result = assessments().record(fields_in, actor=current_actor())
@@ -170,6 +172,7 @@ def get_assessment(query, assessment_id: UUID):
 @requires(*ASSESSMENT_ROLES)
 @blp.arguments(OverrideIn())
 @blp.response(201, OverriddenOut)
+@idempotent(answer_from_commit=False)
 def override_level(body, assessment_id: UUID):
     """Professional judgement: the assessor may raise the level with a reason; lowering takes a supervisor."""
     result = assessments().override(assessment_id, level=body["level"], reason=body["reason"],

@@ -12,6 +12,7 @@ from intake.api.fields import Moment, NonBlankText, Text
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import POSITION_HEADER, history_of, written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.cases import TIMELINE, CaseHistory, PartWritten, persons_for
 
@@ -248,6 +249,7 @@ def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None)
 @requires(*CASE_ROLES)
 @blp.arguments(CaseIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def open_case(fields):
     """Open a case, optionally from a contact (which joins the case in the same commit) and with persons."""
     return written(cases().open(fields, actor=current_actor()), 201)
@@ -288,6 +290,7 @@ def get_case(query, case_id: UUID):
 @requires(*CASE_ROLES)
 @blp.arguments(PersonIn())
 @blp.response(201, PartCreatedOut)
+@idempotent(answer_from_commit=False)
 def add_person(person, case_id: UUID):
     """Add a person (victim, aggressor, child, other); answers with their new random person id."""
     return part_written(cases().add_person(case_id, person, actor=current_actor()))
@@ -309,6 +312,7 @@ def change_person(body, case_id: UUID, person_id: UUID):
 @requires(*CASE_ROLES)
 @blp.arguments(NoteIn())
 @blp.response(201, PartCreatedOut)
+@idempotent(answer_from_commit=False)
 def add_note(body, case_id: UUID):
     """Add a note to the case."""
     return part_written(cases().add_note(case_id, text=body["text"], actor=current_actor()))

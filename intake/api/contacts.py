@@ -10,6 +10,7 @@ from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut
                                 HistoryOut, ReadQuery)
 from intake.api.reads import record_read
 from intake.api.writes import history_of, written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
 
@@ -46,6 +47,7 @@ def contact_view(contact: Contact) -> dict:
 @requires(*CONTACT_ROLES)
 @blp.arguments(ContactIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def record_contact(fields):
     """Record a contact. Answers 201 with its id; X-Senim-Position names the event written."""
     return written(contacts().record(fields, actor=current_actor()), 201)
@@ -75,6 +77,7 @@ def complete_contact(body, contact_id: UUID):
 @requires(*CONTACT_ROLES)
 @blp.arguments(AmendmentIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def amend_contact(body, contact_id: UUID):
     """Correct a contact: a new event with the changes and a reason; nothing is overwritten."""
     return written(contacts().amend(contact_id, changes=body["changes"], reason=body["reason"],

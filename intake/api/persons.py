@@ -8,6 +8,7 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
 from intake.api.fields import NonBlankText
 from intake.api.writes import history_of, written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 
 blp = ApiBlueprint("persons", __name__, url_prefix="/api/v1/persons",
@@ -38,6 +39,7 @@ class ErasureOut(Schema):
 @requires("supervisor")
 @blp.arguments(ErasureIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def erase_person(body, person_id: UUID):
     """Erase a person's personal data: name, phone, address and the summaries sealed with their key,
     in every event, for good. The erasure is recorded (actor, reason) before the key is destroyed;

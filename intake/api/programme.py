@@ -11,6 +11,7 @@ from intake.api.fields import Moment, NonBlankText, StrictBoolean, Text
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.reads import record_read
 from intake.api.writes import written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 
 blp = ApiBlueprint("programme", __name__, url_prefix="/api/v1",
@@ -92,6 +93,7 @@ def participation_view(participation: ProgrammeParticipation) -> dict:
 @requires(*PROGRAMME_ROLES)
 @blp.arguments(EnrolmentIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def enrol(fields_in):
     """Enrol a person. Refused (422 on assessment_id) unless the named aggressor_status assessment makes
     them eligible: a contraindication suggests a referral to health services; an unknown one is undecided."""
@@ -113,6 +115,7 @@ def get_participation(query, participation_id: UUID):
 @requires(*PROGRAMME_ROLES)
 @blp.arguments(SessionIn())
 @blp.response(201, SessionWrittenOut)
+@idempotent(answer_from_commit=False)
 def record_session(body, participation_id: UUID):
     """Record the next session, attended or missed. After completion or a drop-out: 409."""
     result = programme().record_session(participation_id, at=body["at"], attended=body["attended"],

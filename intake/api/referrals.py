@@ -14,6 +14,7 @@ from intake.api.fields import Code, NonBlankText, StrictBoolean, Text
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.reads import await_projection, record_read
 from intake.api.writes import written
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.referrals import PSYCHOLOGISTS_TARGET, REFERRAL_ROLES
 from projections.referral_queue import open_referrals
@@ -129,6 +130,7 @@ def referral_view(referral: Referral) -> dict:
 @requires(*REFERRAL_ROLES)
 @blp.arguments(ReferralIn())
 @blp.response(201, CreatedOut)
+@idempotent()
 def make_referral(fields):
     """Refer a person on. Without consent.services the referral is refused (422), unless a supervisor
     gives consent.override_reason."""

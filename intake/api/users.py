@@ -16,6 +16,7 @@ from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_
 from intake.api.fields import Code, NonBlankText, Text
 from intake.api.writes import written
 from intake.api.schemas import CreatedOut, REASON_MAX
+from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.staff import Pending
 
@@ -118,6 +119,7 @@ def list_users():
 @blp.arguments(UserIn())
 @blp.response(201, CreatedOut)
 @blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
+@idempotent()
 def add_user(body):
     """Create an account; a taken username is 409. A supervisor or admin account waits for approval."""
     return maybe_pending(staff().add_user(actor=current_actor(), **body), 201)
