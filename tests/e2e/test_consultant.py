@@ -108,7 +108,6 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     started = page.input_value("#started_at")
     page.wait_for_timeout(400)  # the draft is written 300 ms after the last keystroke
     page.reload()
-    page.wait_for_load_state("networkidle")
     expect(page.locator("[data-draft-notice]")).to_be_visible()
     expect(page.locator("[data-draft-notice]")).to_contain_text(text["restored"])
     assert page.input_value("#started_at") == started
@@ -131,8 +130,8 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     assert page.input_value("#referral_reason") != ""
     assert page.evaluate("document.activeElement.id") == "referral_reason"
 
-    page.click("#save-end")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#save-end")
     expect(page.locator("h1")).to_have_text(text["saved"])
     expect(page.locator("#assessment-heading + p + .level-line .badge")).to_have_text(text["standard"])
     expect(page.locator("main")).to_contain_text(text["police"])
@@ -143,22 +142,22 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     contact_url = page.locator("main p.actions a.button.secondary").first.get_attribute("href")
 
     # The next call from the same number is recognised.
-    page.click("#next-call")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#next-call")
     expect(page.locator("[data-draft-notice]")).to_be_hidden()
     page.fill("#caller_phone", text["phone_number"][1])
     expect(page.locator("#caller-history")).to_contain_text(text["earlier"])
 
     # My contacts: the call is there, newest first, and opens.
-    page.click(f"header nav >> text={text['mine']}")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click(f"header nav >> text={text['mine']}")
     rows = page.locator("table.my-contacts tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(text["phone"])
     check_accessibility(page, f"my contacts ({language})")
     shoot(page, f"consultant-my-contacts-{language}-{site.store}")
-    rows.first.locator("a").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        rows.first.locator("a").click()
     assert page.url.endswith(contact_url)
     expect(page.locator("main")).to_contain_text(text["victim"])
     expect(page.locator("main")).to_contain_text(text["phone_number"][0])
@@ -166,18 +165,18 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     shoot(page, f"consultant-contact-{language}-{site.store}")
 
     # A correction needs a reason; with one it is saved and shows in the history.
-    page.click("main .actions a.button >> nth=0")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main .actions a.button >> nth=0")
     check_accessibility(page, f"correction ({language})")
     page.check("input[name=channel][value=whatsapp]")
-    page.click("#amend-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#amend-form button[type=submit]")
     expect(page.locator("#reason-error")).to_have_text(re.compile(re.escape(text["reason_error"])))
     assert page.is_checked("input[name=channel][value=whatsapp]")  # what was typed is kept
     check_accessibility(page, f"correction with an error ({language})")
     page.fill("#reason", "Звонок был в WhatsApp, канал выбран ошибочно.")
-    page.click("#amend-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#amend-form button[type=submit]")
     history = page.locator("table.history")
     expect(history).to_contain_text(text["correction"])
     expect(history).to_contain_text(text["whatsapp"])
@@ -229,7 +228,6 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
 
     # Sealed, yet it comes back for the same user.
     page.reload()
-    page.wait_for_load_state("networkidle")
     expect(page.locator("[data-draft-notice]")).to_be_visible()
     assert page.input_value("#caller_name") == "Гульнар Сапарова"
     assert page.input_value("#summary") == "Муж угрожал ножом вчера вечером"
@@ -244,8 +242,8 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
 
     # Accepting signs out and deletes the draft from this computer.
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("header form[data-sign-out] button")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("header form[data-sign-out] button")
     assert "/login" in page.url
     assert stored_drafts(page) == {}
     sign_in(page, site, username)
@@ -260,7 +258,6 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
         localStorage.setItem(k, JSON.stringify(d)); } }""")
     later = page.context.new_page()  # leaving this page would save the draft afresh
     later.goto(site.url + "/contacts/new")
-    later.wait_for_load_state("networkidle")
     expect(later.locator("[data-draft-notice]")).to_be_hidden()
     assert later.input_value("#summary") == ""
     assert stored_drafts(later) == {}
