@@ -257,8 +257,8 @@ def test_consumers_racing_on_one_projection_without_the_redis_lock_never_count_a
     assert_counted_exactly_once(senim, channels)
 
 
-def test_projection_tables_are_created_once_when_processes_start_at_once(postgres_url):
-    settings = Settings(database_url=postgres_url, testing=True)
+def test_projection_tables_are_created_once_when_processes_start_at_once(fresh_postgres_url):
+    settings = Settings(database_url=fresh_postgres_url, testing=True)
     store = SenimStore(env=settings.event_store_env())
     starting = [ViewDatabase(settings.event_store_env()) for _ in range(4)]
     start = threading.Barrier(len(starting))
