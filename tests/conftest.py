@@ -7,6 +7,7 @@ Under pytest-xdist each worker process has its own Redis database and its own Po
 so workers never flush or read each other's data (see worker_redis_url and SchemaPool).
 """
 import os
+import threading
 import uuid
 from urllib.parse import urlsplit
 
@@ -98,7 +99,24 @@ def postgres_url(postgres_database, schema_pool):
     """
     schema = schema_pool.take()
     yield schema_url(postgres_database, schema)
+    stop_runners_left_running()  # or one would go on projecting into the schema's next test
     schema_pool.give_back(schema)
+
+
+def stop_runners_left_running() -> None:
+    """Stops the embedded projection runners of apps a test built and did not close (create_app
+    without senim=): their threads would otherwise sweep every 2 s for the rest of the run."""
+    for thread in threading.enumerate():
+        if thread.name == "senim-projections":
+            runner = getattr(getattr(thread, "_target", None), "__self__", None)  # the runner whose _run it runs
+            if runner is not None:
+                runner.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_runner_outlives_its_test():
+    yield
+    stop_runners_left_running()
 
 
 @pytest.fixture
