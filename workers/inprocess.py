@@ -48,6 +48,8 @@ class InProcessRunner:
 
     def run_once(self) -> None:
         for name in self.projections.registry:
+            if self._stop.is_set():
+                return  # stopping: the next start resumes from each projection's position
             try:
                 self.projections.catch_up(name)
                 self._failures.pop(name, None)
@@ -58,6 +60,8 @@ class InProcessRunner:
 
     def run_periodic(self) -> None:
         for job in self.periodic:
+            if self._stop.is_set():
+                return
             try:
                 job()
             except Exception:

@@ -9,9 +9,36 @@ API_PREFIX = "/api/v1"
 
 
 class SenimApi(Api):
-    """flask-smorest, with errors answered as problem+json by intake.problems."""
+    """flask-smorest, with errors answered as problem+json by intake.problems.
+
+    The OpenAPI document depends on the code alone (the blueprints and their schemas), so it is built
+    once per process: an app built later (the tests build one per test) serves the same document and
+    only registers its routes.
+    """
 
     ERROR_SCHEMA = ProblemSchema
+    _built_spec = None  # the document of the first app of this process, once complete
+
+    @property
+    def spec_is_shared(self) -> bool:
+        return self.spec is SenimApi._built_spec
+
+    def use_built_spec(self) -> bool:
+        """Takes the process's finished document, if there is one; False when this app must build it."""
+        if SenimApi._built_spec is None:
+            return False
+        self.spec = SenimApi._built_spec
+        return True
+
+    def keep_spec(self) -> None:
+        SenimApi._built_spec = self.spec
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        if not self.spec_is_shared:
+            return super().register_blueprint(blp, parameters=parameters, **options)
+        # The document already describes this blueprint: register its routes only.
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][options.get("name", blp.name)] = self
+        self._app.register_blueprint(blp, **options)
 
     def handle_http_exception(self, error):
         return problems.handle_http_exception(error)
@@ -29,7 +56,9 @@ def init_api(app: Flask) -> SenimApi:
         "Intake API of a 24/7 trust line and a domestic-violence crisis centre. "
         "Errors are application/problem+json (RFC 9457). Every write answers with "
         "X-Senim-Position; reads accept ?min_position=N to see their own writes.")}})
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    building = not api.use_built_spec()
+    if building:
+        api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from intake.api import assessments, contacts, journals, projections, reference, referrals, stats, users
     from intake.api import escalations
@@ -45,4 +74,6 @@ def init_api(app: Flask) -> SenimApi:
     for module in (persons, callers):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
+    if building:
+        api.keep_spec()
     return api

@@ -42,7 +42,26 @@ def catalogue(language: str) -> Catalog:
     return merged
 
 
+# The compiled catalogues of this process, by the state of the .po files they were made from: every
+# app a process builds (the tests build one per test) shares them, and an edited .po is compiled anew.
+_compiled: dict[tuple, str] = {}
+
+
+def _sources_state() -> tuple:
+    return tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                 for path in sorted(SOURCE_DIR.glob("*/*.po")))
+
+
 def compile_catalogues() -> str:
+    """The folder of compiled catalogues for Flask-Babel, compiled once per process (per .po state)."""
+    state = _sources_state()
+    if state not in _compiled:
+        _compiled.clear()  # an older state is never asked for again
+        _compiled[state] = _compile()
+    return _compiled[state]
+
+
+def _compile() -> str:
     target = Path(tempfile.mkdtemp(prefix="senim-i18n-"))
     atexit.register(shutil.rmtree, target, ignore_errors=True)
     for language in LANGUAGES:

@@ -166,8 +166,10 @@ def sign_in(page, site: Site, username: str, password: str = PASSWORD) -> None:
     page.goto(site.url + "/login")
     page.fill("#username", username)
     page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    # The form's answer is a new page: wait for it to load (never for the network to go quiet, which
+    # can happen before the navigation has even started).
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
 
 
 def check_accessibility(page, what: str) -> None:

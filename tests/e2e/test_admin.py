@@ -76,7 +76,6 @@ def test_an_admin_creates_a_user_changes_the_role_and_a_password_reset_signs_the
     check_accessibility(admin, f"user page ({language})")
     screenshot(admin, f"admin-user-{language}-{site.store}")
     user.reload()
-    user.wait_for_load_state("networkidle")
     assert "/login" in user.url
     assert user.locator("h1").inner_text() == words["sign_in"]
     sign_in(user, site, username, "second words 2")

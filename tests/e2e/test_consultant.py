@@ -32,6 +32,19 @@ def draft_keys(page) -> list[str]:
                          "k.slice(-12) === ':new-contact')")
 
 
+def page_clock(page) -> float:
+    """The page's own time (ms), as the drafts' saved_at is written."""
+    return page.evaluate("Date.now()")
+
+
+def wait_for_a_draft_saved_since(page, moment: float) -> None:
+    """Waits until a draft was written at or after `moment` (the page's clock), i.e. the save that
+    follows the last change (300 ms after it, then sealed) has happened, however slow the machine."""
+    page.wait_for_function("""moment => [localStorage, sessionStorage].some(store => Object.keys(store).some(key =>
+        key.startsWith('senim:draft:') && Date.parse(JSON.parse(store.getItem(key)).saved_at) >= moment))""",
+                           arg=moment)
+
+
 def shoot(page, name: str) -> None:
     """A full-page screenshot from the top, so the sticky call bar sits where it belongs."""
     page.evaluate("window.scrollTo(0, 0)")
@@ -53,7 +66,8 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     # The start page of a consultant is a new call, with its timer running.
     expect(page.locator("h1")).to_have_text(text["new"])
     assert page.url.endswith("/contacts/new")
-    page.wait_for_timeout(1200)
+    page.wait_for_function("""() => document.querySelector('#call-timer').innerText.split(':')
+        .reduce((total, part) => total * 60 + Number(part), 0) >= 1""")
     assert timer_seconds(page) >= 1
     assert page.is_checked("input[name=channel][value=phone]")
     assert not page.locator("input[name=caller_role]:checked").count()  # never guessed for the caller
@@ -98,6 +112,7 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     page.check("input[name=vr-weapons][value=yes]")
     page.check("input[name=vr-threats_to_kill][value=yes]")
     page.check("input[name=vr-strangulation][value=unknown]")
+    last_change = page_clock(page)
     result = page.locator("#checklist-result")
     expect(result).to_contain_text(text["standard"])
     expect(result).to_contain_text(text["could_raise"])
@@ -106,9 +121,8 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
 
     # A reload in the middle of the call brings everything back, the start time too.
     started = page.input_value("#started_at")
-    page.wait_for_timeout(400)  # the draft is written 300 ms after the last keystroke
+    wait_for_a_draft_saved_since(page, last_change)  # the draft is written 300 ms after the last change
     page.reload()
-    page.wait_for_load_state("networkidle")
     expect(page.locator("[data-draft-notice]")).to_be_visible()
     expect(page.locator("[data-draft-notice]")).to_contain_text(text["restored"])
     assert page.input_value("#started_at") == started
@@ -131,8 +145,8 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     assert page.input_value("#referral_reason") != ""
     assert page.evaluate("document.activeElement.id") == "referral_reason"
 
-    page.click("#save-end")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#save-end")
     expect(page.locator("h1")).to_have_text(text["saved"])
     expect(page.locator("#assessment-heading + p + .level-line .badge")).to_have_text(text["standard"])
     expect(page.locator("main")).to_contain_text(text["police"])
@@ -143,22 +157,22 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     contact_url = page.locator("main p.actions a.button.secondary").first.get_attribute("href")
 
     # The next call from the same number is recognised.
-    page.click("#next-call")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#next-call")
     expect(page.locator("[data-draft-notice]")).to_be_hidden()
     page.fill("#caller_phone", text["phone_number"][1])
     expect(page.locator("#caller-history")).to_contain_text(text["earlier"])
 
     # My contacts: the call is there, newest first, and opens.
-    page.click(f"header nav >> text={text['mine']}")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click(f"header nav >> text={text['mine']}")
     rows = page.locator("table.my-contacts tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(text["phone"])
     check_accessibility(page, f"my contacts ({language})")
     shoot(page, f"consultant-my-contacts-{language}-{site.store}")
-    rows.first.locator("a").click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        rows.first.locator("a").click()
     assert page.url.endswith(contact_url)
     expect(page.locator("main")).to_contain_text(text["victim"])
     expect(page.locator("main")).to_contain_text(text["phone_number"][0])
@@ -166,18 +180,18 @@ def test_a_consultant_logs_a_dangerous_call_reloads_saves_finds_and_corrects_it(
     shoot(page, f"consultant-contact-{language}-{site.store}")
 
     # A correction needs a reason; with one it is saved and shows in the history.
-    page.click("main .actions a.button >> nth=0")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main .actions a.button >> nth=0")
     check_accessibility(page, f"correction ({language})")
     page.check("input[name=channel][value=whatsapp]")
-    page.click("#amend-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#amend-form button[type=submit]")
     expect(page.locator("#reason-error")).to_have_text(re.compile(re.escape(text["reason_error"])))
     assert page.is_checked("input[name=channel][value=whatsapp]")  # what was typed is kept
     check_accessibility(page, f"correction with an error ({language})")
     page.fill("#reason", "Звонок был в WhatsApp, канал выбран ошибочно.")
-    page.click("#amend-form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#amend-form button[type=submit]")
     history = page.locator("table.history")
     expect(history).to_contain_text(text["correction"])
     expect(history).to_contain_text(text["whatsapp"])
@@ -218,7 +232,7 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
     page.fill("#caller_phone", "+7 705 111 22 33")
     page.fill("#caller_address", "Абая 17, кв. 4")
     page.fill("#summary", "Муж угрожал ножом вчера вечером")
-    page.wait_for_timeout(400)  # the draft is written 300 ms after the last keystroke
+    wait_for_a_draft_saved_since(page, page_clock(page))  # the draft is written 300 ms after the last keystroke
 
     drafts = stored_drafts(page)
     assert len(drafts) == 1
@@ -229,7 +243,6 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
 
     # Sealed, yet it comes back for the same user.
     page.reload()
-    page.wait_for_load_state("networkidle")
     expect(page.locator("[data-draft-notice]")).to_be_visible()
     assert page.input_value("#caller_name") == "Гульнар Сапарова"
     assert page.input_value("#summary") == "Муж угрожал ножом вчера вечером"
@@ -237,15 +250,14 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
     # Signing out asks first; declining keeps the user signed in and the draft kept.
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.click("header form[data-sign-out] button")
-    page.wait_for_timeout(300)
+    page.click("header form[data-sign-out] button")  # returns once the page's confirm() was answered
     assert asked and "Черновик" in asked[0]
     assert page.url.endswith("/contacts/new") and len(stored_drafts(page)) == 1
 
     # Accepting signs out and deletes the draft from this computer.
     page.once("dialog", lambda dialog: dialog.accept())
-    page.click("header form[data-sign-out] button")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("header form[data-sign-out] button")
     assert "/login" in page.url
     assert stored_drafts(page) == {}
     sign_in(page, site, username)
@@ -254,13 +266,12 @@ def test_a_draft_is_sealed_in_the_browser_expires_and_goes_with_sign_out(site, n
 
     # A draft older than a shift is dropped, not restored.
     page.fill("#summary", "Ещё один звонок")
-    page.wait_for_timeout(400)
+    wait_for_a_draft_saved_since(page, page_clock(page))
     page.evaluate("""() => { for (const k of Object.keys(localStorage).filter(k => k.startsWith('senim:draft:'))) {
         const d = JSON.parse(localStorage.getItem(k)); d.saved_at = new Date(Date.now() - 13 * 3600e3).toISOString();
         localStorage.setItem(k, JSON.stringify(d)); } }""")
     later = page.context.new_page()  # leaving this page would save the draft afresh
     later.goto(site.url + "/contacts/new")
-    later.wait_for_load_state("networkidle")
     expect(later.locator("[data-draft-notice]")).to_be_hidden()
     assert later.input_value("#summary") == ""
     assert stored_drafts(later) == {}

@@ -126,15 +126,15 @@ def test_one_click_claims_and_a_colleague_who_was_slower_is_told_who_won(site, n
     check_accessibility(mine, f"referral queue ({language})")
     shoot(mine, f"psychologist-queue-{language}-{site.store}")
 
-    mine.click(f'form[action="/referrals/{referral_id}/claim"] button')
-    mine.wait_for_load_state("networkidle")
+    with mine.expect_navigation():
+        mine.click(f'form[action="/referrals/{referral_id}/claim"] button')
     expect(mine.locator("main")).to_contain_text(text["claimed"])
     expect(mine.locator(f'form[action="/referrals/{referral_id}/claim"]')).to_have_count(0)
     expect(mine.locator(f'#mine ~ .table-wrap a[href="/referrals/{referral_id}"]')).to_be_visible()
 
     # The colleague's page still offers it; their click loses the race and says who won.
-    theirs.click(f'form[action="/referrals/{referral_id}/claim"] button')
-    theirs.wait_for_load_state("networkidle")
+    with theirs.expect_navigation():
+        theirs.click(f'form[action="/referrals/{referral_id}/claim"] button')
     panel = theirs.locator(".danger-panel")
     expect(panel).to_contain_text(text["quicker"])
     expect(panel).to_contain_text(text["first"])
@@ -159,8 +159,8 @@ def test_an_appointment_with_a_pair_colleague_within_working_hours_shows_in_the_
     page.fill("#schedule-start", "21:00")
     page.check('input[name="schedule-format"][value="online"]')
     page.select_option("#schedule-colleague", colleague.username)
-    page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
     expect(page.locator("#schedule-start-error")).to_contain_text(text["not_working"])
     assert page.input_value("#schedule-day") == day
     assert page.input_value("#schedule-start") == "21:00"
@@ -169,8 +169,8 @@ def test_an_appointment_with_a_pair_colleague_within_working_hours_shows_in_the_
     check_accessibility(page, f"referral with a refused appointment ({language})")
 
     page.fill("#schedule-start", "10:00")
-    page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["booked"])
     expect(page.locator(".facts")).to_contain_text(colleague.username)
     check_accessibility(page, f"referral page ({language})")
@@ -207,19 +207,19 @@ def test_attendance_from_the_week_then_the_consultation_and_its_outcome(site, ne
         if came.count():
             break
         page.wait_for_timeout(500)
-    came.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        came.click()
     expect(page.locator(".flash-success")).to_contain_text(text["came"])
     expect(page.locator(f'li.appointment:has(a[href="/referrals/{referral_id}"]) form.attendance')).to_have_count(0)
 
-    page.click(f'a[href="/referrals/{referral_id}"]')
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click(f'a[href="/referrals/{referral_id}"]')
     assert page.input_value("#consultation-day") == started.date().isoformat()  # taken from the appointment
     page.check("#consultation-done-psychological_support")
     page.fill("#consultation-summary", "Обсудили план безопасности; следующая встреча не нужна.")
     page.select_option("#consultation-outcome", "consultation_held")
-    page.click("#consultation-heading ~ form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#consultation-heading ~ form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["recorded"])
     expect(page.locator(".facts")).to_contain_text({"kk": "Кеңес өткізілді", "ru": "Консультация проведена"}[language])
     check_accessibility(page, f"completed referral ({language})")
@@ -242,23 +242,23 @@ def test_odara_and_aggressor_status_then_enrolment_in_the_programme(site, new_pa
     page.goto(f"{site.url}/referrals/{referral_id}")
 
     # ODARA: one item left unanswered is marked; once answered, the server scores it.
-    page.click(f'a[href*="instrument=odara"]')
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click(f'a[href*="instrument=odara"]')
     items = page.locator("fieldset.item").evaluate_all("nodes => nodes.map(n => n.id.slice(5))")
     assert len(items) == 13
     answers = {item: "no" for item in items}
     answers.update(prior_domestic_incident="yes", index_threat="yes", victim_concern="yes", more_than_one_child="unknown")
     answer(page, {item: value for item, value in answers.items() if item != "barriers_to_support"})
     check_accessibility(page, f"ODARA form ({language})")
-    page.click("form.assessment button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.assessment button[type=submit]")
     expect(page.locator("#answer-barriers_to_support-error")).to_contain_text(text["answer_item"])
     assert page.is_checked("#answer-prior_domestic_incident-yes")  # nothing answered is lost
     check_accessibility(page, f"ODARA form with an error ({language})")
     shoot(page, f"psychologist-assessment-form-{language}-{site.store}")
     answer(page, {"barriers_to_support": "no"})
-    page.click("form.assessment button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.assessment button[type=submit]")
     result = page.locator(".result")
     expect(result).to_contain_text("3")
     expect(result).to_contain_text(text["odara_rate"])
@@ -268,8 +268,8 @@ def test_odara_and_aggressor_status_then_enrolment_in_the_programme(site, new_pa
     # Professional judgement: the assessor raises the level with a reason; the page lists the change.
     page.check('input[name="override-level"][value="4"]')
     page.fill("#override-reason", "Угрожал ножом при детях; в ответах этого нет.")
-    page.click("#override-heading ~ form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#override-heading ~ form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["level_changed"])
     expect(result.locator(".level")).to_contain_text("41%")
     expect(page.locator(".level-changes")).to_contain_text("Угрожал ножом при детях")
@@ -282,17 +282,17 @@ def test_odara_and_aggressor_status_then_enrolment_in_the_programme(site, new_pa
     answer(page, {item: "yes" if item in ("physical_violence", "threats", "motivated_to_change") else "no"
                   for item in items})
     check_accessibility(page, f"aggressor-status form ({language})")
-    page.click("form.assessment button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.assessment button[type=submit]")
     expect(page.locator(".result")).to_contain_text(text["eligible"])
-    page.click("#enrol-heading ~ form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#enrol-heading ~ form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["enrolled"])
-    page.click("#session-heading ~ form button[type=submit]")  # today, now, attended: prefilled but for attendance
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#session-heading ~ form button[type=submit]")  # today, now, attended: prefilled but for attendance
     page.check('input[name="session-attended"][value="yes"]')
-    page.click("#session-heading ~ form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("#session-heading ~ form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["session"])
     check_accessibility(page, f"programme participation ({language})")
 
@@ -314,8 +314,8 @@ def test_a_psychologist_sets_their_own_working_hours(site, new_page, language):
     page.fill("#monday-1-start", "14:00")
     page.fill("#monday-1-end", "18:00")
     check_accessibility(page, f"working hours ({language})")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(text["hours_saved"])
     assert page.input_value("#monday-1-end") == "18:00"
     shoot(page, f"psychologist-hours-{language}-{site.store}")

@@ -31,11 +31,11 @@ def test_the_saved_language_follows_the_user_and_can_be_changed(site, new_page):
     assert page.locator("html").get_attribute("lang") == "kk"
     assert page.locator("button", has_text="Шығу").is_visible()
     page.select_option("#language-choice", "ru")
-    page.click("text=Тілді ауыстыру")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("text=Тілді ауыстыру")
     assert page.locator("html").get_attribute("lang") == "ru"
-    page.click("text=Выйти")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("text=Выйти")
     assert page.locator("h1").inner_text() == "Вход в Senim"
     sign_in(page, site, username)
     assert page.locator("html").get_attribute("lang") == "ru"  # the choice was saved for the user
@@ -51,8 +51,8 @@ def test_signing_in_is_possible_with_the_keyboard_alone(site, new_page):
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type("correct horse 1")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.locator("button", has_text="Выйти").is_visible()
 
 

@@ -122,21 +122,20 @@ def test_a_supervisor_reads_the_statistics_journals_and_monthly_report(site, new
 
     # The escalations behind the key figure: last month's urgent referrals, long past their claim deadline.
     escalated = total(page, "escalated")
-    page.locator("a[href='/supervision/escalations']").first.click()
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.locator("a[href='/supervision/escalations']").first.click()
     assert page.locator("tr[data-referral]").count() == escalated
     check_accessibility(page, f"escalations ({language})")
     screenshot(page, f"supervisor-escalations-{language}-{site.store}")
     page.go_back()
-    page.wait_for_load_state("networkidle")
 
     # Another date range: the day of last month's contacts, and only the helpline.
     day = recorded["last_month_day"].isoformat()
     page.fill("#date_from", day)
     page.fill("#date_to", day)
     page.select_option("#service", "helpline")
-    page.click("form.filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     assert f"date_from={day}" in page.url
     assert total(page, "contacts") == recorded["last_month"]
     assert figures(page, "by-channel:") == {"by-channel:phone": 1, "by-channel:web_chat": 1}
@@ -145,16 +144,16 @@ def test_a_supervisor_reads_the_statistics_journals_and_monthly_report(site, new
     # A range that is reversed is explained next to the field, not answered with figures.
     page.fill("#date_from", day)
     page.fill("#date_to", (recorded["last_month_day"] - timedelta(days=3)).isoformat())
-    page.click("form.filters button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     assert page.locator(".error-summary").is_visible()
     assert page.locator("#date_to-error").is_visible()
     assert page.locator("[data-total=contacts]").count() == 0
     check_accessibility(page, f"statistics dashboard with an error ({language})")
 
     # The journal of the helpline, this month, with its two files.
-    page.click("header nav a[href='/journals']")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("header nav a[href='/journals']")
     rows = page.locator("table.journal tbody tr")
     assert rows.count() == recorded["helpline_this_month"]
     assert page.locator("table.journal thead th").first.inner_text() == words["journal_heading"]
@@ -182,8 +181,8 @@ def test_a_supervisor_reads_the_statistics_journals_and_monthly_report(site, new
         sorted(sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1))
 
     # The monthly report: last month by default, on screen and as printed.
-    page.click(f"header nav a:has-text('{words['report']}')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click(f"header nav a:has-text('{words['report']}')")
     assert words["report"] in page.locator("h1").inner_text()
     assert total(page, "contacts") == recorded["last_month"]
     assert figures(page, "aggressors-family-service-by-source:") == {

@@ -26,10 +26,6 @@ TEXT = {
 WRITTEN: dict[str, Counter] = {}
 
 
-def settle(page) -> None:
-    page.wait_for_load_state("networkidle")
-
-
 def consultant_logs_the_call(site, new_page, language: str) -> dict:
     page = new_page(language)
     sign_in(page, site, site.user("consultant", language))
@@ -49,8 +45,8 @@ def consultant_logs_the_call(site, new_page, language: str) -> dict:
     page.check("input[name=referral_target][value=family_service]")
     page.check("input[name=referral_urgency][value=urgent]")
     page.fill("#referral_reason", "Нужна консультация психолога для неё и детей.")
-    page.click("#save-end")
-    settle(page)
+    with page.expect_navigation():
+        page.click("#save-end")
     expect(page.locator("h1")).to_have_text(TEXT[language]["saved"])
     screenshot(page, f"flow-consultant-saved-{language}-{site.store}")
     found = {name: re.search(rf"{name}=([0-9a-f-]{{36}})", page.url) for name in ("case", "referral")}
@@ -69,16 +65,16 @@ def psychologist_takes_it_up(site, new_page, language: str, referral_id: str) ->
         page.wait_for_timeout(500)
         page.reload()
     check_accessibility(page, f"queue in the whole flow ({language})")
-    claim.click()
-    settle(page)
+    with page.expect_navigation():
+        claim.click()
 
     page.goto(f"{site.url}/referrals/{referral_id}")
     day = (datetime.now(SERVICE_TIMEZONE) + timedelta(days=7)).date().isoformat()
     page.fill("#schedule-day", day)
     page.fill("#schedule-start", "10:00")
     page.check('input[name="schedule-format"][value="in_person"]')
-    page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
-    settle(page)
+    with page.expect_navigation():
+        page.click("#schedule-heading ~ .schedule-layout button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(TEXT[language]["booked"])
 
     # A week later: the appointment has begun (moved into the past here, as the calendar would).
@@ -95,16 +91,16 @@ def psychologist_takes_it_up(site, new_page, language: str, referral_id: str) ->
         if came.count():
             break
         page.wait_for_timeout(500)
-    came.click()
-    settle(page)
+    with page.expect_navigation():
+        came.click()
     expect(page.locator(".flash-success")).to_contain_text(TEXT[language]["came"])
 
     page.goto(f"{site.url}/referrals/{referral_id}")
     page.check("#consultation-done-psychological_support")
     page.fill("#consultation-summary", "Составили план безопасности, договорились о группе поддержки.")
     page.select_option("#consultation-outcome", "consultation_held")
-    page.click("#consultation-heading ~ form button[type=submit]")
-    settle(page)
+    with page.expect_navigation():
+        page.click("#consultation-heading ~ form button[type=submit]")
     expect(page.locator(".flash-success")).to_contain_text(TEXT[language]["recorded"])
     screenshot(page, f"flow-psychologist-referral-{language}-{site.store}")
     return psychologist.username
@@ -120,8 +116,8 @@ def supervisor_finds_both(site, new_page, language: str, ids: dict, psychologist
             break
         page.wait_for_timeout(500)
         page.reload()
-    case_link.click()
-    settle(page)
+    with page.expect_navigation():
+        case_link.click()
     events = page.locator("table.events")
     for _ in range(20):  # the referral's last steps may still be on their way to the case timeline
         if psychologist in events.inner_text() and events.locator("tr.kind-referral").count() >= 4:

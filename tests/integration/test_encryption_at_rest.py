@@ -150,7 +150,7 @@ def test_a_key_may_be_set_on_an_empty_store(settings, cipher_key):
     base64.b64encode(b"x" * 33).decode(),
     base64.urlsafe_b64encode(b"\xfb" * 32).decode(),  # URL-safe alphabet
     AESCipher.create_key(32) + "\n" + "AAAA",
-])
+], ids=["not-base64", "5-bytes", "31-bytes", "33-bytes", "url-safe-alphabet", "a-key-then-more"])  # same in every xdist worker
 def test_a_malformed_cipher_key_is_refused_at_configuration(key):
     with pytest.raises(ConfigError, match="SENIM_CIPHER_KEY"):
         Settings.from_env({"SENIM_CIPHER_KEY": key, "SENIM_DATABASE_URL": "sqlite:///unused.sqlite3"})

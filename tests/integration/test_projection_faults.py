@@ -257,8 +257,8 @@ def test_consumers_racing_on_one_projection_without_the_redis_lock_never_count_a
     assert_counted_exactly_once(senim, channels)
 
 
-def test_projection_tables_are_created_once_when_processes_start_at_once(postgres_url):
-    settings = Settings(database_url=postgres_url, testing=True)
+def test_projection_tables_are_created_once_when_processes_start_at_once(fresh_postgres_url):
+    settings = Settings(database_url=fresh_postgres_url, testing=True)
     store = SenimStore(env=settings.event_store_env())
     starting = [ViewDatabase(settings.event_store_env()) for _ in range(4)]
     start = threading.Barrier(len(starting))
@@ -357,8 +357,10 @@ def test_a_rebuild_gives_byte_identical_journals_and_statistics(client, senim, c
     assert not lagging(senim)
     built = checksums(client, supervisor[1])
 
+    # A rebuild starts a process per projection, two at a time on two cores: on a busy machine that
+    # takes minutes, and only a hang (pytest-timeout's 300 s) is a failure.
     rebuilt = subprocess.run([*COMMAND, "projections", "rebuild"], cwd=tmp_path, capture_output=True, text=True,
-                             timeout=60, env=clean_env(SENIM_DATABASE_URL=postgres_url, SENIM_REDIS_URL=redis_url))
+                             timeout=240, env=clean_env(SENIM_DATABASE_URL=postgres_url, SENIM_REDIS_URL=redis_url))
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "journals: rebuilt from" in rebuilt.stdout and "contact_stats: rebuilt from" in rebuilt.stdout
     assert not lagging(senim)
