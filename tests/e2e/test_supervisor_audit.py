@@ -88,9 +88,9 @@ def test_a_supervisor_audits_a_case_its_past_and_who_read_its_contact(site, new_
     with page.expect_navigation():
         page.click(f"header nav >> text={words['cases']}")
     case_link = page.locator(f"a[href='/cases/{audited['case']}']")
-    for _ in range(10):  # the list is a projection: on PostgreSQL the worker may take a moment
-        if case_link.count():
-            break
+    # The list is a projection: on PostgreSQL the worker may take a while on a busy machine.
+    deadline = time.monotonic() + 60
+    while not case_link.count() and time.monotonic() < deadline:
         time.sleep(0.5)
         page.reload()
     assert words["closed_status"] in page.locator("tbody tr", has=case_link).inner_text()
