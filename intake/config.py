@@ -3,7 +3,6 @@ import base64
 import binascii
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -21,9 +21,9 @@ KEEP_SECONDS = 2 * 24 * 3600
 SECRET_NAME = "idempotency_key_hash"
 
 COLUMNS = "scope, fingerprint, position, aggregate_id, created_at"
-CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {{table}} (scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
-                f"position BIGINT, aggregate_id TEXT, created_at DOUBLE PRECISION NOT NULL, "
-                f"status INTEGER, body TEXT)")
+CREATE_TABLE = ("CREATE TABLE IF NOT EXISTS {table} (scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
+                "position BIGINT, aggregate_id TEXT, created_at DOUBLE PRECISION NOT NULL, "
+                "status INTEGER, body TEXT)")
 CREATE_INDEX = f"CREATE INDEX IF NOT EXISTS {TABLE}_created_at ON {{table}} (created_at)"
 
 

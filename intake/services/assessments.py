@@ -2,6 +2,7 @@
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actor import Actor
@@ -13,6 +14,9 @@ from intake.services import Written
 from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
 from projections.case_index import contacts_since
+
+if TYPE_CHECKING:  # links.py imports the services for their visibility rules
+    from intake.services.links import LinkChecker
 
 # The instrument that carries the escalation flag, and the projection it counts incidents in.
 ESCALATION_INSTRUMENT = "victim_risk"
@@ -50,7 +54,7 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 class AssessmentService:
-    def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12, links=None):
+    def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12, links: "LinkChecker"):
         self.store = store
         self.links = links  # intake.services.links.LinkChecker: the contact and case named must be visible
         self.projections = projections  # intake.services.projections.Projections: the case index
@@ -58,8 +62,7 @@ class AssessmentService:
         self.escalation_months = months
 
     def record(self, fields: dict, *, actor: Actor) -> Assessed:
-        if self.links is not None:
-            self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
+        self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
         extra = self._escalation(fields)
         # Invalid names every bad field
         concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))

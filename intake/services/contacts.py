@@ -1,5 +1,6 @@
 """Recording, completing and correcting contacts; reading them back with their history."""
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actor import Actor
@@ -8,6 +9,10 @@ from domain.contact import Contact
 from domain.errors import Forbidden
 from intake.services import Written
 from intake.store import SenimStore
+
+if TYPE_CHECKING:  # links.py imports the services for their visibility rules
+    from intake.services.links import LinkChecker
+
 
 # Who may record and read contacts at all; admins manage accounts and read no case content.
 CONTACT_ROLES = ("consultant", "psychologist", "supervisor")
@@ -21,14 +26,13 @@ def may_see_contact(actor: Actor, contact: Contact) -> bool:
 
 
 class ContactService:
-    def __init__(self, store: SenimStore, links=None):
+    def __init__(self, store: SenimStore, *, links: "LinkChecker"):
         self.store = store
         self.links = links  # intake.services.links.LinkChecker: a case named must be one the writer sees
 
     def _check_links(self, fields: dict, actor: Actor, prefix: str = "") -> None:
-        if self.links is not None:
-            self.links.check_fields({"case_id": fields.get("case_id")} if isinstance(fields, dict) else {},
-                                    actor=actor, prefix=prefix)
+        self.links.check_fields({"case_id": fields.get("case_id")} if isinstance(fields, dict) else {},
+                                actor=actor, prefix=prefix)
 
     def record(self, fields: dict, *, actor: Actor) -> Written:
         self._check_links(fields, actor)

@@ -11,6 +11,7 @@ participation, as for referrals.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actor import Actor, same_person
@@ -23,6 +24,9 @@ from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
 from projections.case_index import latest_assessment
 
+if TYPE_CHECKING:  # links.py imports the services for their visibility rules
+    from intake.services.links import LinkChecker
+
 CASE_INDEX = "case_index"
 
 
@@ -33,7 +37,7 @@ class SessionWritten(Written):
 
 
 class ProgrammeService:
-    def __init__(self, store: SenimStore, projections=None, links=None):
+    def __init__(self, store: SenimStore, projections=None, *, links: "LinkChecker"):
         self.store = store
         self.projections = projections  # intake.services.projections.Projections: the case index
         self.links = links  # intake.services.links.LinkChecker: what an enrolment names must be visible
@@ -41,16 +45,11 @@ class ProgrammeService:
     def enrol(self, fields: dict, *, actor: Actor) -> Written:
         if not actor.has_role(*PROGRAMME_ROLES):
             raise Forbidden("Only a psychologist or a supervisor may enrol a person in the programme.")
-        if self.links is not None:
-            named = self.links.check_fields(
-                {key: fields.get(key) for key in ("assessment_id", "referral_id", "case_id")}, actor=actor)
-            if "assessment_id" not in named:
-                raise Invalid("assessment_id", "Missing data for required field.")
-            assessment = named["assessment_id"]
-        else:
-            assessment = self._load_named(fields["assessment_id"], Assessment, "assessment", "assessment_id")
-            if fields.get("referral_id") is not None:
-                self._load_named(fields["referral_id"], Referral, "referral", "referral_id")
+        named = self.links.check_fields(
+            {key: fields.get(key) for key in ("assessment_id", "referral_id", "case_id")}, actor=actor)
+        if "assessment_id" not in named:
+            raise Invalid("assessment_id", "Missing data for required field.")
+        assessment = named["assessment_id"]
         self._check_latest(assessment)
         participation = ProgrammeParticipation.enrol(
             assessment=assessment, referral_id=fields.get("referral_id"), case_id=fields.get("case_id"),
@@ -68,13 +67,6 @@ class ProgrammeService:
         if latest is not None and latest != str(assessment.id):
             raise Invalid("assessment_id", f"A newer aggressor-status assessment of this case exists ({latest}); "
                                            "enrol on the latest one.")
-
-    def _load_named(self, record_id: UUID, kind: type, what: str, field: str):
-        """A record the request names: one that does not exist is a bad field, not a missing page."""
-        try:
-            return self.store.load(record_id, kind, what)
-        except NotFound:
-            raise Invalid(field, f"No {what} with id {record_id}.") from None
 
     def get(self, participation_id: UUID, *, actor: Actor) -> ProgrammeParticipation:
         if not actor.has_role(*PROGRAMME_ROLES):

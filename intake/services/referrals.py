@@ -6,6 +6,7 @@ wins. A loser is retried once on the fresh referral, so it answers what it would
 moment later (409 "already claimed by …" with the state, or a no-op for the winner's own retry).
 """
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain.actor import Actor, same_person
@@ -14,6 +15,10 @@ from domain.referral import MAKER_ROLES, Referral
 from intake.services import Written
 from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
+
+if TYPE_CHECKING:  # links.py imports the services for their visibility rules
+    from intake.services.links import LinkChecker
+
 
 # Who may use the referral endpoints at all; admins manage accounts and read no case content.
 REFERRAL_ROLES = MAKER_ROLES
@@ -33,14 +38,13 @@ def may_see_referral(actor: Actor, referral: Referral) -> bool:
 
 
 class ReferralService:
-    def __init__(self, store: SenimStore, deadlines: Mapping | None = None, links=None):
+    def __init__(self, store: SenimStore, deadlines: Mapping | None = None, *, links: "LinkChecker"):
         self.store = store
         self.deadlines = deadlines
         self.links = links  # intake.services.links.LinkChecker: the contact and case named must be visible
 
     def make(self, fields: dict, *, actor: Actor) -> Written:
-        if self.links is not None:
-            self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
+        self.links.check_fields({key: fields.get(key) for key in ("contact_id", "case_id")}, actor=actor)
         concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))
         referral = Referral.make(actor=actor, **fields, concerning=concerning)
         return Written(referral.id, self.store.commit(referral))

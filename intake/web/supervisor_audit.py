@@ -440,7 +440,7 @@ def case_history(case_id: UUID):
     """Every event of the case and of its contacts, referrals and assessments; filters; the case as of a moment."""
     actor = current_actor()
     form = HistoryForm(request.args)
-    valid = form.validate()
+    form.validate()  # errors show beside the fields; the page still answers
     as_of = form.as_of.moment
     service = senim().cases
     history = service.history(case_id, actor=actor, as_of=as_of)  # NotFound, Forbidden: error pages

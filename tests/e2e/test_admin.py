@@ -62,7 +62,7 @@ def test_an_admin_creates_a_user_changes_the_role_and_a_password_reset_signs_the
     # Role: the admin makes them a psychologist; the history says who did it.
     admin.select_option("#role-role", "psychologist")
     with admin.expect_navigation():
-        admin.click(f"main form[action$='/role'] button")
+        admin.click("main form[action$='/role'] button")
     assert words["psychologist"] in admin.locator(".facts").inner_text().lower()
     history = admin.locator("table").first.inner_text()
     assert words["role_changed"] in history and site.user("admin", language) in history

@@ -243,7 +243,7 @@ def test_odara_and_aggressor_status_then_enrolment_in_the_programme(site, new_pa
 
     # ODARA: one item left unanswered is marked; once answered, the server scores it.
     with page.expect_navigation():
-        page.click(f'a[href*="instrument=odara"]')
+        page.click('a[href*="instrument=odara"]')
     items = page.locator("fieldset.item").evaluate_all("nodes => nodes.map(n => n.id.slice(5))")
     assert len(items) == 13
     answers = {item: "no" for item in items}

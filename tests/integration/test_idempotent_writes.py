@@ -3,7 +3,6 @@ import json
 import threading
 import uuid
 
-import pytest
 
 from tests.integration.test_contacts_api import a_call
 

@@ -19,7 +19,6 @@ missing here, so a new endpoint cannot ship without deciding who may use it.
 """
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from domain import instruments
 

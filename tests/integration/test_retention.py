@@ -11,9 +11,7 @@ from uuid import UUID
 import pytest
 
 from domain.actor import Actor
-from domain.case import Case
 from domain.clock import utc_now
-from domain.erasure import Erasure
 from domain.retention import CLOSED_CASES, NON_DATA_CONTACTS
 from intake.bootstrap import bootstrap
 from intake.config import Settings

@@ -340,7 +340,7 @@ def test_the_access_log_page_shows_refusals_and_filters_on_the_outcome(client, m
 
     assert f"{other.username} · consultant" in everything and "Refused" in everything and "Allowed" in everything
     assert f"{other.username} · consultant" in only_refused and staff["consultant"].username not in only_refused
-    assert f'<option selected value="refused">' in refused.get_data(as_text=True)
+    assert '<option selected value="refused">' in refused.get_data(as_text=True)
     table = only_allowed.split("Reads of record", 1)[1]
     assert staff["consultant"].username in table and other.username not in table and "Refused" not in table
     bad = client.get("/audit/access?outcome=perhaps")
