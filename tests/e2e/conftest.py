@@ -123,7 +123,9 @@ def site(request, tmp_path_factory):
     except redis.RedisError as error:
         service_missing("Redis", error)
     folder = tmp_path_factory.mktemp("site-pg")
-    site = _start(f"{postgres_database}?schema={schema}", "postgres", redis_url, folder)
+    # Small pools: the server and its worker each hold their own, and the tests of other xdist
+    # workers share the server's 100 connections.
+    site = _start(f"{postgres_database}?schema={schema}&pool_size=2&max_overflow=4", "postgres", redis_url, folder)
     yield site
     site.stop()
     with psycopg.connect(postgres_database, autocommit=True) as conn:
