@@ -200,26 +200,24 @@ class CaseService:
 
     def assign_owner(self, case_id: UUID, *, user_id: UUID, actor: Actor) -> Written:
         case = self.get(case_id, actor=actor)
-        try:
-            user = self.staff.get(user_id)
-        except NotFound:
-            raise Invalid("user_id", f"No user with id {user_id}.") from None
-        if not user.active:
-            raise Invalid("user_id", f"{user.username} is disabled.")
-        case.assign_owner(owner=user.as_actor(), actor=actor)
+        case.assign_owner(owner=self._active_staff(user_id), actor=actor)
         return Written(case.id, self.store.commit(case))
 
     def add_worker(self, case_id: UUID, *, user_id: UUID, reason: str, actor: Actor) -> Written:
         """The case's owner or a supervisor lets a member of staff into the case, saying why."""
         case = self.get(case_id, actor=actor)
+        case.add_worker(worker=self._active_staff(user_id), reason=reason, actor=actor)
+        return Written(case.id, self.store.commit(case))
+
+    def _active_staff(self, user_id: UUID) -> Actor:
+        """The member of staff a request names for a case: one that does not exist or is disabled is a bad field."""
         try:
             user = self.staff.get(user_id)
         except NotFound:
             raise Invalid("user_id", f"No user with id {user_id}.") from None
         if not user.active:
             raise Invalid("user_id", f"{user.username} is disabled.")
-        case.add_worker(worker=user.as_actor(), reason=reason, actor=actor)
-        return Written(case.id, self.store.commit(case))
+        return user.as_actor()
 
     def close(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
         case = self.get(case_id, actor=actor)
