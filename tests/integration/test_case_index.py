@@ -1,7 +1,6 @@
 """The case index, on SQLite and on PostgreSQL: victim_risk's escalation flag counts the case's
 contacts (incidents) in the last 12 months; enrolment in the programme only on the latest
 aggressor_status assessment of the case."""
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,6 +20,21 @@ def answers(code: str, **given) -> dict:
 @pytest.fixture
 def psychologist(make_user):
     return make_user("psychologist")
+
+
+@pytest.fixture
+def new_case(client, consultant, psychologist):
+    """Opens a case as the consultant and adds the psychologist to it: only people on a case may
+    name it in what they record (linking is not a key)."""
+    def open_one() -> str:
+        opened = client.post("/api/v1/cases", json={}, headers=consultant[1])
+        assert opened.status_code == 201, opened.json
+        joined = client.post(f"/api/v1/cases/{opened.json['id']}/workers",
+                             json={"user_id": psychologist[0].user_id, "reason": "assesses the case"},
+                             headers=consultant[1])
+        assert joined.status_code == 201, joined.json
+        return opened.json["id"]
+    return open_one
 
 
 @pytest.fixture
@@ -44,12 +58,12 @@ def victim_risk(client, headers, case_id: str) -> dict:
 
 
 @pytest.mark.parametrize("contacts, escalation", [(3, True), (2, False)])
-def test_escalation_counts_the_cases_contacts_in_twelve_months(client, psychologist, contact, senim,
+def test_escalation_counts_the_cases_contacts_in_twelve_months(client, psychologist, contact, new_case,
                                                                contacts, escalation):
-    case_id = str(uuid.uuid4())
+    case_id = new_case()
     for days_ago in (1, 100, 300)[:contacts]:
         contact(case_id, days_ago)
-    contact(str(uuid.uuid4()))  # another case
+    contact(new_case())  # another case
     contact(None)
     recorded = victim_risk(client, psychologist[1], case_id)
     assert (recorded["escalation"], recorded["incidents_in_window"]) == (escalation, contacts)
@@ -57,8 +71,8 @@ def test_escalation_counts_the_cases_contacts_in_twelve_months(client, psycholog
     assert (stored["escalation"], stored["incidents_in_window"]) == (escalation, contacts)
 
 
-def test_a_contact_older_than_twelve_months_is_not_counted(client, psychologist, contact):
-    case_id = str(uuid.uuid4())
+def test_a_contact_older_than_twelve_months_is_not_counted(client, psychologist, contact, new_case):
+    case_id = new_case()
     for days_ago in (1, 30, 380):
         contact(case_id, days_ago)
     recorded = victim_risk(client, psychologist[1], case_id)
@@ -71,8 +85,8 @@ def test_an_assessment_without_a_case_carries_no_flag(client, psychologist):
     assert created.status_code == 201 and "escalation" not in created.json
 
 
-def test_amending_a_contacts_case_moves_it(client, consultant, psychologist, contact):
-    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+def test_amending_a_contacts_case_moves_it(client, consultant, psychologist, contact, new_case):
+    first, second = new_case(), new_case()
     moved = contact(first)
     contact(first)
     contact(second)
@@ -103,8 +117,8 @@ def aggressor_status(client, headers, case_id: str, **given) -> str:
     return created.json["id"]
 
 
-def test_enrolment_only_on_the_latest_aggressor_status_assessment(client, psychologist, senim):
-    case_id = str(uuid.uuid4())
+def test_enrolment_only_on_the_latest_aggressor_status_assessment(client, psychologist, senim, new_case):
+    case_id = new_case()
     older = aggressor_status(client, psychologist[1], case_id)
     newer = aggressor_status(client, psychologist[1], case_id, alcohol_dependence="yes")
     before = senim.store.head()
@@ -117,5 +131,5 @@ def test_enrolment_only_on_the_latest_aggressor_status_assessment(client, psycho
     enrolled = client.post(PROGRAMME, json={"assessment_id": latest}, headers=psychologist[1])
     assert enrolled.status_code == 201, enrolled.json
     # Another case's assessments do not count.
-    other = aggressor_status(client, psychologist[1], str(uuid.uuid4()))
+    other = aggressor_status(client, psychologist[1], new_case())
     assert client.post(PROGRAMME, json={"assessment_id": other}, headers=psychologist[1]).status_code == 201

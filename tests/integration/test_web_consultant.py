@@ -431,7 +431,11 @@ def test_a_save_after_the_idle_timeout_goes_to_sign_in_and_writes_nothing(client
     head = senim.store.head()
     response = client.post("/contacts/new", data=data)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert senim.store.head() == head
+    # The only thing written is the end of this browser's session, on the consultant's record.
+    written = [n.topic for n in senim.store.recorder.select_notifications(head + 1, 100)]
+    assert len(written) == 1 and written[0].endswith("SignedOut"), written
+    signed_out = list(senim.store.events_of(UUID(consultant.user_id)))[-1]
+    assert (signed_out.reason, signed_out.everywhere) == ("idle", False)
     # Signed in again, the consultant lands on a new call, where the browser brings the draft back.
     assert sign_in(client, consultant.username).headers["Location"].endswith("/contacts/new")
 
