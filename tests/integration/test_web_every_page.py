@@ -65,6 +65,9 @@ def world(senim, make_user):
         actor=people["consultant"]).id
     senim.referrals.claim(referral, actor=people["psychologist"])
     case = senim.cases.open({"contact_id": str(contact)}, actor=people["consultant"]).id
+    # Only someone on the case may name it: the consultant who opened it lets the psychologist in.
+    senim.cases.add_worker(case, user_id=UUID(people["psychologist"].user_id), reason="assesses the husband",
+                           actor=people["consultant"])
     from domain import instruments
     answers = {item["id"]: "no" for item in instruments.get("aggressor_status")["items"]}
     answers["physical_violence"] = "yes"
