@@ -9,7 +9,6 @@ itself noted, as kind `audit` with the record id asked about (else the user id, 
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.access import KINDS, OUTCOMES
@@ -20,6 +19,7 @@ from intake.api.reads import await_projection, record_read
 from intake.api.schemas import ActorOut, ReadQuery
 from intake.auth import requires
 from projections.access_log import access_rows
+from intake.running import senim
 
 blp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit",
                    description="Supervisors' audit: who read which record, when and from where.")
@@ -130,17 +130,17 @@ def entry_view(row: dict) -> dict:
 def access_log(query):
     """Who read which record (or was refused it: outcome), when and from where: newest first, a page at a
     time (supervisors)."""
-    senim = current_app.extensions["senim"]
-    flushed = senim.access.flush()  # this server's reads up to now, written before looking
-    unwritten = senim.access.pending  # non-zero: that write failed, the entries wait for the next try
+    running = senim()
+    flushed = running.access.flush()  # this server's reads up to now, written before looking
+    unwritten = running.access.pending  # non-zero: that write failed, the entries wait for the next try
     record_id = str(query["record_id"]) if query["record_id"] else None
     user_id = str(query["user_id"]) if query["user_id"] else None
     record_read("audit", record_id or user_id or "all")
     # Up to the head, not just this server's flush: batches other processes wrote are listed too.
-    reflected = max(query["min_position"] or 0, flushed, senim.store.head())
+    reflected = max(query["min_position"] or 0, flushed, running.store.head())
     await_projection(PROJECTION, reflected or None)
     before = tuple(int(part) for part in CURSOR.match(query["cursor"]).groups()) if query["cursor"] else None
-    with senim.views.transaction(write=False) as tx:
+    with running.views.transaction(write=False) as tx:
         rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=query["kind"], outcome=query["outcome"],
                            at_from=_bound(query["date_from"], start_of), at_to=_bound(query["date_to"], end_of),
                            before=before, limit=query["limit"])

@@ -16,6 +16,7 @@ from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor
 from intake.idempotency import AlreadyRecorded, Claim, Recorded, claim_for, claiming
 from intake.problems import problem, validation_problem
+from intake.running import senim
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def idempotent(*, status: int = 201, answer_from_commit: bool = True):
                 return view(*args, **kwargs)
             if not _KEY.fullmatch(key):
                 return validation_problem({HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]})
-            store = current_app.extensions["senim"].store
+            store = senim().store
             claim = claim_for(store.idempotency_secret(), user_id=str(current_actor().user_id), key=key,
                               method=request.method, path=request.path, body=request.get_data())
             recorded = store.recorder.find_claim(claim.scope)

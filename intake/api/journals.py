@@ -2,7 +2,7 @@
 import csv
 import io
 
-from flask import Response, current_app
+from flask import Response
 from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields, validate
 
@@ -12,6 +12,7 @@ from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection, record_read
 from intake.auth import current_actor, requires
 from projections.journal import journal_rows
+from intake.running import senim
 
 blp = ApiBlueprint("journals", __name__, url_prefix="/api/v1/journals",
                 description="Registration journals (журнал регистрации обращений).")
@@ -122,7 +123,7 @@ def get_journal(query, service: str):
         raise NotFound(f"No service {service!r}; one of {', '.join(reference.codes('services'))}.")
     await_projection("journals", query["min_position"])
     actor = current_actor()
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
+    with senim().views.transaction(write=False) as tx:
         rows = [row_view(row) for row in journal_rows(
             tx, service=service, date_from=query["date_from"], date_to=query["date_to"], channel=query["channel"],
             consultant_id=None if actor.role == "supervisor" else actor.user_id)]

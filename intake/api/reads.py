@@ -1,7 +1,6 @@
 """Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503."""
 from datetime import date
 
-from flask import current_app
 from marshmallow import ValidationError, validates_schema
 
 from domain.clock import local, utc_now
@@ -9,6 +8,7 @@ from domain.errors import Invalid
 from intake.api.fields import Day
 from intake.api.schemas import ReadQuery
 from intake.problems import problem
+from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366 * 10
 
@@ -21,12 +21,12 @@ class ProjectionNotReady(Exception):
 
 def await_projection(name: str, min_position: int | None) -> None:
     """Blocks (a few seconds at most) until projection `name` has processed min_position."""
-    senim = current_app.extensions["senim"]
-    if min_position and min_position > senim.store.head():
+    running = senim()
+    if min_position and min_position > running.store.head():
         # No write ever answered with this position: waiting would not help, so it is the request's fault.
         raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
-    if not senim.projections.wait_for(name, min_position, senim.settings.read_your_writes_timeout):
-        raise ProjectionNotReady(name, min_position, senim.projections.position(name))
+    if not running.projections.wait_for(name, min_position, running.settings.read_your_writes_timeout):
+        raise ProjectionNotReady(name, min_position, running.projections.position(name))
 
 
 def not_ready_problem(error: ProjectionNotReady):
@@ -65,7 +65,7 @@ class DateRangeQuery(ReadQuery):
 
 def record_read(kind: str, record_id) -> None:
     """Notes in the access log that the current actor read this record (contact, case, referral, assessment)."""
-    from flask import current_app, request
+    from flask import request
 
     from intake.auth import current_actor
-    current_app.extensions["senim"].access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)
+    senim().access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)

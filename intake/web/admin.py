@@ -11,7 +11,7 @@ supervisor approves or rejects it on the approvals page; until then nothing chan
 from datetime import datetime
 from uuid import UUID
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
@@ -25,6 +25,7 @@ from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES, role_name
 from intake.web.session import current_actor, page
+from intake.running import senim
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
@@ -32,10 +33,6 @@ REASON_MAX = 2_000
 SIGN_IN_EVENTS = ("SignInFailed", "SignedIn")
 RECENT_SIGN_INS = 20
 STATES = ("active", "disabled", "locked")
-
-
-def staff():
-    return current_app.extensions["senim"].staff
 
 
 # Forms -------------------------------------------------------------------------------------------
@@ -217,7 +214,7 @@ def is_self(user: User) -> bool:
 
 def render_user(user: User, status: int = 200, **bound):
     now = utc_now()
-    changes, sign_ins = history_rows(list(current_app.extensions["senim"].store.events_of(user.id)), user)
+    changes, sign_ins = history_rows(list(senim().store.events_of(user.id)), user)
     created = next((row for row in reversed(changes)), None)
     return render_template(
         "web/admin/user.html", user=user, state=user_state(user, now), state_names=STATE_NAMES,
@@ -236,7 +233,7 @@ def users():
     search = (request.args.get("q") or "").strip().lower()[:63]
     role = request.args.get("role") if request.args.get("role") in STAFF_ROLES else ""
     state = request.args.get("state") if request.args.get("state") in STATES else ""
-    everyone = sorted((list_row(user, now) for user in staff().list_users()), key=lambda row: row["username"])
+    everyone = sorted((list_row(user, now) for user in senim().staff.list_users()), key=lambda row: row["username"])
     shown = [row for row in everyone
              if (not search or search in row["username"]) and (not role or row["role"] == role)
              and (not state or row["state"] == state)]
@@ -253,8 +250,8 @@ def new_user():
     form.role.choices = [("", _("Choose a role")), *role_choices()]
     if form.validate_on_submit():
         try:
-            written = staff().add_user(username=form.username.data, role=form.role.data,
-                                       password=form.password.data, actor=current_actor())
+            written = senim().staff.add_user(username=form.username.data, role=form.role.data,
+                                             password=form.password.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -277,13 +274,13 @@ def new_user():
 @bp.route("/users/<uuid:user_id>")
 @page("admin")
 def user(user_id: UUID):
-    return render_user(staff().get(user_id))
+    return render_user(senim().staff.get(user_id))
 
 
 @bp.route("/users/<uuid:user_id>/role", methods=["POST"])
 @page("admin")
 def change_role(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = RoleForm(prefix="role")
     form.role.choices = role_choices()
     if is_self(user):
@@ -291,7 +288,7 @@ def change_role(user_id: UUID):
         return redirect(url_for("web_admin.user", user_id=user.id))
     if form.validate():
         try:
-            written = staff().change_role(user.id, role=form.role.data, actor=current_actor())
+            written = senim().staff.change_role(user.id, role=form.role.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -303,19 +300,19 @@ def change_role(user_id: UUID):
                 return redirect(url_for("web_admin.user", user_id=user.id))
             flash(_("%(name)s is now %(role)s.", name=user.username, role=role_name(form.role.data)), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, role_form=form)
+    return render_user(senim().staff.get(user_id), 422, role_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/password", methods=["POST"])
 @page("admin")
 def reset_password(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = PasswordForm(prefix="password")
     if form.validate():
         try:
             # Your own reset keeps this session open and ends the others.
-            written = staff().set_password(user.id, password=form.password.data, actor=current_actor(),
-                                           keep_session=current_user.session_id if is_self(user) else None)
+            written = senim().staff.set_password(user.id, password=form.password.data, actor=current_actor(),
+                                                 keep_session=current_user.session_id if is_self(user) else None)
         except Invalid as refused:
             show_invalid(form, refused)
         else:
@@ -328,20 +325,20 @@ def reset_password(user_id: UUID):
                 flash(_("The password of %(name)s was reset. Every open session of theirs was signed out; "
                         "they sign in with the new password.", name=user.username), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, password_form=form)
+    return render_user(senim().staff.get(user_id), 422, password_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/disable", methods=["POST"])
 @page("admin")
 def disable(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = DisableForm(prefix="disable")
     if is_self(user):
         flash(_("You cannot disable your own account: another admin does that."), "error")
         return redirect(url_for("web_admin.user", user_id=user.id))
     if form.validate():
         try:
-            staff().disable(user.id, reason=form.reason.data, actor=current_actor())
+            senim().staff.disable(user.id, reason=form.reason.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -351,18 +348,18 @@ def disable(user_id: UUID):
             flash(_("%(name)s is disabled: they are signed out and can no longer sign in or use API tokens.",
                     name=user.username), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, disable_form=form)
+    return render_user(senim().staff.get(user_id), 422, disable_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
 @page("admin")
 def enable(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = Form()
     if not form.validate():
         return render_user(user, 422)
     try:
-        staff().enable(user.id, actor=current_actor())
+        senim().staff.enable(user.id, actor=current_actor())
     except Conflict:
         flash(_("%(name)s was already active.", name=user.username), "info")
     else:
@@ -373,12 +370,12 @@ def enable(user_id: UUID):
 @bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
 @page("admin")
 def unlock(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = Form()
     if not form.validate():
         return render_user(user, 422)
     try:
-        staff().unlock(user.id, actor=current_actor())
+        senim().staff.unlock(user.id, actor=current_actor())
     except Conflict:
         flash(_("%(name)s was not locked out.", name=user.username), "info")
     else:
@@ -410,7 +407,7 @@ def approval_row(change, now: datetime) -> dict:
 
 def render_approvals(status: int = 200, reject_form: RejectForm | None = None, rejected_id=None):
     now = utc_now()
-    rows = [approval_row(change, now) for change in staff().pending_changes()]
+    rows = [approval_row(change, now) for change in senim().staff.pending_changes()]
     return render_template("web/admin/approvals.html", rows=rows, plain_form=Form(formdata=None),
                            reject_form=reject_form or RejectForm(formdata=None), rejected_id=rejected_id), status
 
@@ -435,11 +432,11 @@ def approvals():
 @bp.route("/approvals/<uuid:change_id>/approve", methods=["POST"])
 @page(*APPROVER_ROLES)
 def approve(change_id: UUID):
-    staff().change(change_id)  # 404 page for an unknown id
+    senim().staff.change(change_id)  # 404 page for an unknown id
     if not Form().validate():
         return render_approvals(422)
     try:
-        staff().approve_change(change_id, actor=current_actor())
+        senim().staff.approve_change(change_id, actor=current_actor())
     except (Forbidden, Conflict) as refused:
         decision_refused(refused)
     else:
@@ -450,12 +447,12 @@ def approve(change_id: UUID):
 @bp.route("/approvals/<uuid:change_id>/reject", methods=["POST"])
 @page(*APPROVER_ROLES)
 def reject(change_id: UUID):
-    staff().change(change_id)
+    senim().staff.change(change_id)
     form = RejectForm()
     if not form.validate():
         return render_approvals(422, reject_form=form, rejected_id=change_id)
     try:
-        staff().reject_change(change_id, reason=form.reason.data, actor=current_actor())
+        senim().staff.reject_change(change_id, reason=form.reason.data, actor=current_actor())
     except Invalid:
         form.reason.errors = [*form.reason.errors, _("Fill in this field.")]
         return render_approvals(422, reject_form=form, rejected_id=change_id)

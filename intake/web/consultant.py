@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime
 from uuid import UUID
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
@@ -34,6 +34,7 @@ from intake.web.consultant_forms import (
 from intake.web.consultant_messages import errors_by_field, translated
 from intake.web.i18n import label, language
 from intake.web.session import current_actor, page
+from intake.running import senim
 
 bp = Blueprint("web_consultant", __name__)
 
@@ -61,10 +62,6 @@ CODE_LIST_OF = {"service": "services", "channel": "channels", "contact_type": "c
                 "role": "caller_roles", "gender": "genders", "age_group": "age_groups", "language": "languages",
                 "region": "regions", "settlement": "settlement_types"}
 EVENT_NAMES = {"Recorded": _l("Contact recorded"), "Completed": _l("Call ended"), "Amended": _l("Correction added")}
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 def store_unavailable() -> tuple[type[Exception], ...]:

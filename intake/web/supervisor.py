@@ -24,6 +24,7 @@ from intake.web.forms import Form
 from intake.web.i18n import label, language, options
 from intake.web.session import current_actor, page
 from projections.journal import journal_rows
+from intake.running import senim
 
 bp = Blueprint("web_supervisor", __name__)
 
@@ -37,10 +38,6 @@ WAIT_SECONDS = 3.0  # how long a page waits for the read models to reach the new
 STATS_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "referral_queue")
 REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programme_stats")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 def today() -> date:

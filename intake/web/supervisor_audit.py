@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
 from wtforms import SelectField, StringField, validators
 
@@ -30,6 +30,7 @@ from intake.web.i18n import label, language as page_language, role_name
 from intake.web.session import current_actor, page
 from intake.web.supervisor import bp
 from projections.access_log import access_rows
+from intake.running import senim
 
 CASES_PER_PAGE = 50
 READS_PER_PAGE = 100
@@ -38,10 +39,6 @@ MEMBER_KINDS = ("case", "contact", "referral", "assessment")
 ACCESS_LOG = "access_log"
 UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 # Words for codes ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ This module holds the blueprint and what the areas share; each area's pages are 
 from collections.abc import Callable
 from datetime import date, datetime, time
 
-from flask import Blueprint, current_app, flash, redirect, request, session
+from flask import Blueprint, flash, redirect, request, session
 from flask_babel import format_date, format_datetime, format_time, gettext as _
 
 from domain import instruments
@@ -25,6 +25,7 @@ from domain.schedule import WeeklySchedule
 from intake.web.i18n import language
 from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor
+from intake.running import senim
 
 bp = Blueprint("web_psychologist", __name__)
 
@@ -33,10 +34,6 @@ READER_ROLES = ("consultant", "psychologist", "supervisor")
 QUEUE, APPOINTMENTS, PROGRAMME = "referral_queue", "appointments", "programme_stats"
 POSITION_KEY, CLEAR_KEY = "psychologist_position", "psychologist_clear_drafts"
 LIST_LIMIT = 300
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 # Read-your-writes ------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
 from intake.web.i18n import language
 from intake.web.psychologist import (
     LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, caught_up, position_arg, put_errors, read,
-    remember, senim,
+    remember,
 )
+from intake.running import senim
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page

@@ -14,8 +14,9 @@ from domain.schedule import WeeklySchedule
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.i18n import label, language
 from intake.web.psychologist import (
-    READER_ROLES, bp, carry_out, instrument_title, read, referral_outcome, remember, senim, shifts_text, when,
+    READER_ROLES, bp, carry_out, instrument_title, read, referral_outcome, remember, shifts_text, when,
 )
+from intake.running import senim
 from intake.web.psychologist_forms import (
     DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
 )
