@@ -67,7 +67,8 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api import audit
     from intake.api import cases
     from intake.api import callers, persons
-    from intake.api.reads import ProjectionNotReady, not_ready_problem
+    from intake.api.reads import not_ready_problem
+    from intake.queries.freshness import ProjectionNotReady
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
                    appointments, programme, audit, cases):
         api.register_blueprint(module.blp)

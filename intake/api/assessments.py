@@ -11,7 +11,8 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
 from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
 from intake.api.reads import record_read
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.assessments import ASSESSMENT_ROLES

@@ -10,10 +10,11 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
-from intake.api.writes import POSITION_HEADER, history_of, written
+from intake.api.writes import POSITION_HEADER, written
+from intake.queries.history import case_entries, wanted_types
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
-from intake.services.cases import TIMELINE, CaseHistory, PartWritten, persons_for
+from intake.services.cases import TIMELINE, PartWritten, persons_for
 from intake.running import senim
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases",
@@ -222,23 +223,6 @@ def part_written(result: PartWritten, status: int = 201):
     return body, status, {POSITION_HEADER: str(result.position)}
 
 
-def matches(entry, wanted: set[str], person: UUID | None) -> bool:
-    if person is not None and str(getattr(entry.event, "person_id", "")) != str(person):
-        return False
-    if not wanted:
-        return True
-    names = {type(entry.event).__qualname__.lower(), type(entry.event).__name__.lower(), entry.kind,
-             f"{entry.kind}s"}
-    return bool(names & wanted)
-
-
-def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None) -> list[dict]:
-    entries = [entry for entry in history.entries if matches(entry, wanted, person)]
-    shaped = history_of([entry.event for entry in entries])
-    return [{**each, "type": type(entry.event).__qualname__, "kind": entry.kind, "aggregate_id": entry.aggregate_id}
-            for entry, each in zip(entries, shaped)]
-
-
 # Routes ------------------------------------------------------------------------------------------
 
 @blp.route("", methods=["POST"])
@@ -366,9 +350,8 @@ def case_history(query, case_id: UUID):
     actor = current_actor()
     history = senim().cases.history(case_id, actor=actor, as_of=query["as_of"])
     record_read("case", case_id)
-    wanted = {part.strip().lower() for part in (query["type"] or "").split(",") if part.strip()}
     return {
         "id": case_id, "as_of": query["as_of"],
         "case": case_state(history.case, actor) if history.case is not None else None,
-        "events": history_entries(history, wanted, query["person"]),
+        "events": case_entries(history, wanted_types(query["type"]), query["person"]),
     }

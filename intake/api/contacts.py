@@ -8,7 +8,8 @@ from domain.contact import CALLER_PERSONAL_LIMITS, Contact
 from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut,
                                 HistoryOut, ReadQuery)
 from intake.api.reads import record_read
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES

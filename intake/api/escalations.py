@@ -14,7 +14,7 @@ from intake.api.reads import await_projection
 from intake.api.referrals import WaitingReferralOut
 from intake.api.schemas import ReadQuery
 from intake.auth import requires
-from projections.referral_queue import escalated_referrals
+from intake.queries import statistics
 from intake.running import senim
 
 blp = ApiBlueprint("escalations", __name__, url_prefix="/api/v1",
@@ -37,8 +37,8 @@ def escalations(query):
     """Escalated referrals still waiting in a queue, most overdue first (supervisors)."""
     await_projection("referral_queue", query["min_position"])
     running = senim()
-    with running.views.transaction(write=False) as tx:
-        rows = escalated_referrals(tx, running.referrals.deadlines)
+    with statistics.reading(running) as tx:
+        rows = statistics.escalations(tx, running.referrals.deadlines)
     now = utc_now()
     return {"escalations": [
         {"id": row["referral_id"], "target": row["target"], "source": row["source"],

@@ -6,7 +6,8 @@ from marshmallow import Schema, fields
 from intake.api.blueprint import ApiBlueprint
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
 from intake.api.fields import NonBlankText
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.running import senim

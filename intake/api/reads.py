@@ -1,32 +1,24 @@
-"""Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503."""
+"""Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503.
+
+The waiting itself is intake/queries/freshness.py, shared with the web pages."""
 from datetime import date
 
 from marshmallow import ValidationError, validates_schema
 
 from domain.clock import local, utc_now
-from domain.errors import Invalid
 from intake.api.fields import Day
 from intake.api.schemas import ReadQuery
 from intake.problems import problem
+from intake.queries import freshness
+from intake.queries.freshness import ProjectionNotReady
 from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366 * 10
 
 
-class ProjectionNotReady(Exception):
-    def __init__(self, name: str, min_position: int, position: int):
-        super().__init__(name)
-        self.name, self.min_position, self.position = name, min_position, position
-
-
 def await_projection(name: str, min_position: int | None) -> None:
-    """Blocks (a few seconds at most) until projection `name` has processed min_position."""
-    running = senim()
-    if min_position and min_position > running.store.head():
-        # No write ever answered with this position: waiting would not help, so it is the request's fault.
-        raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
-    if not running.projections.wait_for(name, min_position, running.settings.read_your_writes_timeout):
-        raise ProjectionNotReady(name, min_position, running.projections.position(name))
+    """?min_position=N of an API read: the one read-your-writes wait, on this request's application."""
+    freshness.await_projection(senim(), name, min_position)
 
 
 def not_ready_problem(error: ProjectionNotReady):

@@ -1,10 +1,10 @@
 """Supervisors' audit pages: the cases, a case's full history (also as it stood at a chosen moment),
 and the access log (who opened which record, or was refused it, when, from where).
 
-Routes live on the supervisor blueprint (intake/web/supervisor.py imports this module at its end).
-The history comes from CaseService.history and is filtered with the API's own helpers
-(intake/api/cases.py), the access log from the access_log projection's query function after this
-process's buffered reads are written, as GET /api/v1/audit/access does: a page and the API agree.
+Routes live on the supervisors' blueprint (intake/web/supervisor_blueprint.py). The history comes
+from CaseService.history and is shaped and filtered by the same query the API uses
+(intake/queries/history.py), the access log by the same query as GET /api/v1/audit/access
+(intake/queries/access_log.py) after this process's buffered reads are written: a page and the API agree.
 """
 import re
 from datetime import date, datetime, timedelta, timezone
@@ -21,22 +21,22 @@ from domain.case import LABELS as PERSON_LABELS, STATUSES
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.errors import Invalid
 from domain.referral import OUTCOME_CODES as REFERRAL_OUTCOMES
-from intake.api.audit import CURSOR, _bound as access_bound, end_of, entry_view, start_of
-from intake.api.cases import history_entries
-from intake.api.reads import ProjectionNotReady, await_projection
+from intake.queries import access_log as access_log_reads, freshness
+from intake.queries.access_log import CURSOR
+from intake.queries.freshness import ProjectionNotReady
+from intake.queries.history import case_entries
 from intake.services.cases import TIMELINE
 from intake.web.forms import Form, length
 from intake.web.i18n import label, language as page_language, role_name
 from intake.web.session import current_actor, page
-from intake.web.supervisor import bp
-from projections.access_log import access_rows
+from intake.web.own_writes import caught_up
+from intake.web.supervisor_blueprint import bp
 from intake.running import senim
 
 CASES_PER_PAGE = 50
 READS_PER_PAGE = 100
 AUDITED_KINDS = ("contact", "case", "referral", "assessment")
 MEMBER_KINDS = ("case", "contact", "referral", "assessment")
-ACCESS_LOG = "access_log"
 UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -250,9 +250,8 @@ def event_details(event_type: str, data: dict, case_id: UUID | None = None) -> l
 
 def timeline_behind() -> bool:
     """Catches the case timeline up (as CaseService.history does); True if it still lags the store."""
-    services = senim()
-    services.cases.refresh()
-    return not services.projections.wait_for(TIMELINE, services.store.head(), 0)
+    senim().cases.refresh()
+    return not caught_up(TIMELINE, seconds=0, latest=True)
 
 
 def case_owner_choices() -> list[tuple[str, str]]:
@@ -442,7 +441,7 @@ def case_history(case_id: UUID):
     service = senim().cases
     history = service.history(case_id, actor=actor, as_of=as_of)  # NotFound, Forbidden: error pages
     senim().access.record(actor, "case", case_id, remote_addr=request.remote_addr)
-    everything = history_entries(history, set(), None)
+    everything = case_entries(history)
     form.type.choices = type_choices(everything)
     form.who.choices = who_choices(everything)
     form.person.choices = person_choices(history.case if as_of is None else service.get(case_id, actor=actor))
@@ -451,7 +450,7 @@ def case_history(case_id: UUID):
             select.errors = [*select.errors, _("Choose one of the offered values.")]
     wanted = {form.type.data.lower()} if form.type.data and not form.type.errors else set()
     person = UUID(form.person.data) if form.person.data and not form.person.errors else None
-    shown = history_entries(history, wanted, person)
+    shown = case_entries(history, wanted, person)
     if form.who.data and not form.who.errors:
         shown = [entry for entry in shown if done_by(entry, form.who.data)]
     filtered = bool(wanted or person or (form.who.data and not form.who.errors))
@@ -516,24 +515,21 @@ def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | N
                     cursor: str | None) -> tuple[list[dict], str | None, bool]:
     """(entries, cursor of the next page, whether the log may still lack the newest reads): the same
     steps as GET /api/v1/audit/access: write this process's reads, wait for the projection, query."""
-    services = senim()
-    flushed = services.access.flush()
-    behind = services.access.pending > 0
+    running = senim()
+    flushed, pending = access_log_reads.write_buffered_reads(running)
+    behind = pending > 0
     try:
         # Up to the head, as the API does: reads written by other processes are listed too.
-        await_projection(ACCESS_LOG, max(flushed, services.store.head()) or None)
+        freshness.await_projection(running, access_log_reads.PROJECTION,
+                                   access_log_reads.reflected_position(running, flushed) or None)
     except (ProjectionNotReady, Invalid):
         behind = True
-    match = CURSOR.match(cursor or "")
-    before = tuple(int(part) for part in match.groups()) if match else None
-    with services.views.transaction(write=False) as tx:
-        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=kind, outcome=outcome,
-                           at_from=access_bound(date_from, start_of), at_to=access_bound(date_to, end_of),
-                           before=before, limit=READS_PER_PAGE + 1)
-    more = len(rows) > READS_PER_PAGE
-    rows = rows[:READS_PER_PAGE]
-    next_cursor = f"{rows[-1]['position']}-{rows[-1]['seq']}" if more else None
-    return [entry_view(row) for row in rows], next_cursor, behind
+    entries = access_log_reads.entries(running, record_id=record_id, user_id=user_id, kind=kind, outcome=outcome,
+                                       date_from=date_from, date_to=date_to, cursor=cursor,
+                                       limit=READS_PER_PAGE + 1)
+    more = len(entries) > READS_PER_PAGE
+    entries = entries[:READS_PER_PAGE]
+    return entries, access_log_reads.cursor_of(entries[-1]) if more else None, behind
 
 
 def access_row(entry: dict) -> dict:
