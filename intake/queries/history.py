@@ -63,8 +63,18 @@ def matches(history_entry, wanted: set[str], person: UUID | None) -> bool:
     return bool(names & wanted)
 
 
+def matching(history, wanted: set[str] = frozenset(), person: UUID | None = None) -> list:
+    """The entries (HistoryEntry: kind, aggregate_id, event) of a case history that match, oldest first."""
+    return [each for each in history.entries if matches(each, wanted, person)]
+
+
+def case_entry(history_entry) -> dict:
+    """entry() with the full type (Case.Opened, Contact.Recorded), the kind of record and its id."""
+    event = history_entry.event
+    return {**entry(event), "type": event_type(event), "kind": history_entry.kind,
+            "aggregate_id": history_entry.aggregate_id}
+
+
 def case_entries(history, wanted: set[str] = frozenset(), person: UUID | None = None) -> list[dict]:
-    """The entries of a case history that match, oldest first, each as entry() with the full type
-    (Case.Opened, Contact.Recorded), the kind of record and its id."""
-    return [{**entry(each.event), "type": event_type(each.event), "kind": each.kind, "aggregate_id": each.aggregate_id}
-            for each in history.entries if matches(each, wanted, person)]
+    """The matching entries of a case history as the API answers them."""
+    return [case_entry(each) for each in matching(history, wanted, person)]

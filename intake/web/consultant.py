@@ -18,7 +18,6 @@ from werkzeug.datastructures import MultiDict
 
 from domain import instruments
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
-from domain.contact import merge_changes
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
 from domain.phone import phone_problem
 from domain.referral import STATUSES as REFERRAL_STATUSES
@@ -33,6 +32,7 @@ from intake.web.consultant_forms import (
 )
 from intake.web.consultant_messages import errors_by_field, translated
 from intake.store import unavailable_errors
+from intake.web.event_text import contact_event_name, contact_step
 from intake.web.i18n import label, language
 from intake.web.own_writes import caught_up, remember
 from intake.web.session import current_actor, page
@@ -63,7 +63,6 @@ CODE_LIST_OF = {"service": "services", "channel": "channels", "contact_type": "c
                 "categories": "categories", "risk": "risk_flags", "outcome": "outcomes",
                 "role": "caller_roles", "gender": "genders", "age_group": "age_groups", "language": "languages",
                 "region": "regions", "settlement": "settlement_types"}
-EVENT_NAMES = {"Recorded": _l("Contact recorded"), "Completed": _l("Call ended"), "Amended": _l("Correction added")}
 
 
 def store_unavailable() -> tuple[type[Exception], ...]:
@@ -155,23 +154,11 @@ def history_entries(events) -> list[dict]:
     """Every event of the contact, oldest first: what happened, who did it and when, and why."""
     entries, state = [], {}
     for event in events:
-        kind = type(event).__name__
         actor = getattr(event, "actor", None) or {}
-        entry = {"at": event.timestamp, "kind": str(EVENT_NAMES.get(kind, kind)), "who": actor.get("username", ""),
-                 "role": actor.get("role", ""), "reason": None, "changes": []}
-        if kind == "Recorded":
-            state = {field: getattr(event, field, None) for field in
-                     ("service", "channel", "started_at", "ended_at", "contact_type", "caller", "categories", "risk",
-                      "summary", "outcome", "consent", "case_id")}
-            state["caller"] = dict(state.get("caller") or {})
-        elif kind == "Completed":
-            entry["changes"] = change_rows(state, {"ended_at": event.ended_at})
-            state["ended_at"] = event.ended_at
-        elif kind == "Amended":
-            entry["reason"] = event.reason
-            entry["changes"] = change_rows(state, event.changes)
-            state = merge_changes(state, event.changes)
-        entries.append(entry)
+        after, changes, reason = contact_step(event, state)
+        entries.append({"at": event.timestamp, "kind": contact_event_name(event), "who": actor.get("username", ""),
+                        "role": actor.get("role", ""), "reason": reason, "changes": change_rows(state, changes)})
+        state = after
     return entries
 
 
