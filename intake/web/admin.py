@@ -22,15 +22,15 @@ from domain.errors import Conflict, Forbidden, Invalid
 from domain.staff import User, check_username
 from domain.staff_approval import APPROVER_ROLES
 from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
+from intake.web.event_text import NOT_ACCOUNT_CHANGES, SIGN_IN_EVENTS, account_event_text
 from intake.web.forms import Form, length, required
-from intake.web.i18n import LANGUAGES, role_name
+from intake.web.i18n import role_name
 from intake.web.session import current_actor, page
 from intake.running import senim
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
 REASON_MAX = 2_000
-SIGN_IN_EVENTS = ("SignInFailed", "SignedIn")
 RECENT_SIGN_INS = 20
 STATES = ("active", "disabled", "locked")
 
@@ -156,44 +156,17 @@ def who(actor: dict | None) -> str:
     return f"{actor.get('username')} · {role_name(role)}"
 
 
-def describe(event) -> tuple[str, str]:
-    """(what happened, details) of one event of a User, in the page's language; never a password hash."""
-    kind = type(event).__name__
-    data = vars(event)
-    if kind == "Created":
-        return _("Account created"), _("Role: %(role)s", role=role_name(data.get("role")))
-    if kind == "RoleChanged":
-        return _("Role changed"), _("from %(old)s to %(new)s", old=role_name(data.get("previous_role")),
-                                    new=role_name(data.get("role")))
-    if kind == "Disabled":
-        return _("Account disabled"), _("Reason: %(reason)s", reason=data.get("reason") or "")
-    if kind == "Enabled":
-        return _("Account enabled"), ""
-    if kind == "PasswordChanged":
-        return _("Password reset"), _("Every open session of the user was signed out.")
-    if kind == "Unlocked":
-        return _("Account unlocked"), _("Failed sign-ins cleared: %(count)d", count=data.get("failed_sign_ins") or 0)
-    if kind == "TokenRevoked":
-        return _("API token revoked"), ""
-    if kind == "LanguageChosen":
-        return _("Language chosen"), LANGUAGES.get(data.get("language"), data.get("language") or "")
-    if kind == "WorkingHoursSet":
-        return _("Working hours set"), ""
-    return kind, ""
-
-
 def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
     """(changes to the account, newest first; the latest sign-in attempts, newest first)."""
     changes, sign_ins = [], []
     for event in events:
-        kind = type(event).__name__
-        if kind == "SignedOut":
-            continue  # ending a session changes nothing about the account
-        if kind in SIGN_IN_EVENTS:
-            sign_ins.append({"at": event.at, "when": when(event.at), "ok": kind == "SignedIn",
+        if isinstance(event, NOT_ACCOUNT_CHANGES):
+            continue
+        if isinstance(event, SIGN_IN_EVENTS):
+            sign_ins.append({"at": event.at, "when": when(event.at), "ok": isinstance(event, User.SignedIn),
                              "remote_addr": getattr(event, "remote_addr", None) or ""})
             continue
-        what, details = describe(event)
+        what, details = account_event_text(event)
         actor = getattr(event, "actor", None)
         own = bool(actor) and actor.get("user_id") == str(user.id)
         changes.append({"at": event.timestamp, "when": when(event.timestamp), "what": what, "details": details,

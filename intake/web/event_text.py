@@ -1,5 +1,5 @@
 """Events in words for people: the one renderer of the history pages (a case's audit history, a
-contact's corrections, a referral's steps), dispatching on the event's class as the projections do
+contact's corrections, a referral's steps, a member of staff's account), dispatching on the event's class as the projections do
 (functools.singledispatch; an aggregate's own Event class catches the events a page has no words of
 its own for). The facts of each event (its type, time, actor and shown data) come from
 intake/queries/history.py, the same the API's histories answer.
@@ -17,7 +17,8 @@ from domain.case import LABELS as PERSON_LABELS, Case
 from domain.clock import as_aware
 from domain.contact import Contact, merge_changes
 from domain.referral import OUTCOME_CODES as REFERRAL_OUTCOMES, OUTCOMES as REFERRAL_STEP_OUTCOMES, Referral
-from intake.web.i18n import label, language
+from domain.staff import User
+from intake.web.i18n import LANGUAGES, label, language, role_name
 
 # A case's audit history (supervisors) ---------------------------------------------------------------
 
@@ -352,3 +353,64 @@ def _referral_step_details_referral_escalated(event: Referral.Escalated, data):
 @referral_step_details.register
 def _referral_step_details_referral_made(event: Referral.Made, data):
     return [(_("Reason for the referral"), _erased_or(data.get("reason")))]
+
+
+# A member of staff's account (the admin's user page) -------------------------------------------------
+
+SIGN_IN_EVENTS = (User.SignInFailed, User.SignedIn)  # listed apart, as sign-in attempts
+NOT_ACCOUNT_CHANGES = (User.SignedOut,)  # ending a session changes nothing about the account
+
+
+@singledispatch
+def account_event_text(event) -> tuple[str, str]:
+    """(what happened, details) of one event of a User, in the page's language; never a password hash."""
+    return type(event).__name__, ""
+
+
+@account_event_text.register
+def _account_created(event: User.Created):
+    return _("Account created"), _("Role: %(role)s", role=role_name(vars(event).get("role")))
+
+
+@account_event_text.register
+def _account_role_changed(event: User.RoleChanged):
+    data = vars(event)
+    return _("Role changed"), _("from %(old)s to %(new)s", old=role_name(data.get("previous_role")),
+                                new=role_name(data.get("role")))
+
+
+@account_event_text.register
+def _account_disabled(event: User.Disabled):
+    return _("Account disabled"), _("Reason: %(reason)s", reason=vars(event).get("reason") or "")
+
+
+@account_event_text.register
+def _account_enabled(event: User.Enabled):
+    return _("Account enabled"), ""
+
+
+@account_event_text.register
+def _account_password_changed(event: User.PasswordChanged):
+    return _("Password reset"), _("Every open session of the user was signed out.")
+
+
+@account_event_text.register
+def _account_unlocked(event: User.Unlocked):
+    return _("Account unlocked"), _("Failed sign-ins cleared: %(count)d",
+                                    count=vars(event).get("failed_sign_ins") or 0)
+
+
+@account_event_text.register
+def _account_token_revoked(event: User.TokenRevoked):
+    return _("API token revoked"), ""
+
+
+@account_event_text.register
+def _account_language_chosen(event: User.LanguageChosen):
+    chosen = vars(event).get("language")
+    return _("Language chosen"), LANGUAGES.get(chosen, chosen or "")
+
+
+@account_event_text.register
+def _account_working_hours_set(event: User.WorkingHoursSet):
+    return _("Working hours set"), ""
