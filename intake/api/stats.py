@@ -50,8 +50,8 @@ def contact_stats(query):
     await_projection("contact_stats", query["min_position"])
     with statistics.reading(senim()) as tx:
         return statistics.contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
-                              group_by=query["group_by"], consented_only=query["consented_only"],
-                              service=query["service"])
+                                   group_by=query["group_by"], consented_only=query["consented_only"],
+                                   service=query["service"])
 
 
 class ReferralStatsQuery(DateRangeQuery):
@@ -68,7 +68,7 @@ def referral_stats(query):
     await_projection("referral_stats", query["min_position"])
     with statistics.reading(senim()) as tx:
         return statistics.referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
-                               group_by=query["group_by"])
+                                    group_by=query["group_by"])
 
 
 class ProgrammeStatsQuery(DateRangeQuery):
@@ -90,7 +90,7 @@ def programme_stats(query):
     await_projection("programme_stats", query["min_position"])
     with statistics.reading(senim()) as tx:
         return statistics.participations(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                    group_by=query["group_by"])
+                                         group_by=query["group_by"])
 
 
 class AssessmentStatsQuery(DateRangeQuery):
@@ -109,4 +109,4 @@ def assessment_stats(query):
     await_projection("assessment_stats", query["min_position"])
     with statistics.reading(senim()) as tx:
         return statistics.assessments(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                 group_by=query["group_by"], instrument=query["instrument"])
+                                      group_by=query["group_by"], instrument=query["instrument"])
