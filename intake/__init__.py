@@ -10,6 +10,7 @@ from werkzeug.exceptions import RequestURITooLarge, UnsupportedMediaType
 from intake import problems
 from intake.bootstrap import Senim, bootstrap
 from intake.config import Settings
+from intake.running import install
 
 log = logging.getLogger("senim.requests")
 SESSION_SECRET = "session_signing_key"
@@ -42,7 +43,8 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         TESTING=settings.testing,
     )
     app.before_request(_refuse_over_long_urls)  # first: nothing else reads such a request
-    app.extensions["senim"] = senim = senim or bootstrap(settings)
+    senim = senim or bootstrap(settings)
+    install(app, senim)
     if not settings.secret_key:
         app.config["SECRET_KEY"] = senim.store.keyring.stored_secret(SESSION_SECRET, 32)
     senim.start_background()

@@ -2,10 +2,11 @@
 from functools import wraps
 from copy import deepcopy
 
-from flask import current_app, g, request
+from flask import g, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from domain.actor import Actor
+from intake.running import senim
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -19,7 +20,7 @@ def _authenticate() -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an API token: Authorization: Bearer <token> (senim tokens issue USERNAME).")
-    actor = current_app.extensions["senim"].staff.authenticate_token(token.strip())
+    actor = senim().staff.authenticate_token(token.strip())
     if actor is None:
         raise Unauthorized("The token is unknown, revoked, or its user is disabled.")
     return actor

@@ -7,6 +7,7 @@ from intake.services.access import AccessLog
 from intake.services.appointments import AppointmentService
 from intake.services.assessments import AssessmentService
 from intake.services.callers import CallerService
+from intake.services.calls import CallService
 from intake.services.cases import CaseService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
@@ -36,6 +37,7 @@ class Senim:
     cases: CaseService | None = None  # set right after the other services: it uses contacts and staff
     erasure: ErasureService | None = None  # crypto-shredding of a person's (or a case's) personal data
     callers: CallerService | None = None  # repeat-caller lookup by the keyed hash of the number
+    calls: CallService | None = None  # a call with its case file, checklist and referral, as one use case
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process."""
@@ -79,6 +81,8 @@ def bootstrap(settings: Settings | None = None) -> Senim:
                   access=AccessLog(store, background=not settings.testing))
     senim.cases = CaseService(store, projections, senim.contacts, staff)
     senim.erasure, senim.callers = ErasureService(store), CallerService(store, views)
+    senim.calls = CallService(contacts=senim.contacts, cases=senim.cases, assessments=senim.assessments,
+                              referrals=senim.referrals)
     if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
         from functools import partial
 

@@ -6,9 +6,10 @@ reported in the detail and in `senim projections status`, never as not-ready: a 
 otherwise take intake offline while writes still succeed. An anonymous caller sees which parts
 answer, never counts such as the event-store head; a caller with a valid API token sees the head.
 """
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from intake.problems import problem
+from intake.running import senim
 
 blp = Blueprint("ops", __name__)
 
@@ -22,10 +23,10 @@ def healthz():
 @blp.get("/readyz")
 def readyz():
     """200 when the event store answers (Redis trouble in the detail only); 503 when it does not."""
-    senim = current_app.extensions["senim"]
-    checks = {"event_store": _store_check(senim, with_counts=_caller_is_staff(senim))}
-    if senim.settings.redis_url:
-        checks["redis"] = redis_check(senim.settings.redis_url)
+    running = senim()
+    checks = {"event_store": _store_check(running, with_counts=_caller_is_staff(running))}
+    if running.settings.redis_url:
+        checks["redis"] = redis_check(running.settings.redis_url)
     if not checks["event_store"]["ok"]:
         return problem(503, "Not ready: the event store does not answer.", checks=checks)
     degraded = [name for name, check in checks.items() if not check["ok"]]

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from intake.refusals import note_refusal
+from intake.store import unavailable_errors
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +135,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, for_pages(handle_http_exception))
     app.register_error_handler(DomainError, for_pages(handle_domain_error))
     app.register_error_handler(ValidationError, for_pages(lambda e: validation_problem(flatten_errors(e.messages))))
-    for unavailable in _store_unavailable_errors():
+    for unavailable in unavailable_errors():
         app.register_error_handler(unavailable, for_pages(handle_store_unavailable))
     app.register_error_handler(Exception, for_pages(handle_unexpected))
 
-
-def _store_unavailable_errors() -> tuple[type[Exception], ...]:
-    """Errors that mean the database is down or saturated, not that the request was wrong."""
-    import sqlite3
-
-    import psycopg
-    import psycopg_pool
-    from eventsourcing import persistence
-
-    return (persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
-            psycopg_pool.PoolTimeout, sqlite3.OperationalError)

@@ -8,9 +8,10 @@ outcome "refused": who (the authenticated user), what (kind and id), when, from 
 pages' only read refused without a 403 answer (an assessment or referral named in a page's query
 and left out of it) calls note_refused() itself.
 """
-from flask import current_app, g, request
+from flask import g, request
 
 from domain.access import REFUSED
+from intake.running import senim
 
 # A view argument naming a record, and the kind the access log notes it as.
 RECORD_ARGUMENTS = {"contact_id": "contact", "case_id": "case", "referral_id": "referral",
@@ -52,8 +53,8 @@ def note_refused(kind: str, record_id) -> None:
     try:
         actor = refused_actor()
         if actor is not None:
-            current_app.extensions["senim"].access.record(actor, kind, record_id, remote_addr=request.remote_addr,
-                                                          outcome=REFUSED)
+            senim().access.record(actor, kind, record_id, remote_addr=request.remote_addr,
+                                  outcome=REFUSED)
     except Exception:  # noqa: BLE001 - the refusal is answered whether or not it could be noted
         pass
 

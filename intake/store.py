@@ -152,3 +152,15 @@ class SenimStore(Application):
 
     def events_of(self, aggregate_id: UUID) -> Iterable:
         return self.events.get(aggregate_id)
+
+
+def unavailable_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean the database is down or saturated, not that the request was wrong."""
+    import sqlite3
+
+    import psycopg
+    import psycopg_pool
+    from eventsourcing import persistence
+
+    return (persistence.OperationalError, persistence.InterfaceError, psycopg.OperationalError,
+            psycopg_pool.PoolTimeout, sqlite3.OperationalError)

@@ -66,12 +66,13 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api import programme
     from intake.api import audit
     from intake.api import cases
-    from intake.api import callers, persons
-    from intake.api.reads import ProjectionNotReady, not_ready_problem
+    from intake.api import callers, calls, persons
+    from intake.api.reads import not_ready_problem
+    from intake.queries.freshness import ProjectionNotReady
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
                    appointments, programme, audit, cases):
         api.register_blueprint(module.blp)
-    for module in (persons, callers):
+    for module in (persons, callers, calls):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:

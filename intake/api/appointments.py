@@ -4,7 +4,6 @@ import re
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.clock import SERVICE_TIMEZONE
@@ -21,6 +20,7 @@ from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.appointments import PROJECTION, AppointmentService
 from projections.appointments import appointments_of
+from intake.running import senim
 
 blp = ApiBlueprint("appointments", __name__, url_prefix="/api/v1",
                    description="Working hours of psychologists, appointments of referrals, attendance.")
@@ -28,10 +28,6 @@ blp = ApiBlueprint("appointments", __name__, url_prefix="/api/v1",
 HOURS_ROLES = ("admin", "supervisor", "psychologist")
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 LONGEST_VIEW_DAYS = 92
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 def appointments() -> AppointmentService:

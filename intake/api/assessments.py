@@ -2,7 +2,6 @@
 overriding a level with a reason, and the full history."""
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from domain import instruments
@@ -12,20 +11,18 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
 from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
 from intake.api.reads import record_read
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.assessments import ASSESSMENT_ROLES
+from intake.running import senim
 
 # More answers than any instrument has items is junk; refuse it before naming each key.
 MOST_ANSWERS = 200
 
 blp = ApiBlueprint("assessments", __name__, url_prefix="/api/v1",
                    description="Versioned risk instruments and the assessments scored by them.")
-
-
-def assessments():
-    return current_app.extensions["senim"].assessments
 
 
 # -- shapes ------------------------------------------------------------------------------------------
@@ -151,7 +148,7 @@ def list_instruments():
 @idempotent(answer_from_commit=False)
 def record_assessment(fields_in):
     """Record an assessment. The server scores the answers; X-Senim-Position names the event written."""
-    result = assessments().record(fields_in, actor=current_actor())
+    result = senim().assessments.record(fields_in, actor=current_actor())
     body, status, headers = written(result, 201)
     return {**result.result, **body}, status, headers
 
@@ -162,7 +159,7 @@ def record_assessment(fields_in):
 @blp.response(200, AssessmentOut)
 def get_assessment(query, assessment_id: UUID):
     """The assessment: answers, the computed result, the current level and every override."""
-    service = assessments()
+    service = senim().assessments
     assessment = service.get(assessment_id, actor=current_actor())
     record_read("assessment", assessment_id)
     return assessment_view(assessment, service.overrides(assessment))
@@ -175,8 +172,8 @@ def get_assessment(query, assessment_id: UUID):
 @idempotent(answer_from_commit=False)
 def override_level(body, assessment_id: UUID):
     """Professional judgement: the assessor may raise the level with a reason; lowering takes a supervisor."""
-    result = assessments().override(assessment_id, level=body["level"], reason=body["reason"],
-                                    actor=current_actor())
+    result = senim().assessments.override(assessment_id, level=body["level"], reason=body["reason"],
+                                          actor=current_actor())
     answer, status, headers = written(result, 201)
     return {**answer, "level": result.level, "previous_level": result.previous_level}, status, headers
 
@@ -187,6 +184,6 @@ def override_level(body, assessment_id: UUID):
 @blp.response(200, HistoryOut)
 def assessment_history(query, assessment_id: UUID):
     """Every event of the assessment, oldest first, with its type, time, actor and data."""
-    events = assessments().history(assessment_id, actor=current_actor())
+    events = senim().assessments.history(assessment_id, actor=current_actor())
     record_read("assessment", assessment_id)
     return {"id": assessment_id, "events": history_of(events)}

@@ -7,26 +7,24 @@ show up within its flush interval (about a second). Reading the access log is
 itself noted, as kind `audit` with the record id asked about (else the user id, else `all`).
 """
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.access import KINDS, OUTCOMES
-from domain.clock import SERVICE_TIMEZONE
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import ActorOut, ReadQuery
 from intake.auth import requires
-from projections.access_log import access_rows
+from intake.queries import access_log as access_log_reads
+from intake.queries.access_log import CURSOR, PROJECTION, end_of, start_of
+from intake.running import senim
 
 blp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit",
                    description="Supervisors' audit: who read which record, when and from where.")
 
-PROJECTION = "access_log"
 MOST_ENTRIES = 1000
-CURSOR = re.compile(r"^(\d{1,18})-(\d{1,9})$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -40,24 +38,6 @@ class DayOrMoment(Moment):
             except ValueError:
                 raise self.make_error("invalid", input=value, obj_type="date") from None
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-def utc_text(moment: datetime) -> str:
-    """As the projection stores `at`: fixed-width UTC text, so the text order is the time order."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def start_of(value) -> datetime:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime.combine(value, time(0), tzinfo=SERVICE_TIMEZONE)
-    return value
-
-
-def end_of(value) -> datetime:
-    """The first moment after `value`: a day is included whole, a moment to the microsecond."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime.combine(value + timedelta(days=1), time(0), tzinfo=SERVICE_TIMEZONE)
-    return value + timedelta(microseconds=1)
 
 
 class AccessQuery(ReadQuery):
@@ -108,21 +88,6 @@ class AccessLogOut(Schema):
         "description": "Reads this server had noted but not written when asked (the database was away)."})
 
 
-def _bound(value, edge) -> str | None:
-    if value is None:
-        return None
-    try:
-        return utc_text(edge(value))
-    except (OverflowError, ValueError):  # beyond year 9999: no read is that late (or that early)
-        return None
-
-
-def entry_view(row: dict) -> dict:
-    return {"position": row["position"], "seq": row["seq"], "kind": row["kind"], "record_id": row["record_id"],
-            "actor": {"user_id": row["user_id"], "username": row["username"], "role": row["role"]},
-            "at": row["at"], "remote_addr": row["remote_addr"], "outcome": row["outcome"]}
-
-
 @blp.route("/access", methods=["GET"])
 @requires("supervisor")
 @blp.arguments(AccessQuery(), location="query")
@@ -130,20 +95,16 @@ def entry_view(row: dict) -> dict:
 def access_log(query):
     """Who read which record (or was refused it: outcome), when and from where: newest first, a page at a
     time (supervisors)."""
-    senim = current_app.extensions["senim"]
-    flushed = senim.access.flush()  # this server's reads up to now, written before looking
-    unwritten = senim.access.pending  # non-zero: that write failed, the entries wait for the next try
+    running = senim()
+    flushed, unwritten = access_log_reads.write_buffered_reads(running)  # this server's reads, written before looking
     record_id = str(query["record_id"]) if query["record_id"] else None
     user_id = str(query["user_id"]) if query["user_id"] else None
     record_read("audit", record_id or user_id or "all")
-    # Up to the head, not just this server's flush: batches other processes wrote are listed too.
-    reflected = max(query["min_position"] or 0, flushed, senim.store.head())
+    reflected = access_log_reads.reflected_position(running, query["min_position"], flushed)
     await_projection(PROJECTION, reflected or None)
-    before = tuple(int(part) for part in CURSOR.match(query["cursor"]).groups()) if query["cursor"] else None
-    with senim.views.transaction(write=False) as tx:
-        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=query["kind"], outcome=query["outcome"],
-                           at_from=_bound(query["date_from"], start_of), at_to=_bound(query["date_to"], end_of),
-                           before=before, limit=query["limit"])
-    last = rows[-1] if len(rows) == query["limit"] else None
-    return {"entries": [entry_view(row) for row in rows], "position": reflected, "pending": unwritten,
-            "next_cursor": f"{last['position']}-{last['seq']}" if last else None}
+    entries = access_log_reads.entries(
+        running, record_id=record_id, user_id=user_id, kind=query["kind"], outcome=query["outcome"],
+        date_from=query["date_from"], date_to=query["date_to"], cursor=query["cursor"], limit=query["limit"])
+    last = entries[-1] if len(entries) == query["limit"] else None
+    return {"entries": entries, "position": reflected, "pending": unwritten,
+            "next_cursor": access_log_reads.cursor_of(last) if last else None}

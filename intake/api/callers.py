@@ -1,5 +1,4 @@
 """Repeat callers: has this number called before? The number travels in a POST body only, never in a URL."""
-from flask import current_app
 from marshmallow import Schema, fields
 
 from intake.api.blueprint import ApiBlueprint
@@ -7,6 +6,7 @@ from intake.api.reads import await_projection
 from intake.api.schemas import PhoneText, ReadQuery
 from intake.auth import current_actor, requires
 from intake.services.callers import LOOKUP_ROLES
+from intake.running import senim
 
 blp = ApiBlueprint("callers", __name__, url_prefix="/api/v1/callers",
                    description="Repeat callers, recognised by a keyed hash of their number.")
@@ -50,5 +50,5 @@ def lookup(query, body):
     contacts they recorded themselves: it tells them nothing about anyone else's calls (a victim's number
     the aggressor gave them answers as unknown)."""
     await_projection("callers", query.get("min_position"))
-    senim = current_app.extensions["senim"]
-    return senim.callers.lookup(body["phone"], actor=current_actor(), current_contact=body.get("contact_id"))
+    running = senim()
+    return running.callers.lookup(body["phone"], actor=current_actor(), current_contact=body.get("contact_id"))

@@ -2,7 +2,6 @@
 reopen with reasons; the list of cases one may see; a supervisor's audit history, now or as of a moment."""
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.actor import Actor
@@ -11,20 +10,18 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
-from intake.api.writes import POSITION_HEADER, history_of, written
+from intake.api.writes import POSITION_HEADER, written
+from intake.queries.history import case_entries, wanted_types
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
-from intake.services.cases import TIMELINE, CaseHistory, PartWritten, persons_for
+from intake.services.cases import TIMELINE, PartWritten, persons_for
+from intake.running import senim
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases",
                    description="Case files: persons, notes, owner, closure; the audit history of a case.")
 
 MOST_PERSONS = 50
 LONGEST_LIST = 1000
-
-
-def cases():
-    return current_app.extensions["senim"].cases
 
 
 # Shapes ------------------------------------------------------------------------------------------
@@ -216,7 +213,7 @@ def case_state(case: Case, actor: Actor) -> dict:
 
 
 def case_view(case: Case, actor: Actor) -> dict:
-    members = cases().members(case.id)
+    members = senim().cases.members(case.id)
     return {"id": case.id, **case_state(case, actor),
             "members": {f"{kind}s": members.get(kind, []) for kind in ("contact", "referral", "assessment")}}
 
@@ -224,23 +221,6 @@ def case_view(case: Case, actor: Actor) -> dict:
 def part_written(result: PartWritten, status: int = 201):
     body = {"id": result.part_id, "case_id": result.id, "position": result.position}
     return body, status, {POSITION_HEADER: str(result.position)}
-
-
-def matches(entry, wanted: set[str], person: UUID | None) -> bool:
-    if person is not None and str(getattr(entry.event, "person_id", "")) != str(person):
-        return False
-    if not wanted:
-        return True
-    names = {type(entry.event).__qualname__.lower(), type(entry.event).__name__.lower(), entry.kind,
-             f"{entry.kind}s"}
-    return bool(names & wanted)
-
-
-def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None) -> list[dict]:
-    entries = [entry for entry in history.entries if matches(entry, wanted, person)]
-    shaped = history_of([entry.event for entry in entries])
-    return [{**each, "type": type(entry.event).__qualname__, "kind": entry.kind, "aggregate_id": entry.aggregate_id}
-            for entry, each in zip(entries, shaped)]
 
 
 # Routes ------------------------------------------------------------------------------------------
@@ -252,7 +232,7 @@ def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None)
 @idempotent()
 def open_case(fields):
     """Open a case, optionally from a contact (which joins the case in the same commit) and with persons."""
-    return written(cases().open(fields, actor=current_actor()), 201)
+    return written(senim().cases.open(fields, actor=current_actor()), 201)
 
 
 @blp.route("", methods=["GET"])
@@ -262,8 +242,8 @@ def open_case(fields):
 def list_cases(query):
     """The cases you may see (a supervisor: all), most recently touched first. No personal data."""
     await_projection(TIMELINE, query["min_position"])
-    rows = cases().list(actor=current_actor(), status=query["status"], owner=query["owner"],
-                        limit=query["limit"], offset=query["offset"])
+    rows = senim().cases.list(actor=current_actor(), status=query["status"], owner=query["owner"],
+                              limit=query["limit"], offset=query["offset"])
     return {"cases": [{
         "id": row["case_id"], "status": row["status"],
         "owner": {"user_id": row["owner_user_id"], "username": row["owner_username"]},
@@ -281,7 +261,7 @@ def get_case(query, case_id: UUID):
     owner, status history with reasons, and the ids of its contacts, referrals and assessments."""
     await_projection(TIMELINE, query["min_position"])
     actor = current_actor()
-    case = cases().get(case_id, actor=actor)
+    case = senim().cases.get(case_id, actor=actor)
     record_read("case", case_id)
     return case_view(case, actor)
 
@@ -293,7 +273,7 @@ def get_case(query, case_id: UUID):
 @idempotent(answer_from_commit=False)
 def add_person(person, case_id: UUID):
     """Add a person (victim, aggressor, child, other); answers with their new random person id."""
-    return part_written(cases().add_person(case_id, person, actor=current_actor()))
+    return part_written(senim().cases.add_person(case_id, person, actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/persons/<uuid:person_id>", methods=["PATCH", "POST"])
@@ -304,8 +284,8 @@ def change_person(body, case_id: UUID, person_id: UUID):
     """Change a person's role or details (null clears a detail); a new role gets a new label."""
     body = dict(body)
     reason = body.pop("reason", None)
-    return part_written(cases().change_person(case_id, person_id, changes=body, reason=reason,
-                                              actor=current_actor()), 200)
+    return part_written(senim().cases.change_person(case_id, person_id, changes=body, reason=reason,
+                                                    actor=current_actor()), 200)
 
 
 @blp.route("/<uuid:case_id>/notes", methods=["POST"])
@@ -315,7 +295,7 @@ def change_person(body, case_id: UUID, person_id: UUID):
 @idempotent(answer_from_commit=False)
 def add_note(body, case_id: UUID):
     """Add a note to the case."""
-    return part_written(cases().add_note(case_id, text=body["text"], actor=current_actor()))
+    return part_written(senim().cases.add_note(case_id, text=body["text"], actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/owner", methods=["POST"])
@@ -324,7 +304,7 @@ def add_note(body, case_id: UUID):
 @blp.response(200, CreatedOut)
 def assign_owner(body, case_id: UUID):
     """Give the case to another worker."""
-    return written(cases().assign_owner(case_id, user_id=body["user_id"], actor=current_actor()))
+    return written(senim().cases.assign_owner(case_id, user_id=body["user_id"], actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/workers", methods=["POST"])
@@ -336,8 +316,8 @@ def add_worker(body, case_id: UUID):
     event. From then on they see the case as their role may (a psychologist never sees a victim's or
     child's name, phone or address). Naming a case in a contact, referral or assessment never does this:
     such a write is 403 unless the writer already sees the case."""
-    return written(cases().add_worker(case_id, user_id=body["user_id"], reason=body["reason"],
-                                      actor=current_actor()), 201)
+    return written(senim().cases.add_worker(case_id, user_id=body["user_id"], reason=body["reason"],
+                                            actor=current_actor()), 201)
 
 
 @blp.route("/<uuid:case_id>/closure", methods=["POST"])
@@ -346,7 +326,7 @@ def add_worker(body, case_id: UUID):
 @blp.response(200, CreatedOut)
 def close_case(body, case_id: UUID):
     """Close the case with a reason (its owner or a supervisor). Already closed: 409."""
-    return written(cases().close(case_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().cases.close(case_id, reason=body["reason"], actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/reopening", methods=["POST"])
@@ -355,7 +335,7 @@ def close_case(body, case_id: UUID):
 @blp.response(200, CreatedOut)
 def reopen_case(body, case_id: UUID):
     """Reopen a closed case with a reason (its owner or a supervisor). Not closed: 409."""
-    return written(cases().reopen(case_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().cases.reopen(case_id, reason=body["reason"], actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/history", methods=["GET"])
@@ -368,11 +348,10 @@ def case_history(query, case_id: UUID):
     the events themselves, and the case as it stood then."""
     await_projection(TIMELINE, query["min_position"])
     actor = current_actor()
-    history = cases().history(case_id, actor=actor, as_of=query["as_of"])
+    history = senim().cases.history(case_id, actor=actor, as_of=query["as_of"])
     record_read("case", case_id)
-    wanted = {part.strip().lower() for part in (query["type"] or "").split(",") if part.strip()}
     return {
         "id": case_id, "as_of": query["as_of"],
         "case": case_state(history.case, actor) if history.case is not None else None,
-        "events": history_entries(history, wanted, query["person"]),
+        "events": case_entries(history, wanted_types(query["type"]), query["person"]),
     }

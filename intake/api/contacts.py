@@ -1,7 +1,6 @@
 """Contacts: record, read, complete, amend with a reason, and the full history."""
 from uuid import UUID
 
-from flask import current_app
 from intake.api.blueprint import ApiBlueprint
 
 from domain import reference
@@ -9,24 +8,22 @@ from domain.contact import CALLER_PERSONAL_LIMITS, Contact
 from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut,
                                 HistoryOut, ReadQuery)
 from intake.api.reads import record_read
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
+from intake.running import senim
 
 
 blp = ApiBlueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Calls, messages, chats, in-person and online consultations.")
 
 
-def contacts():
-    return current_app.extensions["senim"].contacts
-
-
 def contact_view(contact: Contact) -> dict:
     fields = contact.fields
     started, ended = fields["started_at"], fields["ended_at"]
-    erased = contacts().is_erased(contact)
+    erased = senim().contacts.is_erased(contact)
     return {
         **fields,
         # Erased: the caller's personal fields are shown as null, not left out.
@@ -50,7 +47,7 @@ def contact_view(contact: Contact) -> dict:
 @idempotent()
 def record_contact(fields):
     """Record a contact. Answers 201 with its id; X-Senim-Position names the event written."""
-    return written(contacts().record(fields, actor=current_actor()), 201)
+    return written(senim().contacts.record(fields, actor=current_actor()), 201)
 
 
 @blp.route("/<uuid:contact_id>", methods=["GET"])
@@ -59,7 +56,7 @@ def record_contact(fields):
 @blp.response(200, ContactOut)
 def get_contact(query, contact_id: UUID):
     """The contact as it stands now, after every amendment."""
-    contact = contacts().get(contact_id, actor=current_actor())
+    contact = senim().contacts.get(contact_id, actor=current_actor())
     record_read("contact", contact_id)
     return contact_view(contact)
 
@@ -70,7 +67,7 @@ def get_contact(query, contact_id: UUID):
 @blp.response(200, CreatedOut)
 def complete_contact(body, contact_id: UUID):
     """End the contact (default: now), which fixes its duration. A second completion is 409."""
-    return written(contacts().complete(contact_id, ended_at=body.get("ended_at"), actor=current_actor()))
+    return written(senim().contacts.complete(contact_id, ended_at=body.get("ended_at"), actor=current_actor()))
 
 
 @blp.route("/<uuid:contact_id>/amendments", methods=["POST"])
@@ -80,8 +77,8 @@ def complete_contact(body, contact_id: UUID):
 @idempotent()
 def amend_contact(body, contact_id: UUID):
     """Correct a contact: a new event with the changes and a reason; nothing is overwritten."""
-    return written(contacts().amend(contact_id, changes=body["changes"], reason=body["reason"],
-                                    actor=current_actor()), 201)
+    return written(senim().contacts.amend(contact_id, changes=body["changes"], reason=body["reason"],
+                                          actor=current_actor()), 201)
 
 
 @blp.route("/<uuid:contact_id>/history", methods=["GET"])
@@ -90,6 +87,6 @@ def amend_contact(body, contact_id: UUID):
 @blp.response(200, HistoryOut)
 def contact_history(query, contact_id: UUID):
     """Every event of the contact, oldest first, with its type, time, actor and data."""
-    events = contacts().history(contact_id, actor=current_actor())
+    events = senim().contacts.history(contact_id, actor=current_actor())
     record_read("contact", contact_id)
     return {"id": contact_id, "events": history_of(events)}

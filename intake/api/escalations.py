@@ -6,7 +6,6 @@ leaves this list when someone claims it or it ends; its Escalated event stays in
 """
 from datetime import datetime
 
-from flask import current_app
 from marshmallow import Schema, fields
 
 from domain.clock import utc_now
@@ -15,7 +14,8 @@ from intake.api.reads import await_projection
 from intake.api.referrals import WaitingReferralOut
 from intake.api.schemas import ReadQuery
 from intake.auth import requires
-from projections.referral_queue import escalated_referrals
+from intake.queries import statistics
+from intake.running import senim
 
 blp = ApiBlueprint("escalations", __name__, url_prefix="/api/v1",
                    description="Referrals escalated for missing their claim deadline.")
@@ -36,9 +36,9 @@ class EscalationsOut(Schema):
 def escalations(query):
     """Escalated referrals still waiting in a queue, most overdue first (supervisors)."""
     await_projection("referral_queue", query["min_position"])
-    senim = current_app.extensions["senim"]
-    with senim.views.transaction(write=False) as tx:
-        rows = escalated_referrals(tx, senim.referrals.deadlines)
+    running = senim()
+    with statistics.reading(running) as tx:
+        rows = statistics.escalations(tx, running.referrals.deadlines)
     now = utc_now()
     return {"escalations": [
         {"id": row["referral_id"], "target": row["target"], "source": row["source"],

@@ -16,6 +16,7 @@ from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor
 from intake.idempotency import AlreadyRecorded, Claim, Recorded, claim_for, claiming
 from intake.problems import problem, validation_problem
+from intake.running import senim
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def idempotent(*, status: int = 201, answer_from_commit: bool = True):
                 return view(*args, **kwargs)
             if not _KEY.fullmatch(key):
                 return validation_problem({HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]})
-            store = current_app.extensions["senim"].store
+            store = senim().store
             claim = claim_for(store.idempotency_secret(), user_id=str(current_actor().user_id), key=key,
                               method=request.method, path=request.path, body=request.get_data())
             recorded = store.recorder.find_claim(claim.scope)
@@ -94,6 +95,17 @@ def _rebuilt(position: int, recorded: Recorded | None) -> str:
     return json.dumps({"id": recorded.aggregate_id if recorded else None, "position": position})
 
 
+def _answered_position(body: str) -> int | None:
+    """The position the first answer named: a write of several commits (a call with its referral) answers
+    with its newest, while the key was recorded with the first."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return None
+    position = answer.get("position") if isinstance(answer, dict) else None
+    return position if isinstance(position, int) and not isinstance(position, bool) else None
+
+
 def _replay(store, claim: Claim, recorded: Recorded, status: int, answer_from_commit: bool):
     if recorded.fingerprint != claim.fingerprint:
         return problem(422, f"This {HEADER} was used for a different request (another body or address); "
@@ -111,6 +123,6 @@ def _replay(store, claim: Claim, recorded: Recorded, status: int, answer_from_co
                             f"record back with ?min_position={recorded.position}.", kind="conflict",
                        position=recorded.position)
     response = current_app.response_class(body, status=answer_status, mimetype="application/json")
-    response.headers[POSITION_HEADER] = str(recorded.position)
+    response.headers[POSITION_HEADER] = str(_answered_position(body) or recorded.position)
     response.headers[REPLAYED_HEADER] = "true"
     return response

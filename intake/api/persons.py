@@ -1,22 +1,19 @@
 """Erasure of a person's personal data (crypto-shredding), and the record that it happened."""
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, fields
 
 from intake.api.blueprint import ApiBlueprint
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
 from intake.api.fields import NonBlankText
-from intake.api.writes import history_of, written
+from intake.api.writes import written
+from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
+from intake.running import senim
 
 blp = ApiBlueprint("persons", __name__, url_prefix="/api/v1/persons",
                    description="Data subjects known by a pseudonymous id: erasure of their personal data.")
-
-
-def erasure():
-    return current_app.extensions["senim"].erasure
 
 
 class ErasureIn(Schema):
@@ -45,7 +42,7 @@ def erase_person(body, person_id: UUID):
     in every event, for good. The erasure is recorded (actor, reason) before the key is destroyed;
     events, statistics and journals keep everything else. 404 for an unknown person; a second
     erasure of the same person is 409."""
-    return written(erasure().erase_subject(person_id, body["reason"], current_actor(), kind="person"), 201)
+    return written(senim().erasure.erase_subject(person_id, body["reason"], current_actor(), kind="person"), 201)
 
 
 @blp.route("/<uuid:person_id>/erasure", methods=["GET"])
@@ -54,7 +51,7 @@ def erase_person(body, person_id: UUID):
 @blp.response(200, ErasureOut)
 def get_erasure(query, person_id: UUID):
     """The erasure of a person: when, by whom, why; 404 when they were not erased."""
-    record = erasure().get(person_id)
+    record = senim().erasure.get(person_id)
     return {"id": record.id, "subject_id": record.subject_id, "kind": record.kind, "reason": record.reason,
             "at": record.at, "performed_by": record.performed_by,
-            "events": history_of(erasure().history(person_id))}
+            "events": history_of(senim().erasure.history(person_id))}

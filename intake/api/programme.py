@@ -2,7 +2,6 @@
 assessment makes them eligible), record sessions attended or missed, complete it or record a drop-out."""
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, fields
 
 from domain.programme import NOTE_MAX, OUTCOME_CODES, PROGRAMME_ROLES, ProgrammeParticipation
@@ -13,13 +12,10 @@ from intake.api.reads import record_read
 from intake.api.writes import written
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
+from intake.running import senim
 
 blp = ApiBlueprint("programme", __name__, url_prefix="/api/v1",
                    description="The correctional programme for aggressors: enrolment, sessions, completion.")
-
-
-def programme():
-    return current_app.extensions["senim"].programme
 
 
 # Shapes ------------------------------------------------------------------------------------------
@@ -97,7 +93,7 @@ def participation_view(participation: ProgrammeParticipation) -> dict:
 def enrol(fields_in):
     """Enrol a person. Refused (422 on assessment_id) unless the named aggressor_status assessment makes
     them eligible: a contraindication suggests a referral to health services; an unknown one is undecided."""
-    return written(programme().enrol(fields_in, actor=current_actor()), 201)
+    return written(senim().programme.enrol(fields_in, actor=current_actor()), 201)
 
 
 @blp.route("/programme/<uuid:participation_id>", methods=["GET"])
@@ -106,7 +102,7 @@ def enrol(fields_in):
 @blp.response(200, ParticipationOut)
 def get_participation(query, participation_id: UUID):
     """The participation: its status, every session, and how many were attended or missed."""
-    participation = programme().get(participation_id, actor=current_actor())
+    participation = senim().programme.get(participation_id, actor=current_actor())
     record_read("programme", participation_id)
     return participation_view(participation)
 
@@ -118,8 +114,8 @@ def get_participation(query, participation_id: UUID):
 @idempotent(answer_from_commit=False)
 def record_session(body, participation_id: UUID):
     """Record the next session, attended or missed. After completion or a drop-out: 409."""
-    result = programme().record_session(participation_id, at=body["at"], attended=body["attended"],
-                                        note=body.get("note"), actor=current_actor())
+    result = senim().programme.record_session(participation_id, at=body["at"], attended=body["attended"],
+                                              note=body.get("note"), actor=current_actor())
     answer, status, headers = written(result, 201)
     return {**answer, "number": result.number}, status, headers
 
@@ -130,7 +126,7 @@ def record_session(body, participation_id: UUID):
 @blp.response(200, CreatedOut)
 def complete(body, participation_id: UUID):
     """End the participation with its outcome; needs at least one attended session (else 409)."""
-    return written(programme().complete(participation_id, outcome=body["outcome"], actor=current_actor()))
+    return written(senim().programme.complete(participation_id, outcome=body["outcome"], actor=current_actor()))
 
 
 @blp.route("/programme/<uuid:participation_id>/drop-out", methods=["POST"])
@@ -139,4 +135,4 @@ def complete(body, participation_id: UUID):
 @blp.response(200, CreatedOut)
 def drop_out(body, participation_id: UUID):
     """The person left the programme, with the reason; this ends it."""
-    return written(programme().drop_out(participation_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().programme.drop_out(participation_id, reason=body["reason"], actor=current_actor()))

@@ -1,32 +1,24 @@
-"""Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503."""
+"""Reads of projections: wait for the reader's own writes (?min_position=N), or answer 503.
+
+The waiting itself is intake/queries/freshness.py, shared with the web pages."""
 from datetime import date
 
-from flask import current_app
 from marshmallow import ValidationError, validates_schema
 
 from domain.clock import local, utc_now
-from domain.errors import Invalid
 from intake.api.fields import Day
 from intake.api.schemas import ReadQuery
 from intake.problems import problem
+from intake.queries import freshness
+from intake.queries.freshness import ProjectionNotReady
+from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366 * 10
 
 
-class ProjectionNotReady(Exception):
-    def __init__(self, name: str, min_position: int, position: int):
-        super().__init__(name)
-        self.name, self.min_position, self.position = name, min_position, position
-
-
 def await_projection(name: str, min_position: int | None) -> None:
-    """Blocks (a few seconds at most) until projection `name` has processed min_position."""
-    senim = current_app.extensions["senim"]
-    if min_position and min_position > senim.store.head():
-        # No write ever answered with this position: waiting would not help, so it is the request's fault.
-        raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
-    if not senim.projections.wait_for(name, min_position, senim.settings.read_your_writes_timeout):
-        raise ProjectionNotReady(name, min_position, senim.projections.position(name))
+    """?min_position=N of an API read: the one read-your-writes wait, on this request's application."""
+    freshness.await_projection(senim(), name, min_position)
 
 
 def not_ready_problem(error: ProjectionNotReady):
@@ -65,7 +57,7 @@ class DateRangeQuery(ReadQuery):
 
 def record_read(kind: str, record_id) -> None:
     """Notes in the access log that the current actor read this record (contact, case, referral, assessment)."""
-    from flask import current_app, request
+    from flask import request
 
     from intake.auth import current_actor
-    current_app.extensions["senim"].access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)
+    senim().access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)

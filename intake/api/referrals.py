@@ -3,7 +3,6 @@ state machine (claim, release, decline, complete, cancel), and the queue of each
 from datetime import datetime
 from uuid import UUID
 
-from flask import current_app
 from marshmallow import Schema, fields
 
 from domain.clock import utc_now
@@ -18,13 +17,10 @@ from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.referrals import PSYCHOLOGISTS_TARGET, REFERRAL_ROLES
 from projections.referral_queue import open_referrals
+from intake.running import senim
 
 blp = ApiBlueprint("referrals", __name__, url_prefix="/api/v1",
                    description="Referrals to services, from the consent gate to the outcome; the queue.")
-
-
-def referrals():
-    return current_app.extensions["senim"].referrals
 
 
 # Shapes ------------------------------------------------------------------------------------------
@@ -118,7 +114,7 @@ def referral_view(referral: Referral) -> dict:
         "urgency": referral.urgency, "subject_role": referral.subject_role, "consent": referral.consent,
         "contact_id": referral.contact_id, "case_id": referral.case_id, "status": referral.status,
         "made_at": referral.made_at, "made_by": referral.made_by, "claimant": referral.claimant,
-        "claim_deadline": referrals().claim_deadline(referral), "appointment": referral.appointment,
+        "claim_deadline": senim().referrals.claim_deadline(referral), "appointment": referral.appointment,
         "outcome": referral.outcome, "end_reason": referral.end_reason, "escalations": referral.escalations,
         "history": referral.history, "version": referral.version,
     }
@@ -134,7 +130,7 @@ def referral_view(referral: Referral) -> dict:
 def make_referral(fields):
     """Refer a person on. Without consent.services the referral is refused (422), unless a supervisor
     gives consent.override_reason."""
-    return written(referrals().make(fields, actor=current_actor()), 201)
+    return written(senim().referrals.make(fields, actor=current_actor()), 201)
 
 
 @blp.route("/referrals/<uuid:referral_id>", methods=["GET"])
@@ -143,7 +139,7 @@ def make_referral(fields):
 @blp.response(200, ReferralOut)
 def get_referral(query, referral_id: UUID):
     """The referral as it stands, with every status it has been in (who and when)."""
-    referral = referrals().get(referral_id, actor=current_actor())
+    referral = senim().referrals.get(referral_id, actor=current_actor())
     record_read("referral", referral_id)
     return referral_view(referral)
 
@@ -153,7 +149,7 @@ def get_referral(query, referral_id: UUID):
 @blp.response(200, CreatedOut)
 def claim_referral(referral_id: UUID):
     """Take the referral from the queue. Claimed by someone else already: 409 with the state."""
-    return written(referrals().claim(referral_id, actor=current_actor()))
+    return written(senim().referrals.claim(referral_id, actor=current_actor()))
 
 
 @blp.route("/referrals/<uuid:referral_id>/release", methods=["POST"])
@@ -162,7 +158,7 @@ def claim_referral(referral_id: UUID):
 @blp.response(200, CreatedOut)
 def release_referral(body, referral_id: UUID):
     """Give a claimed referral back to the queue, with a reason."""
-    return written(referrals().release(referral_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().referrals.release(referral_id, reason=body["reason"], actor=current_actor()))
 
 
 @blp.route("/referrals/<uuid:referral_id>/decline", methods=["POST"])
@@ -171,7 +167,7 @@ def release_referral(body, referral_id: UUID):
 @blp.response(200, CreatedOut)
 def decline_referral(body, referral_id: UUID):
     """The target service refuses the referral, with a reason; this ends it."""
-    return written(referrals().decline(referral_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().referrals.decline(referral_id, reason=body["reason"], actor=current_actor()))
 
 
 @blp.route("/referrals/<uuid:referral_id>/complete", methods=["POST"])
@@ -180,7 +176,7 @@ def decline_referral(body, referral_id: UUID):
 @blp.response(200, CreatedOut)
 def complete_referral(body, referral_id: UUID):
     """End the referral with its outcome (a consultation held needs an attended appointment)."""
-    return written(referrals().complete(referral_id, outcome=body["outcome"], actor=current_actor()))
+    return written(senim().referrals.complete(referral_id, outcome=body["outcome"], actor=current_actor()))
 
 
 @blp.route("/referrals/<uuid:referral_id>/cancel", methods=["POST"])
@@ -189,7 +185,7 @@ def complete_referral(body, referral_id: UUID):
 @blp.response(200, CreatedOut)
 def cancel_referral(body, referral_id: UUID):
     """Withdraw the referral (its maker, its claimant or a supervisor), with a reason."""
-    return written(referrals().cancel(referral_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().referrals.cancel(referral_id, reason=body["reason"], actor=current_actor()))
 
 
 # The queue ---------------------------------------------------------------------------------------
@@ -213,7 +209,7 @@ def referral_queue(query):
     if not actor.has_role("supervisor") and query["target"] != PSYCHOLOGISTS_TARGET:
         raise Forbidden(f"Psychologists see the queue of {PSYCHOLOGISTS_TARGET}; supervisors see every queue.")
     await_projection("referral_queue", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        rows = open_referrals(tx, target=query["target"], deadlines=referrals().deadlines)
+    with senim().views.transaction(write=False) as tx:
+        rows = open_referrals(tx, target=query["target"], deadlines=senim().referrals.deadlines)
     now = utc_now()
     return {"target": query["target"], "referrals": [queue_item(row, now) for row in rows]}

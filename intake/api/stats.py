@@ -1,5 +1,4 @@
 """Statistics for funders and ministries, from pre-aggregated projections."""
-from flask import current_app
 from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
@@ -8,10 +7,11 @@ from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
 from domain import instruments
-from projections.assessment_stats import DIMENSIONS as ASSESSMENT_DIMENSIONS, count_assessments
-from projections.contact_stats import DIMENSIONS, count_contacts
-from projections.programme_stats import DIMENSIONS as PROGRAMME_DIMENSIONS, count_participations
-from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_referrals
+from intake.queries import statistics
+from intake.queries.statistics import (
+    ASSESSMENT_DIMENSIONS, CONTACT_DIMENSIONS as DIMENSIONS, PROGRAMME_DIMENSIONS, REFERRAL_DIMENSIONS,
+)
+from intake.running import senim
 
 blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1/stats", description="Counts by dimension.")
 
@@ -48,10 +48,10 @@ class StatsOut(Schema):
 def contact_stats(query):
     """Contacts counted by up to three dimensions over a date range (the contact's local start date)."""
     await_projection("contact_stats", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        return count_contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
-                              group_by=query["group_by"], consented_only=query["consented_only"],
-                              service=query["service"])
+    with statistics.reading(senim()) as tx:
+        return statistics.contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                   group_by=query["group_by"], consented_only=query["consented_only"],
+                                   service=query["service"])
 
 
 class ReferralStatsQuery(DateRangeQuery):
@@ -66,9 +66,9 @@ def referral_stats(query):
     """Referrals counted by up to three dimensions over a date range (the referral's local made date),
     each under its current status."""
     await_projection("referral_stats", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        return count_referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
-                               group_by=query["group_by"])
+    with statistics.reading(senim()) as tx:
+        return statistics.referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                    group_by=query["group_by"])
 
 
 class ProgrammeStatsQuery(DateRangeQuery):
@@ -88,9 +88,9 @@ def programme_stats(query):
     """Correctional programme participations counted by status and month of enrolment (local day) over a
     date range, each under its current status; with the sessions attended and missed, in total and per row."""
     await_projection("programme_stats", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        return count_participations(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                    group_by=query["group_by"])
+    with statistics.reading(senim()) as tx:
+        return statistics.participations(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                         group_by=query["group_by"])
 
 
 class AssessmentStatsQuery(DateRangeQuery):
@@ -107,6 +107,6 @@ def assessment_stats(query):
     """Assessments counted by instrument, level, month, day or subject role over a date range (the local day
     they were made), each under its current level (after any override): the risk levels of a report."""
     await_projection("assessment_stats", query["min_position"])
-    with current_app.extensions["senim"].views.transaction(write=False) as tx:
-        return count_assessments(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                 group_by=query["group_by"], instrument=query["instrument"])
+    with statistics.reading(senim()) as tx:
+        return statistics.assessments(tx, date_from=query["date_from"], date_to=query["date_to"],
+                                      group_by=query["group_by"], instrument=query["instrument"])

@@ -6,7 +6,7 @@ supervisor approves (or rejects) it under /users/approvals; until then nothing c
 """
 from uuid import UUID
 
-from flask import current_app, jsonify
+from flask import jsonify
 from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields
 
@@ -19,6 +19,7 @@ from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.staff import Pending
+from intake.running import senim
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
 
@@ -79,10 +80,6 @@ TWO_PERSON = ("Granting the supervisor or admin role, or resetting the password 
               "POST /api/v1/users/approvals/{id}/approve; nothing changes until then.")
 
 
-def staff():
-    return current_app.extensions["senim"].staff
-
-
 def maybe_pending(result, status: int = 200):
     """A write, or 202 with the pending request when it waits for a second person."""
     if isinstance(result, Pending):  # a Response: the 201/200 schema would drop "state"
@@ -111,7 +108,7 @@ def user_view(user: User) -> dict:
 @blp.response(200, UserOut(many=True))
 def list_users():
     """Every account, active or disabled."""
-    return [user_view(user) for user in staff().list_users()]
+    return [user_view(user) for user in senim().staff.list_users()]
 
 
 @blp.route("", methods=["POST"])
@@ -122,14 +119,14 @@ def list_users():
 @idempotent()
 def add_user(body):
     """Create an account; a taken username is 409. A supervisor or admin account waits for approval."""
-    return maybe_pending(staff().add_user(actor=current_actor(), **body), 201)
+    return maybe_pending(senim().staff.add_user(actor=current_actor(), **body), 201)
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
 @requires("admin")
 @blp.response(200, UserOut)
 def get_user(user_id: UUID):
-    return user_view(staff().get(user_id))
+    return user_view(senim().staff.get(user_id))
 
 
 @blp.route("/<uuid:user_id>/role", methods=["POST"])
@@ -139,7 +136,7 @@ def get_user(user_id: UUID):
 @blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
 def change_role(body, user_id: UUID):
     """Change a role; every session of the user ends. To supervisor or admin: waits for approval."""
-    return maybe_pending(staff().change_role(user_id, role=body["role"], actor=current_actor()))
+    return maybe_pending(senim().staff.change_role(user_id, role=body["role"], actor=current_actor()))
 
 
 @blp.route("/<uuid:user_id>/disable", methods=["POST"])
@@ -148,14 +145,14 @@ def change_role(body, user_id: UUID):
 @blp.response(200, CreatedOut)
 def disable_user(body, user_id: UUID):
     """Disable an account: its tokens stop working at once."""
-    return written(staff().disable(user_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().staff.disable(user_id, reason=body["reason"], actor=current_actor()))
 
 
 @blp.route("/<uuid:user_id>/enable", methods=["POST"])
 @requires("admin")
 @blp.response(200, CreatedOut)
 def enable_user(user_id: UUID):
-    return written(staff().enable(user_id, actor=current_actor()))
+    return written(senim().staff.enable(user_id, actor=current_actor()))
 
 
 @blp.route("/<uuid:user_id>/password", methods=["POST"])
@@ -165,7 +162,7 @@ def enable_user(user_id: UUID):
 @blp.alt_response(202, schema=PendingOut, description="Waits for a second person's approval.")
 def reset_password(body, user_id: UUID):
     """Reset a password; every session of the user ends. A supervisor's or admin's waits for approval."""
-    return maybe_pending(staff().set_password(user_id, password=body["password"], actor=current_actor()))
+    return maybe_pending(senim().staff.set_password(user_id, password=body["password"], actor=current_actor()))
 
 
 @blp.route("/approvals", methods=["GET"])
@@ -173,7 +170,7 @@ def reset_password(body, user_id: UUID):
 @blp.response(200, ChangeOut(many=True))
 def list_approvals():
     """Staff changes waiting for a second person, oldest first."""
-    return [change_view(change) for change in staff().pending_changes()]
+    return [change_view(change) for change in senim().staff.pending_changes()]
 
 
 @blp.route("/approvals/<uuid:change_id>", methods=["GET"])
@@ -181,7 +178,7 @@ def list_approvals():
 @blp.response(200, ChangeOut)
 def get_approval(change_id: UUID):
     """One staff change request, in any state."""
-    return change_view(staff().change(change_id))
+    return change_view(senim().staff.change(change_id))
 
 
 @blp.route("/approvals/<uuid:change_id>/approve", methods=["POST"])
@@ -190,7 +187,7 @@ def get_approval(change_id: UUID):
 def approve(change_id: UUID):
     """Approve a request: the change is made now. Refused (403) to its requester and to the account's
     holder; 409 when it was already decided or has expired. Answers the id of the account changed."""
-    return written(staff().approve_change(change_id, actor=current_actor()))
+    return written(senim().staff.approve_change(change_id, actor=current_actor()))
 
 
 @blp.route("/approvals/<uuid:change_id>/reject", methods=["POST"])
@@ -199,4 +196,4 @@ def approve(change_id: UUID):
 @blp.response(200, CreatedOut)
 def reject(body, change_id: UUID):
     """Reject a request with a reason: nothing changes. Refused (403) to its requester."""
-    return written(staff().reject_change(change_id, reason=body["reason"], actor=current_actor()))
+    return written(senim().staff.reject_change(change_id, reason=body["reason"], actor=current_actor()))

@@ -11,7 +11,7 @@ supervisor approves or rejects it on the approvals page; until then nothing chan
 from datetime import datetime
 from uuid import UUID
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
@@ -22,20 +22,17 @@ from domain.errors import Conflict, Forbidden, Invalid
 from domain.staff import User, check_username
 from domain.staff_approval import APPROVER_ROLES
 from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
+from intake.web.event_text import NOT_ACCOUNT_CHANGES, SIGN_IN_EVENTS, account_event_text
 from intake.web.forms import Form, length, required
-from intake.web.i18n import LANGUAGES, role_name
+from intake.web.i18n import role_name
 from intake.web.session import current_actor, page
+from intake.running import senim
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
 REASON_MAX = 2_000
-SIGN_IN_EVENTS = ("SignInFailed", "SignedIn")
 RECENT_SIGN_INS = 20
 STATES = ("active", "disabled", "locked")
-
-
-def staff():
-    return current_app.extensions["senim"].staff
 
 
 # Forms -------------------------------------------------------------------------------------------
@@ -159,44 +156,17 @@ def who(actor: dict | None) -> str:
     return f"{actor.get('username')} · {role_name(role)}"
 
 
-def describe(event) -> tuple[str, str]:
-    """(what happened, details) of one event of a User, in the page's language; never a password hash."""
-    kind = type(event).__name__
-    data = vars(event)
-    if kind == "Created":
-        return _("Account created"), _("Role: %(role)s", role=role_name(data.get("role")))
-    if kind == "RoleChanged":
-        return _("Role changed"), _("from %(old)s to %(new)s", old=role_name(data.get("previous_role")),
-                                    new=role_name(data.get("role")))
-    if kind == "Disabled":
-        return _("Account disabled"), _("Reason: %(reason)s", reason=data.get("reason") or "")
-    if kind == "Enabled":
-        return _("Account enabled"), ""
-    if kind == "PasswordChanged":
-        return _("Password reset"), _("Every open session of the user was signed out.")
-    if kind == "Unlocked":
-        return _("Account unlocked"), _("Failed sign-ins cleared: %(count)d", count=data.get("failed_sign_ins") or 0)
-    if kind == "TokenRevoked":
-        return _("API token revoked"), ""
-    if kind == "LanguageChosen":
-        return _("Language chosen"), LANGUAGES.get(data.get("language"), data.get("language") or "")
-    if kind == "WorkingHoursSet":
-        return _("Working hours set"), ""
-    return kind, ""
-
-
 def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
     """(changes to the account, newest first; the latest sign-in attempts, newest first)."""
     changes, sign_ins = [], []
     for event in events:
-        kind = type(event).__name__
-        if kind == "SignedOut":
-            continue  # ending a session changes nothing about the account
-        if kind in SIGN_IN_EVENTS:
-            sign_ins.append({"at": event.at, "when": when(event.at), "ok": kind == "SignedIn",
+        if isinstance(event, NOT_ACCOUNT_CHANGES):
+            continue
+        if isinstance(event, SIGN_IN_EVENTS):
+            sign_ins.append({"at": event.at, "when": when(event.at), "ok": isinstance(event, User.SignedIn),
                              "remote_addr": getattr(event, "remote_addr", None) or ""})
             continue
-        what, details = describe(event)
+        what, details = account_event_text(event)
         actor = getattr(event, "actor", None)
         own = bool(actor) and actor.get("user_id") == str(user.id)
         changes.append({"at": event.timestamp, "when": when(event.timestamp), "what": what, "details": details,
@@ -217,7 +187,7 @@ def is_self(user: User) -> bool:
 
 def render_user(user: User, status: int = 200, **bound):
     now = utc_now()
-    changes, sign_ins = history_rows(list(current_app.extensions["senim"].store.events_of(user.id)), user)
+    changes, sign_ins = history_rows(list(senim().store.events_of(user.id)), user)
     created = next((row for row in reversed(changes)), None)
     return render_template(
         "web/admin/user.html", user=user, state=user_state(user, now), state_names=STATE_NAMES,
@@ -236,7 +206,7 @@ def users():
     search = (request.args.get("q") or "").strip().lower()[:63]
     role = request.args.get("role") if request.args.get("role") in STAFF_ROLES else ""
     state = request.args.get("state") if request.args.get("state") in STATES else ""
-    everyone = sorted((list_row(user, now) for user in staff().list_users()), key=lambda row: row["username"])
+    everyone = sorted((list_row(user, now) for user in senim().staff.list_users()), key=lambda row: row["username"])
     shown = [row for row in everyone
              if (not search or search in row["username"]) and (not role or row["role"] == role)
              and (not state or row["state"] == state)]
@@ -253,8 +223,8 @@ def new_user():
     form.role.choices = [("", _("Choose a role")), *role_choices()]
     if form.validate_on_submit():
         try:
-            written = staff().add_user(username=form.username.data, role=form.role.data,
-                                       password=form.password.data, actor=current_actor())
+            written = senim().staff.add_user(username=form.username.data, role=form.role.data,
+                                             password=form.password.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -277,13 +247,13 @@ def new_user():
 @bp.route("/users/<uuid:user_id>")
 @page("admin")
 def user(user_id: UUID):
-    return render_user(staff().get(user_id))
+    return render_user(senim().staff.get(user_id))
 
 
 @bp.route("/users/<uuid:user_id>/role", methods=["POST"])
 @page("admin")
 def change_role(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = RoleForm(prefix="role")
     form.role.choices = role_choices()
     if is_self(user):
@@ -291,7 +261,7 @@ def change_role(user_id: UUID):
         return redirect(url_for("web_admin.user", user_id=user.id))
     if form.validate():
         try:
-            written = staff().change_role(user.id, role=form.role.data, actor=current_actor())
+            written = senim().staff.change_role(user.id, role=form.role.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -303,19 +273,19 @@ def change_role(user_id: UUID):
                 return redirect(url_for("web_admin.user", user_id=user.id))
             flash(_("%(name)s is now %(role)s.", name=user.username, role=role_name(form.role.data)), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, role_form=form)
+    return render_user(senim().staff.get(user_id), 422, role_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/password", methods=["POST"])
 @page("admin")
 def reset_password(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = PasswordForm(prefix="password")
     if form.validate():
         try:
             # Your own reset keeps this session open and ends the others.
-            written = staff().set_password(user.id, password=form.password.data, actor=current_actor(),
-                                           keep_session=current_user.session_id if is_self(user) else None)
+            written = senim().staff.set_password(user.id, password=form.password.data, actor=current_actor(),
+                                                 keep_session=current_user.session_id if is_self(user) else None)
         except Invalid as refused:
             show_invalid(form, refused)
         else:
@@ -328,20 +298,20 @@ def reset_password(user_id: UUID):
                 flash(_("The password of %(name)s was reset. Every open session of theirs was signed out; "
                         "they sign in with the new password.", name=user.username), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, password_form=form)
+    return render_user(senim().staff.get(user_id), 422, password_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/disable", methods=["POST"])
 @page("admin")
 def disable(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = DisableForm(prefix="disable")
     if is_self(user):
         flash(_("You cannot disable your own account: another admin does that."), "error")
         return redirect(url_for("web_admin.user", user_id=user.id))
     if form.validate():
         try:
-            staff().disable(user.id, reason=form.reason.data, actor=current_actor())
+            senim().staff.disable(user.id, reason=form.reason.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
         except Conflict:
@@ -351,18 +321,18 @@ def disable(user_id: UUID):
             flash(_("%(name)s is disabled: they are signed out and can no longer sign in or use API tokens.",
                     name=user.username), "success")
             return redirect(url_for("web_admin.user", user_id=user.id))
-    return render_user(staff().get(user_id), 422, disable_form=form)
+    return render_user(senim().staff.get(user_id), 422, disable_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
 @page("admin")
 def enable(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = Form()
     if not form.validate():
         return render_user(user, 422)
     try:
-        staff().enable(user.id, actor=current_actor())
+        senim().staff.enable(user.id, actor=current_actor())
     except Conflict:
         flash(_("%(name)s was already active.", name=user.username), "info")
     else:
@@ -373,12 +343,12 @@ def enable(user_id: UUID):
 @bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
 @page("admin")
 def unlock(user_id: UUID):
-    user = staff().get(user_id)
+    user = senim().staff.get(user_id)
     form = Form()
     if not form.validate():
         return render_user(user, 422)
     try:
-        staff().unlock(user.id, actor=current_actor())
+        senim().staff.unlock(user.id, actor=current_actor())
     except Conflict:
         flash(_("%(name)s was not locked out.", name=user.username), "info")
     else:
@@ -410,7 +380,7 @@ def approval_row(change, now: datetime) -> dict:
 
 def render_approvals(status: int = 200, reject_form: RejectForm | None = None, rejected_id=None):
     now = utc_now()
-    rows = [approval_row(change, now) for change in staff().pending_changes()]
+    rows = [approval_row(change, now) for change in senim().staff.pending_changes()]
     return render_template("web/admin/approvals.html", rows=rows, plain_form=Form(formdata=None),
                            reject_form=reject_form or RejectForm(formdata=None), rejected_id=rejected_id), status
 
@@ -435,11 +405,11 @@ def approvals():
 @bp.route("/approvals/<uuid:change_id>/approve", methods=["POST"])
 @page(*APPROVER_ROLES)
 def approve(change_id: UUID):
-    staff().change(change_id)  # 404 page for an unknown id
+    senim().staff.change(change_id)  # 404 page for an unknown id
     if not Form().validate():
         return render_approvals(422)
     try:
-        staff().approve_change(change_id, actor=current_actor())
+        senim().staff.approve_change(change_id, actor=current_actor())
     except (Forbidden, Conflict) as refused:
         decision_refused(refused)
     else:
@@ -450,12 +420,12 @@ def approve(change_id: UUID):
 @bp.route("/approvals/<uuid:change_id>/reject", methods=["POST"])
 @page(*APPROVER_ROLES)
 def reject(change_id: UUID):
-    staff().change(change_id)
+    senim().staff.change(change_id)
     form = RejectForm()
     if not form.validate():
         return render_approvals(422, reject_form=form, rejected_id=change_id)
     try:
-        staff().reject_change(change_id, reason=form.reason.data, actor=current_actor())
+        senim().staff.reject_change(change_id, reason=form.reason.data, actor=current_actor())
     except Invalid:
         form.reason.errors = [*form.reason.errors, _("Fill in this field.")]
         return render_approvals(422, reject_form=form, rejected_id=change_id)

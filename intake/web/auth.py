@@ -13,6 +13,7 @@ from intake.services.staff import SignInRefused
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES
 from intake.web.session import WebUser, end_session
+from intake.running import senim
 
 bp = Blueprint("web_auth", __name__)
 
@@ -69,7 +70,7 @@ def login():
     form = SignInForm()
     problem = None
     if form.validate_on_submit():
-        staff = current_app.extensions["senim"].staff
+        staff = senim().staff
         try:
             signed_in = staff.sign_in(form.username.data.strip().lower(), form.password.data,
                                       remote_addr=request.remote_addr)
@@ -107,7 +108,7 @@ def choose_language():
     if language not in LANGUAGES:
         flash(_("Choose one of the offered languages."), "error")
     elif current_user.is_authenticated:
-        current_app.extensions["senim"].staff.choose_language(
+        senim().staff.choose_language(
             UUID(current_user.user_id), language, actor=current_user.actor)
     else:
         session["language"] = language

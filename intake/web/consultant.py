@@ -1,39 +1,42 @@
 """The consultant's pages: a new contact as the call goes, the confirmation, "My contacts", one
 contact with its history, and its correction.
 
-Saving a call writes the contact first, then (when given) the victim risk checklist and the
-referral, each through its application service. Everything is checked before anything is written
-(the same domain rules the services apply), so a refusal writes nothing; a step that fails after the
-contact was saved (the database went away) is reported with exactly what was saved and a button to
-redo the rest. A hidden call token makes a repeated submit (a double click, the back button, a
+Saving a call is one use case of the application (intake/services/calls.py, also offered as
+POST /api/v1/calls): the page turns the form into a Call, the service checks every part before
+anything is written (so a refusal writes nothing) and writes the contact, then the case file, the
+victim risk checklist and the referral; a part that fails after the contact was saved (the database
+went away) is reported with exactly what was saved and a button to redo the rest. A hidden call token makes a repeated submit (a double click, the back button, a
 reload) land on the contact already saved instead of recording the call twice.
 """
 import secrets
 from datetime import datetime
 from uuid import UUID
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from domain import instruments, reference
-from domain.assessment import Assessment
-from domain.case import sees_redacted
+from domain import instruments
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
-from domain.contact import Contact, merge_changes
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
 from domain.phone import phone_problem
-from domain.referral import STATUSES as REFERRAL_STATUSES, Referral
+from domain.referral import STATUSES as REFERRAL_STATUSES
+from intake.queries import journals
 from intake.refusals import note_refused
+from intake.services.calls import Call, CallRefused
 from intake.services.contacts import CONTACT_ROLES
 from intake.web.consultant_forms import (
-    CHECKLIST, DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
+    DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
     age_groups, amend_defaults, changes_between, checklist, checklist_answers, checklist_for_page, now_value,
     parse_moment,
 )
 from intake.web.consultant_messages import errors_by_field, translated
+from intake.store import unavailable_errors
+from intake.web.event_text import contact_event_name, contact_step
 from intake.web.i18n import label, language
+from intake.web.own_writes import caught_up, remember
 from intake.web.session import current_actor, page
+from intake.running import senim
 
 bp = Blueprint("web_consultant", __name__)
 
@@ -60,30 +63,10 @@ CODE_LIST_OF = {"service": "services", "channel": "channels", "contact_type": "c
                 "categories": "categories", "risk": "risk_flags", "outcome": "outcomes",
                 "role": "caller_roles", "gender": "genders", "age_group": "age_groups", "language": "languages",
                 "region": "regions", "settlement": "settlement_types"}
-EVENT_NAMES = {"Recorded": _l("Contact recorded"), "Completed": _l("Call ended"), "Amended": _l("Correction added")}
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 def store_unavailable() -> tuple[type[Exception], ...]:
-    from intake.problems import _store_unavailable_errors
-    return _store_unavailable_errors()
-
-
-def remember_position(position: int) -> None:
-    """The newest event this person wrote: their lists wait for it (read your own writes)."""
-    session["consultant_position"] = max(int(session.get("consultant_position") or 0), int(position))
-
-
-def wait_for_own_writes(projection: str, seconds: float) -> bool:
-    """Waits (briefly) until the read model shows this person's newest write; False when still behind."""
-    services = senim()
-    position = int(session.get("consultant_position") or 0)
-    if position <= 0:
-        return True
-    return services.projections.wait_for(projection, min(position, services.store.head()), seconds)
+    return unavailable_errors()
 
 
 def note_read(kind: str, record_id) -> None:
@@ -171,23 +154,11 @@ def history_entries(events) -> list[dict]:
     """Every event of the contact, oldest first: what happened, who did it and when, and why."""
     entries, state = [], {}
     for event in events:
-        kind = type(event).__name__
         actor = getattr(event, "actor", None) or {}
-        entry = {"at": event.timestamp, "kind": str(EVENT_NAMES.get(kind, kind)), "who": actor.get("username", ""),
-                 "role": actor.get("role", ""), "reason": None, "changes": []}
-        if kind == "Recorded":
-            state = {field: getattr(event, field, None) for field in
-                     ("service", "channel", "started_at", "ended_at", "contact_type", "caller", "categories", "risk",
-                      "summary", "outcome", "consent", "case_id")}
-            state["caller"] = dict(state.get("caller") or {})
-        elif kind == "Completed":
-            entry["changes"] = change_rows(state, {"ended_at": event.ended_at})
-            state["ended_at"] = event.ended_at
-        elif kind == "Amended":
-            entry["reason"] = event.reason
-            entry["changes"] = change_rows(state, event.changes)
-            state = merge_changes(state, event.changes)
-        entries.append(entry)
+        after, changes, reason = contact_step(event, state)
+        entries.append({"at": event.timestamp, "kind": contact_event_name(event), "who": actor.get("username", ""),
+                        "role": actor.get("role", ""), "reason": reason, "changes": change_rows(state, changes)})
+        state = after
     return entries
 
 
@@ -246,43 +217,14 @@ def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None
     ), status
 
 
-def dry_run(fields: dict, answers: dict | None, referral: dict | None, actor) -> dict[str, list[str]]:
-    """Every rule the contact, the checklist and the referral must keep, checked before anything is written."""
+def refused_by_field(refused: CallRefused) -> dict[str, list[str]]:
+    """The parts' errors beside the form's fields, in the page's language, each message once."""
     problems: dict[str, list[str]] = {}
-
-    def merge(found):
-        for name, messages in found.items():
+    for part, where in (("contact", {}), ("assessment", {}), ("referral", {"referral": True})):
+        for name, messages in errors_by_field(refused.parts.get(part, {}), **where).items():
             problems.setdefault(name, [])
             problems[name].extend(message for message in messages if message not in problems[name])
-
-    try:
-        Contact.record(actor=actor, **fields)
-    except Invalid as refused:
-        merge(errors_by_field(refused.errors))
-    if answers is not None:
-        try:
-            Assessment.record(instrument=CHECKLIST, answers=answers, actor=actor,
-                              subject_role=subject_role(fields))
-        except Invalid as refused:
-            merge(errors_by_field(refused.errors))
-    if referral is not None:
-        try:
-            Referral.make(actor=actor, **referral, subject_role=referral_subject(fields))
-        except Invalid as refused:
-            merge(errors_by_field(refused.errors, referral=True))
-        except Forbidden:
-            merge({"_form": [_("Your role may not make referrals.")]})
     return problems
-
-
-def subject_role(fields: dict) -> str:
-    role = (fields.get("caller") or {}).get("role")
-    return "potential_victim" if role == "potential_victim" else "victim"
-
-
-def referral_subject(fields: dict) -> str | None:
-    role = (fields.get("caller") or {}).get("role")
-    return role if role in reference.codes("caller_roles") else None
 
 
 def saved_calls() -> dict:
@@ -318,12 +260,19 @@ def new_contact():
     started = fields.get("started_at")
     if ending and (started is None or started <= utc_now() + ALLOWED_CLOCK_SKEW):
         fields["ended_at"] = max(utc_now(), started) if started else utc_now()
-    for name, messages in dry_run(fields, answers, referral, actor).items():
-        problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
+    call = Call(contact=fields, checklist=answers, referral=referral, case={} if form.open_case.data else None)
+    try:
+        senim().calls.check(call, actor=actor)
+    except CallRefused as refused:
+        for name, messages in refused_by_field(refused).items():
+            problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
     if problems or form.errors:
         return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
     try:
-        contact = senim().contacts.record(fields, actor=actor)
+        recorded = senim().calls.record(call, actor=actor)
+    except CallRefused as refused:
+        problems = refused_by_field(refused)
+        return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
     except Invalid as refused:
         problems = errors_by_field(refused.errors)
         return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
@@ -333,12 +282,11 @@ def new_contact():
         return render_new(form, status=503, restored=True, general=[_(
             "The database is not answering, so nothing was saved. Everything you typed is still here "
             "and kept on this computer: try Save again in a moment.")])
-    remember_call(token, contact.id)
-    remember_position(contact.position)
-    done, pending = save_later_steps(contact.id, fields, answers, referral, actor, open_case=form.open_case.data)
-    if pending:
-        return render_partly_saved(contact.id, done, pending, answers, referral)
-    return redirect(url_for(".saved", contact_id=contact.id, **done))
+    remember_call(token, recorded.contact_id)
+    remember(recorded.position)
+    if recorded.not_saved:
+        return render_partly_saved(recorded.contact_id, recorded.saved, recorded.not_saved, answers, referral)
+    return redirect(url_for(".saved", contact_id=recorded.contact_id, **recorded.saved))
 
 
 def form_level(form, problems: dict[str, list[str]]) -> list[str]:
@@ -348,53 +296,6 @@ def form_level(form, problems: dict[str, list[str]]) -> list[str]:
     if any(name.startswith("vr-") for name in problems) or problems.get("_checklist"):
         general.append(_("Some answers of the risk checklist need correcting."))
     return general
-
-
-def open_case_for(contact_id: UUID, fields: dict, actor):
-    """A case file opened from the contact, with the caller as its first person."""
-    caller = fields.get("caller") or {}
-    role = CASE_ROLE_OF_CALLER.get(caller.get("role"), "other")
-    person = {"role": role, **{key: caller[key] for key in ("name", "phone", "address") if caller.get(key)}}
-    if sees_redacted(actor, role):  # what the role cannot read in the case it does not write there
-        person = {"role": role}  # (the caller's details stay on the contact, which they recorded)
-    return senim().cases.open({"contact_id": contact_id, "persons": [person]}, actor=actor)
-
-
-# A caller's role as a person of a case (children are added on the case itself).
-CASE_ROLE_OF_CALLER = {"victim": "victim", "potential_victim": "victim", "aggressor": "aggressor"}
-
-
-def save_later_steps(contact_id: UUID, fields: dict, answers: dict | None, referral: dict | None, actor,
-                     open_case: bool = False):
-    """The case file, checklist and referral of a saved contact; each failure is noted, never hidden."""
-    done, pending = {}, []
-    case_id = fields.get("case_id")  # on a second try, the case file opened the first time
-    if open_case and case_id is None:
-        try:
-            opened = open_case_for(contact_id, fields, actor)
-            case_id = opened.id
-            done["case"] = str(case_id)
-            remember_position(opened.position)
-        except (DomainError, *store_unavailable()):
-            pending.append("case")
-    if answers is not None:
-        try:
-            assessed = senim().assessments.record(
-                {"instrument": CHECKLIST, "answers": answers, "contact_id": contact_id, "case_id": case_id,
-                 "subject_role": subject_role(fields)}, actor=actor)
-            done["assessment"] = str(assessed.id)
-            remember_position(assessed.position)
-        except (DomainError, *store_unavailable()):
-            pending.append("assessment")
-    if referral is not None:
-        try:
-            made = senim().referrals.make({**referral, "contact_id": contact_id, "case_id": case_id,
-                                           "subject_role": referral_subject(fields)}, actor=actor)
-            done["referral"] = str(made.id)
-            remember_position(made.position)
-        except (DomainError, *store_unavailable()):
-            pending.append("referral")
-    return done, pending
 
 
 def render_partly_saved(contact_id: UUID, done: dict, pending: list[str], answers, referral):
@@ -420,11 +321,13 @@ def redo_steps(contact_id: UUID):
             consent["override_reason"] = form["consent_override"]
         referral = {key: form.get(f"referral_{key}") or "" for key in ("source", "target", "urgency", "reason")}
         referral["consent"] = consent
-    new, pending = save_later_steps(contact.id, contact.fields, answers, referral, actor,
-                                    open_case="redo_case" in form)
-    done.update(new)
-    if pending:
-        return render_partly_saved(contact.id, done, pending, answers, referral)
+    recorded = senim().calls.complete_steps(
+        contact.id, Call(contact=contact.fields, checklist=answers, referral=referral,
+                         case={} if "redo_case" in form else None), actor=actor)
+    remember(recorded.position)
+    done.update(recorded.saved)
+    if recorded.not_saved:
+        return render_partly_saved(contact.id, done, recorded.not_saved, answers, referral)
     return redirect(url_for(".saved", contact_id=contact.id, **done))
 
 
@@ -514,7 +417,7 @@ def caller_lookup():
         return jsonify({"available": False, "message": _(
             "The check for earlier calls from this number is not available yet.")}), 200
     try:
-        wait_for_own_writes("callers", LOOKUP_WAIT_SECONDS)
+        caught_up("callers", seconds=LOOKUP_WAIT_SECONDS)
         result = service.lookup(phone, actor=current_actor())
     except (DomainError, *store_unavailable()):
         return jsonify({"available": False, "message": _(
@@ -531,11 +434,8 @@ def contact(contact_id: UUID):
     record = services.contacts.get(contact_id, actor=actor)
     events = services.contacts.history(contact_id, actor=actor)
     note_read("contact", contact_id)
-    with services.views.transaction(write=False) as tx:
-        number = tx.execute("SELECT registration_number, year FROM journal_rows WHERE contact_id = %s",
-                            (str(contact_id),)).fetchone()
     return render_template(
-        "web/consultant/contact.html", contact=record, number=f"{number[0]}/{number[1]}" if number else None,
+        "web/consultant/contact.html", contact=record, number=journals.registration_number(services, contact_id),
         rows=contact_rows(record.fields, services.contacts.is_erased(record)), history=history_entries(events), started_value=record.fields["started_at"].isoformat())
 
 
@@ -550,7 +450,7 @@ def end_call(contact_id: UUID):
     except Invalid as refused:
         flash(" ".join(translated(m) for messages in refused.errors.values() for m in messages), "error")
     else:
-        remember_position(written.position)
+        remember(written.position)
         flash(_("The call is marked as ended."), "success")
     return redirect(url_for(".contact", contact_id=contact_id))
 
@@ -586,7 +486,7 @@ def amend(contact_id: UUID):
         return render_amend(record, form, erased, status=503, general=[_(
             "The database is not answering, so nothing was saved. What you typed is still here: "
             "try again in a moment.")])
-    remember_position(written.position)
+    remember(written.position)
     flash(_("The correction is saved with its reason."), "success")
     return redirect(url_for(".contact", contact_id=contact_id))
 
@@ -597,35 +497,6 @@ def render_amend(record, form: AmendForm, erased: bool, *, status: int = 200, ge
 
 
 # -- my contacts ---------------------------------------------------------------------------------
-
-LIST_COLUMNS = ("contact_id", "service", "year", "registration_number", "recorded_at", "started_at", "ended_at",
-                "channel", "contact_type", "caller_role", "categories", "risk", "outcome", "duration_seconds")
-
-
-def my_rows(tx, user_id: str, filters: dict, page_number: int) -> tuple[list[dict], int]:
-    """This person's contacts from the journal projection, newest first, one page of them and the total."""
-    where, params = ["consultant_id = %s"], [user_id]
-    if filters.get("date_from"):
-        where.append("local_date >= %s")
-        params.append(filters["date_from"].isoformat())
-    if filters.get("date_to"):
-        where.append("local_date <= %s")
-        params.append(filters["date_to"].isoformat())
-    for name in ("service", "channel"):
-        if filters.get(name):
-            where.append(f"{name} = %s")
-            params.append(filters[name])
-    if filters.get("status") == "open":
-        where.append("ended_at IS NULL")
-    elif filters.get("status") == "completed":
-        where.append("ended_at IS NOT NULL")
-    condition = " AND ".join(where)
-    total = tx.scalar(f"SELECT COUNT(*) FROM journal_rows WHERE {condition}", params, 0)
-    rows = tx.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM journal_rows WHERE {condition} "
-                      "ORDER BY recorded_at DESC, contact_id LIMIT %s OFFSET %s",
-                      [*params, PAGE_SIZE, (page_number - 1) * PAGE_SIZE]).fetchall()
-    return [dict(zip(LIST_COLUMNS, row)) for row in rows], int(total)
-
 
 def list_row(row: dict) -> dict:
     split = lambda text: [code for code in (text or "").split(",") if code]  # noqa: E731
@@ -651,11 +522,11 @@ def my_contacts():
         page_number = max(1, min(int(request.args.get("page", "1")), 100_000))
     except ValueError:
         page_number = 1
-    behind = not wait_for_own_writes("journals", LIST_WAIT_SECONDS)
+    behind = not caught_up(journals.PROJECTION, seconds=LIST_WAIT_SECONDS)
     rows, total = [], 0
     if not problems:
-        with services.views.transaction(write=False) as tx:
-            found, total = my_rows(tx, actor.user_id, filters, page_number)
+        found, total = journals.own_contacts(services, actor.user_id, filters, page_number=page_number,
+                                             page_size=PAGE_SIZE)
         rows = [list_row(row) for row in found]
     pages = max(1, -(-total // PAGE_SIZE))
     query = MultiDict((key, value) for key, value in request.args.items(multi=True) if key != "page")

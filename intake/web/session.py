@@ -12,6 +12,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.staff import User
+from intake.running import senim
 
 
 class WebUser(UserMixin):
@@ -55,7 +56,7 @@ class WebUser(UserMixin):
 def load_user(session_id: str) -> WebUser | None:
     """Reloaded on every request, so an ended session, a disabled account or a changed role counts at once."""
     try:
-        user = current_app.extensions["senim"].staff.session_user(session_id)
+        user = senim().staff.session_user(session_id)
     except DomainError:
         return None
     return None if user is None else WebUser(user, session_id)
@@ -65,8 +66,8 @@ def end_session(reason: str, *, everywhere: bool) -> None:
     """Signs the current user out here and on the server: the session id is void in every process
     (`everywhere`: every other session of the user too)."""
     if current_user.is_authenticated:
-        current_app.extensions["senim"].staff.sign_out(current_user.session_id, reason=reason,
-                                                       actor=current_user.actor, everywhere=everywhere)
+        senim().staff.sign_out(current_user.session_id, reason=reason,
+                               actor=current_user.actor, everywhere=everywhere)
     logout_user()
 
 
@@ -96,7 +97,7 @@ def _sign_out_when_idle():
     """Signs out after the configured minutes without activity (the page pings while someone types)."""
     if not is_web_request() or request.endpoint == "static" or not current_user.is_authenticated:
         return None
-    idle_seconds = current_app.extensions["senim"].settings.idle_minutes * 60
+    idle_seconds = senim().settings.idle_minutes * 60
     now = int(time.time())
     last_seen = session.get("seen")
     if isinstance(last_seen, int) and now - last_seen > idle_seconds:

@@ -3,14 +3,14 @@ and the printable monthly report for funders and ministries.
 
 Every figure comes from the statistics projections through the same query functions the API
 calls (intake/web/supervisor_figures.py), so a page and /api/v1/stats/… agree for the same range.
-The filters are GET forms: a page can be bookmarked, shared and reloaded. Cases and the access
-log of this area are added to the same blueprint by intake/web/supervisor_audit.py.
+The journals come from the same query functions too (intake/queries/journals.py). The filters are
+GET forms: a page can be bookmarked, shared and reloaded. Cases and the access log of this area are
+added to the same blueprint (intake/web/supervisor_blueprint.py) by intake/web/supervisor_audit.py.
 """
 import re
-import time
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
 from babel.dates import format_interval
 from werkzeug.datastructures import MultiDict
@@ -18,14 +18,15 @@ from wtforms import BooleanField, DateField, SelectField, StringField, validator
 
 from domain import reference
 from domain.clock import local, utc_now
-from intake.api.journals import HEADINGS as JOURNAL_HEADINGS, export as export_journal, row_view
+from intake.queries import journals as journal_reads
+from intake.web import supervisor_audit  # noqa: F401 - its pages are on this area's blueprint
 from intake.web import supervisor_figures as figures
 from intake.web.forms import Form
 from intake.web.i18n import label, language, options
+from intake.web.own_writes import behind as projections_behind
 from intake.web.session import current_actor, page
-from projections.journal import journal_rows
-
-bp = Blueprint("web_supervisor", __name__)
+from intake.web.supervisor_blueprint import bp
+from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366  # a year at most, both ends included
 EARLIEST_DAY = date(2000, 1, 1)
@@ -39,24 +40,14 @@ REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programm
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-def senim():
-    return current_app.extensions["senim"]
-
-
 def today() -> date:
     return local(utc_now()).date()
 
 
 def fresh(*names: str) -> list[str]:
     """Waits a moment for these read models to reach the newest event; names those still behind."""
-    services = senim()
-    head = services.store.head()
-    deadline = time.monotonic() + min(WAIT_SECONDS, services.settings.read_your_writes_timeout)
-    behind = []
-    for name in names:
-        if not services.projections.wait_for(name, head, max(deadline - time.monotonic(), 0.0)):
-            behind.append(name)
-    return behind
+    return projections_behind(*names, seconds=min(WAIT_SECONDS, senim().settings.read_your_writes_timeout),
+                              latest=True)
 
 
 def period_text(date_from: date, date_to: date) -> str:
@@ -222,14 +213,11 @@ def escalations():
 
 def journal_page_rows(form: JournalForm) -> tuple[list[dict], list[str]]:
     """The journal as the API reads it for a supervisor (every row), noted in the access log."""
-    behind = fresh("journals")
-    services = senim()
-    with services.views.transaction(write=False) as tx:
-        rows = [row_view(row) for row in journal_rows(
-            tx, service=form.service.data, date_from=form.date_from.data, date_to=form.date_to.data,
-            channel=form.channel.data or None)]
+    behind = fresh(journal_reads.PROJECTION)
+    rows = journal_reads.journal(senim(), service=form.service.data, date_from=form.date_from.data,
+                                 date_to=form.date_to.data, channel=form.channel.data or None)
     # One entry per journal view or export, as the API notes it: the journal lists many contacts.
-    services.access.record(current_actor(), "journal", form.service.data, remote_addr=request.remote_addr)
+    senim().access.record(current_actor(), "journal", form.service.data, remote_addr=request.remote_addr)
     return rows, behind
 
 
@@ -271,8 +259,7 @@ def display_row(row: dict) -> dict:
 
 def journal_headings() -> dict:
     """The same headings the CSV and XLSX files carry, in the page's language."""
-    index = ("kk", "ru", "en").index(language()) if language() in ("kk", "ru", "en") else 2
-    return {column: JOURNAL_HEADINGS[column][index] for column in JOURNAL_HEADINGS}
+    return journal_reads.headings(language())
 
 
 @bp.route("/journals/export.<any(csv, xlsx):file_format>")
@@ -282,8 +269,10 @@ def journal_export(file_format: str):
     if not form.validate():
         return render_template("web/supervisor/journals.html", form=form, rows=None), 422
     rows, _behind = journal_page_rows(form)
-    return export_journal(rows, service=form.service.data, date_from=form.date_from.data,
-                          date_to=form.date_to.data, file_format=file_format, lang=language())
+    file = journal_reads.export(rows, service=form.service.data, date_from=form.date_from.data,
+                                date_to=form.date_to.data, file_format=file_format, lang=language())
+    return Response(file.body, content_type=file.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file.filename}"'})
 
 
 @bp.route("/reports/monthly")
@@ -302,7 +291,3 @@ def monthly_report():
         period=period_text(scope.date_from, min(scope.date_to, max(today(), scope.date_from))),
         month_so_far=scope.date_to > today(),
         generated=format_datetime(utc_now(), "medium"))
-
-
-# The access log and the case pages of supervisors live in their own module, on this blueprint.
-from intake.web import supervisor_audit  # noqa: E402,F401

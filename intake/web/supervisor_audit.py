@@ -1,47 +1,45 @@
 """Supervisors' audit pages: the cases, a case's full history (also as it stood at a chosen moment),
 and the access log (who opened which record, or was refused it, when, from where).
 
-Routes live on the supervisor blueprint (intake/web/supervisor.py imports this module at its end).
-The history comes from CaseService.history and is filtered with the API's own helpers
-(intake/api/cases.py), the access log from the access_log projection's query function after this
-process's buffered reads are written, as GET /api/v1/audit/access does: a page and the API agree.
+Routes live on the supervisors' blueprint (intake/web/supervisor_blueprint.py). The history comes
+from CaseService.history and is shaped and filtered by the same query the API uses
+(intake/queries/history.py), the access log by the same query as GET /api/v1/audit/access
+(intake/queries/access_log.py) after this process's buffered reads are written: a page and the API agree.
 """
 import re
 from datetime import date, datetime, timedelta, timezone
 from uuid import UUID
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
 from wtforms import SelectField, StringField, validators
 
-from domain import instruments
 from domain.access import ALLOWED, KINDS, OUTCOMES, REFUSED
 from domain.actor import SYSTEM_ROLE
-from domain.case import LABELS as PERSON_LABELS, STATUSES
+from domain.case import STATUSES
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.errors import Invalid
-from domain.referral import OUTCOME_CODES as REFERRAL_OUTCOMES
-from intake.api.audit import CURSOR, _bound as access_bound, end_of, entry_view, start_of
-from intake.api.cases import history_entries
-from intake.api.reads import ProjectionNotReady, await_projection
+from intake.queries import access_log as access_log_reads, freshness
+from intake.queries.access_log import CURSOR
+from intake.queries.freshness import ProjectionNotReady
+from intake.queries.history import case_entries, case_entry, matching
+from intake.web.event_text import (
+    PERSON_ROLE_NAMES, case_event_details, case_event_name, person_label, short_id, when,
+)
 from intake.services.cases import TIMELINE
 from intake.web.forms import Form, length
-from intake.web.i18n import label, language as page_language, role_name
+from intake.web.i18n import role_name
 from intake.web.session import current_actor, page
-from intake.web.supervisor import bp
-from projections.access_log import access_rows
+from intake.web.own_writes import caught_up
+from intake.web.supervisor_blueprint import bp
+from intake.running import senim
 
 CASES_PER_PAGE = 50
 READS_PER_PAGE = 100
 AUDITED_KINDS = ("contact", "case", "referral", "assessment")
 MEMBER_KINDS = ("case", "contact", "referral", "assessment")
-ACCESS_LOG = "access_log"
 UUID_IN_TEXT = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def senim():
-    return current_app.extensions["senim"]
 
 
 # Words for codes ----------------------------------------------------------------------------------
@@ -53,43 +51,10 @@ KIND_NAMES = {"case": _l("case file"), "contact": _l("contact record"), "referra
 OUTCOME_NAMES = {ALLOWED: _l("Allowed"), REFUSED: _l("Refused")}
 KIND_GROUPS = {"case": _l("The case file itself"), "contact": _l("Contacts of the case"),
                "referral": _l("Referrals of the case"), "assessment": _l("Assessments of the case")}
-PERSON_ROLE_NAMES = {"victim": _l("Victim"), "aggressor": _l("Aggressor"), "child": _l("Child"),
-                     "other": _l("Other person")}
-EVENT_NAMES = {
-    "Case.Opened": _l("Case opened"),
-    "Case.PersonAdded": _l("Person added"),
-    "Case.PersonChanged": _l("Person's details changed"),
-    "Case.NoteAdded": _l("Note added"),
-    "Case.OwnerAssigned": _l("Case handed to another worker"),
-    "Case.WorkerAdded": _l("Staff member added to the case"),
-    "Case.Closed": _l("Case closed"),
-    "Case.Reopened": _l("Case reopened"),
-    "Contact.Recorded": _l("Contact recorded"),
-    "Contact.Amended": _l("Contact corrected"),
-    "Contact.Completed": _l("Contact completed"),
-    "Referral.Made": _l("Referral made"),
-    "Referral.Claimed": _l("Referral taken by a psychologist"),
-    "Referral.Released": _l("Referral returned to the queue"),
-    "Referral.Declined": _l("Referral declined"),
-    "Referral.AppointmentScheduled": _l("Consultation scheduled"),
-    "Referral.AppointmentAttended": _l("Consultation attended"),
-    "Referral.AppointmentMissed": _l("Consultation missed"),
-    "Referral.Completed": _l("Referral completed"),
-    "Referral.Cancelled": _l("Referral cancelled"),
-    "Referral.Escalated": _l("Referral escalated as overdue"),
-    "Assessment.Recorded": _l("Assessment recorded"),
-    "Assessment.LevelOverridden": _l("Assessment level overridden"),
-}
-FIELD_NAMES = {
-    "service": _l("service"), "channel": _l("channel"), "started_at": _l("start"), "ended_at": _l("end"),
-    "contact_type": _l("type of contact"), "caller": _l("caller"), "categories": _l("categories"),
-    "risk": _l("risk"), "summary": _l("summary"), "outcome": _l("outcome"), "consent": _l("consent"),
-    "case_id": _l("case"), "role": _l("role"), "name": _l("name"), "phone": _l("phone"), "address": _l("address"),
-}
 
 
 def event_name(event_type: str) -> str:
-    return str(EVENT_NAMES.get(event_type, event_type))
+    return case_event_name(event_type)
 
 
 def kind_name(kind: str) -> str:
@@ -100,15 +65,6 @@ def status_name(status: str | None) -> str:
     return str(STATUS_NAMES.get(status, status or ""))
 
 
-def person_label(label_text: str | None, role: str | None = None) -> str:
-    """'Victim 1' in the page's language: the role's word and the number the domain gave."""
-    words = (label_text or "").rsplit(" ", 1)
-    english_to_role = {english: code for code, english in PERSON_LABELS.items()}
-    code = english_to_role.get(words[0], role)
-    number = words[1] if len(words) == 2 else ""
-    return f"{PERSON_ROLE_NAMES.get(code, code or '')} {number}".strip()
-
-
 def who(actor: dict | None) -> str:
     if not actor:
         return ""
@@ -117,145 +73,12 @@ def who(actor: dict | None) -> str:
     return f"{actor.get('username')} · {role_name(actor.get('role'))}"
 
 
-def moment(value) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, datetime) else None
-
-
-def when(value, style: str = "medium") -> str:
-    value = moment(value)
-    return format_datetime(value, style) if value else ""
-
-
-def instrument_title(code: str | None) -> str:
-    try:
-        return instruments.get(code)["title"].get(_language(), code)
-    except Exception:  # noqa: BLE001 - an instrument retired since: its code still says which
-        return code or ""
-
-
-def level_title(code: str | None, version: str | None, level) -> str:
-    try:
-        levels = instruments.get(code, version)["scoring"].get("levels") or []
-    except Exception:  # noqa: BLE001
-        levels = []
-    for each in levels:
-        if str(each.get("code")) == str(level):
-            return each.get(_language()) or str(level)
-    return str(level or "")
-
-
-def _language() -> str:
-    from intake.web.i18n import language
-    return language()
-
-
-def short_id(value) -> str:
-    return str(value)[:8]
-
-
-# Details of one event -----------------------------------------------------------------------------
-
-OPENED_CASE = re.compile(r"^Opened case ([0-9a-fA-F-]{36})$")
-
-
-def _reason(data: dict) -> str:
-    """The reason given; the one CaseService writes when a case is opened from a contact, in words."""
-    reason = data.get("reason")
-    if not reason:
-        return ""
-    opened = OPENED_CASE.match(reason)
-    if opened:
-        return _("Reason: case %(number)s was opened from this contact", number=short_id(opened.group(1)))
-    return _("Reason: %(reason)s", reason=reason)
-
-
-def _codes(list_name: str, codes) -> str:
-    return ", ".join(label(list_name, code) for code in (codes or []))
-
-
-def event_details(event_type: str, data: dict, case_id: UUID | None = None) -> list[str]:
-    """What an event says, in a few readable lines of the page's language."""
-    kind, _dot, name = event_type.partition(".")
-    lines: list[str] = []
-    if event_type == "Case.Opened":
-        owner = (data.get("owner") or {}).get("username")
-        lines.append(_("Owner: %(name)s", name=owner) if owner else "")
-        if data.get("summary"):
-            lines.append(_("Summary: %(text)s", text=data["summary"]))
-    elif event_type in ("Case.PersonAdded", "Case.PersonChanged"):
-        lines.append(person_label(data.get("label"), data.get("role")) if data.get("label") else "")
-        if event_type == "Case.PersonChanged":
-            changed = ", ".join(str(FIELD_NAMES.get(field, field)) for field in data.get("changed") or [])
-            lines.append(_("Changed: %(fields)s", fields=changed))
-            lines.append(_reason(data))
-    elif event_type in ("Case.Closed", "Case.Reopened"):
-        lines.append(_reason(data))
-    elif event_type == "Case.NoteAdded":
-        lines.append(data.get("text") or "")
-    elif event_type == "Case.WorkerAdded":
-        lines.append(_("%(name)s added: %(reason)s", name=(data.get("worker") or {}).get("username") or "—",
-                       reason=data.get("reason") or ""))
-    elif event_type == "Case.OwnerAssigned":
-        lines.append(_("From %(old)s to %(new)s", old=(data.get("previous_owner") or {}).get("username") or "—",
-                       new=(data.get("owner") or {}).get("username") or "—"))
-    elif kind == "Contact" and name == "Recorded":
-        lines.append(" · ".join(part for part in (label("services", data.get("service")),
-                                                 label("channels", data.get("channel")),
-                                                 label("contact_types", data.get("contact_type"))) if part))
-        caller = data.get("caller") or {}
-        if caller.get("role"):
-            lines.append(_("Caller: %(role)s", role=label("caller_roles", caller["role"])))
-        if data.get("categories"):
-            lines.append(_codes("categories", data["categories"]))
-    elif kind == "Contact" and name == "Amended":
-        changes = data.get("changes") or {}
-        changed = ", ".join(str(FIELD_NAMES.get(field, field)) for field in changes)
-        lines.append(_("Changed: %(fields)s", fields=changed))
-        if "case_id" in changes:
-            if changes["case_id"] is None:
-                lines.append(_("Taken out of the case"))
-            elif str(changes["case_id"]) == str(case_id):
-                lines.append(_("Joined this case"))
-            else:
-                lines.append(_("Moved to another case"))
-        lines.append(_reason(data))
-    elif kind == "Contact" and name == "Completed":
-        lines.append(_("Ended at %(time)s", time=when(data.get("ended_at"), "short")))
-    elif kind == "Referral" and name == "Made":
-        lines.append(" · ".join(part for part in (label("referral_targets", data.get("target")),
-                                                 label("urgencies", data.get("urgency")),
-                                                 label("referral_sources", data.get("source"))) if part))
-        lines.append(_reason(data))
-    elif kind == "Referral" and name == "AppointmentScheduled":
-        lines.append(" · ".join(part for part in (when(data.get("starts_at"), "short"),
-                                                 label("consultation_formats", data.get("format"))) if part))
-    elif kind == "Referral" and name == "Completed":
-        outcome = REFERRAL_OUTCOMES.get(data.get("outcome"))  # the referral's own outcomes, not a contact's
-        lines.append(outcome.label(page_language()) if outcome else str(data.get("outcome") or ""))
-    elif kind == "Referral":
-        lines.append(_reason(data))
-    elif kind == "Assessment" and name == "Recorded":
-        result = data.get("result") or {}
-        lines.append(instrument_title(data.get("instrument")))
-        lines.append(level_title(data.get("instrument"), data.get("instrument_version"), result.get("level")))
-    elif kind == "Assessment" and name == "LevelOverridden":
-        lines.append(_("From %(old)s to %(new)s", old=data.get("previous_level"), new=data.get("level")))
-        lines.append(_reason(data))
-    return [line for line in lines if line]
-
-
 # The case list ------------------------------------------------------------------------------------
 
 def timeline_behind() -> bool:
     """Catches the case timeline up (as CaseService.history does); True if it still lags the store."""
-    services = senim()
-    services.cases.refresh()
-    return not services.projections.wait_for(TIMELINE, services.store.head(), 0)
+    senim().cases.refresh()
+    return not caught_up(TIMELINE, seconds=0, latest=True)
 
 
 def case_owner_choices() -> list[tuple[str, str]]:
@@ -396,15 +219,16 @@ def done_by(entry: dict, key: str) -> bool:
     return key in (str(actor.get("user_id") or ""), actor.get("username"))
 
 
-def history_rows(entries: list[dict], case_id: UUID) -> list[dict]:
+def history_rows(entries: list[tuple[dict, object]], case_id: UUID) -> list[dict]:
+    """(entry, event) pairs as the page's rows: the event's words come from its class (event_text)."""
     rows = []
-    for entry in entries:
+    for entry, event in entries:
         at = entry["at"]
         rows.append({
             "at": at, "when": when(at), "type": entry["type"], "what": event_name(entry["type"]),
             "kind": entry["kind"], "kind_name": kind_name(entry["kind"]), "record_id": str(entry["aggregate_id"]),
             "short_id": short_id(entry["aggregate_id"]), "who": who(entry.get("actor")),
-            "details": event_details(entry["type"], entry.get("data") or {}, case_id),
+            "details": case_event_details(event, entry.get("data") or {}, case_id),
             "as_of_url": url_for("web_supervisor.case_history", case_id=case_id, as_of=at.isoformat()),
         })
     return rows
@@ -445,7 +269,7 @@ def case_history(case_id: UUID):
     service = senim().cases
     history = service.history(case_id, actor=actor, as_of=as_of)  # NotFound, Forbidden: error pages
     senim().access.record(actor, "case", case_id, remote_addr=request.remote_addr)
-    everything = history_entries(history, set(), None)
+    everything = case_entries(history)
     form.type.choices = type_choices(everything)
     form.who.choices = who_choices(everything)
     form.person.choices = person_choices(history.case if as_of is None else service.get(case_id, actor=actor))
@@ -454,9 +278,9 @@ def case_history(case_id: UUID):
             select.errors = [*select.errors, _("Choose one of the offered values.")]
     wanted = {form.type.data.lower()} if form.type.data and not form.type.errors else set()
     person = UUID(form.person.data) if form.person.data and not form.person.errors else None
-    shown = history_entries(history, wanted, person)
+    shown = [(case_entry(each), each.event) for each in matching(history, wanted, person)]
     if form.who.data and not form.who.errors:
-        shown = [entry for entry in shown if done_by(entry, form.who.data)]
+        shown = [(entry, event) for entry, event in shown if done_by(entry, form.who.data)]
     filtered = bool(wanted or person or (form.who.data and not form.who.errors))
     status = 422 if any(field.errors for field in (form.as_of, form.type, form.who, form.person)) else 200
     return render_template(
@@ -519,24 +343,21 @@ def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | N
                     cursor: str | None) -> tuple[list[dict], str | None, bool]:
     """(entries, cursor of the next page, whether the log may still lack the newest reads): the same
     steps as GET /api/v1/audit/access: write this process's reads, wait for the projection, query."""
-    services = senim()
-    flushed = services.access.flush()
-    behind = services.access.pending > 0
+    running = senim()
+    flushed, pending = access_log_reads.write_buffered_reads(running)
+    behind = pending > 0
     try:
         # Up to the head, as the API does: reads written by other processes are listed too.
-        await_projection(ACCESS_LOG, max(flushed, services.store.head()) or None)
+        freshness.await_projection(running, access_log_reads.PROJECTION,
+                                   access_log_reads.reflected_position(running, flushed) or None)
     except (ProjectionNotReady, Invalid):
         behind = True
-    match = CURSOR.match(cursor or "")
-    before = tuple(int(part) for part in match.groups()) if match else None
-    with services.views.transaction(write=False) as tx:
-        rows = access_rows(tx, record_id=record_id, user_id=user_id, kind=kind, outcome=outcome,
-                           at_from=access_bound(date_from, start_of), at_to=access_bound(date_to, end_of),
-                           before=before, limit=READS_PER_PAGE + 1)
-    more = len(rows) > READS_PER_PAGE
-    rows = rows[:READS_PER_PAGE]
-    next_cursor = f"{rows[-1]['position']}-{rows[-1]['seq']}" if more else None
-    return [entry_view(row) for row in rows], next_cursor, behind
+    entries = access_log_reads.entries(running, record_id=record_id, user_id=user_id, kind=kind, outcome=outcome,
+                                       date_from=date_from, date_to=date_to, cursor=cursor,
+                                       limit=READS_PER_PAGE + 1)
+    more = len(entries) > READS_PER_PAGE
+    entries = entries[:READS_PER_PAGE]
+    return entries, access_log_reads.cursor_of(entries[-1]) if more else None, behind
 
 
 def access_row(entry: dict) -> dict:

@@ -1,23 +1,19 @@
-"""The supervisors' figures: the statistics projections' own queries (the same functions the API
-calls), shaped into tables and server-drawn bar charts. Every chart carries its numbers as a table.
+"""The supervisors' figures: the statistics queries (intake/queries/statistics.py, the same functions
+the API calls), shaped into tables and server-drawn bar charts. Every chart carries its numbers as a table.
 
 Each count keeps its code (`Bar.key`) beside its label, so a page can be checked against the
 statistics API cell by cell (`data-cell="<chart>:<key>"`, `data-count="n"`).
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from babel.dates import format_skeleton, get_day_names
 from flask_babel import format_number, format_percent, get_locale, gettext as _, lazy_gettext as _l
 
 from domain import instruments
 from intake.web.i18n import label, language, options
-from projections.assessment_stats import count_assessments
-from projections.contact_stats import count_contacts
-from projections.programme_stats import count_participations
-from projections.referral_queue import escalated_referrals
-from projections.referral_stats import count_referrals
+from intake.queries import statistics
 
 # Ranges up to this many days are charted day by day; longer ones month by month.
 DAILY_UP_TO_DAYS = 62
@@ -213,22 +209,10 @@ def bars(rows: list[dict], dimension: str, *, keys=None) -> list[Bar]:
 
 # -- contacts --------------------------------------------------------------------------------------
 def contact_stats(tx, scope: Scope, group_by: list[str], *, date_from=None, date_to=None) -> dict:
-    """count_contacts as /api/v1/stats/contacts answers it; a chosen channel is applied by grouping by
-    channel too and keeping that channel's rows (the API has no channel filter)."""
-    def count(dimensions):
-        return count_contacts(tx, date_from=date_from or scope.date_from, date_to=date_to or scope.date_to,
-                              group_by=dimensions, consented_only=scope.consented_only, service=scope.service)
-
-    if not scope.channel:
-        return count(group_by)
-    result = count(group_by if "channel" in group_by else ["channel"] + group_by)
-    rows = [{key: value for key, value in row.items() if key != "channel" or "channel" in group_by}
-            for row in result["rows"] if row["channel"] == scope.channel]
-    if "category" in group_by:  # several rows per contact: the channel's own total
-        total = next((row["count"] for row in count(["channel"])["rows"] if row["channel"] == scope.channel), 0)
-    else:
-        total = sum(row["count"] for row in rows)
-    return {"total": total, "rows": rows}
+    """The contacts of the scope (or of a part of its period) as /api/v1/stats/contacts counts them."""
+    return statistics.contacts(tx, date_from=date_from or scope.date_from, date_to=date_to or scope.date_to,
+                               group_by=group_by, consented_only=scope.consented_only, service=scope.service,
+                               channel=scope.channel)
 
 
 def days_of(scope: Scope) -> list[date]:
@@ -297,8 +281,8 @@ def contact_charts(tx, scope: Scope) -> tuple[int, list[Chart]]:
 
 # -- referrals, assessments, escalations -----------------------------------------------------------
 def referral_stats(tx, scope: Scope, group_by: list[str]) -> dict:
-    """count_referrals as /api/v1/stats/referrals answers it."""
-    return count_referrals(tx, date_from=scope.date_from, date_to=scope.date_to, group_by=group_by)
+    """The referrals of the scope's period as /api/v1/stats/referrals counts them."""
+    return statistics.referrals(tx, date_from=scope.date_from, date_to=scope.date_to, group_by=group_by)
 
 
 def referral_charts(tx, scope: Scope) -> tuple[int, list[Chart]]:
@@ -327,7 +311,8 @@ def level_bars(rows: list[dict], instrument: str) -> list[Bar]:
 
 
 def assessment_charts(tx, scope: Scope, codes=("victim_risk", "aggressor_status")) -> tuple[int, list[Chart]]:
-    result = count_assessments(tx, date_from=scope.date_from, date_to=scope.date_to, group_by=["instrument", "level"])
+    result = statistics.assessments(tx, date_from=scope.date_from, date_to=scope.date_to,
+                                    group_by=["instrument", "level"])
     charts = []
     for code in codes:
         level_rows = level_bars(result["rows"], code)
@@ -339,8 +324,7 @@ def assessment_charts(tx, scope: Scope, codes=("victim_risk", "aggressor_status"
 def escalations(tx, deadlines) -> list[dict]:
     """Referrals the escalation job flagged that still wait to be claimed, most overdue first (the
     rows of /api/v1/escalations), with their times as datetimes."""
-    return [{**row, "made_at": datetime.fromisoformat(row["made_at"]),
-             "deadline": datetime.fromisoformat(row["deadline"])} for row in escalated_referrals(tx, deadlines)]
+    return statistics.escalations_with_times(tx, deadlines)
 
 
 @dataclass
@@ -452,7 +436,7 @@ def options_of(list_name: str) -> list[tuple[str, str]]:
 def programme_figures(tx, scope: Scope) -> list[FigureRow]:
     """Participations enrolled in the period (each under its current status) and their sessions: the
     figures of /api/v1/stats/programme?group_by=status."""
-    result = count_participations(tx, date_from=scope.date_from, date_to=scope.date_to, group_by=["status"])
+    result = statistics.participations(tx, date_from=scope.date_from, date_to=scope.date_to, group_by=["status"])
     by_status = {row["status"]: row["count"] for row in result["rows"]}
     return [FigureRow("total", _("Enrolled in the programme"), result["total"]),
             *(FigureRow(status, str(name), by_status.get(status, 0)) for status, name in PROGRAMME_STATUSES.items()),

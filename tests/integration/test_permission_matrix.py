@@ -76,11 +76,14 @@ MATRIX = {
                          "reason": "heard again"}),
     ("POST", "/api/v1/contacts/{contact_id}/completion"): (only(*CONTACT_OWNERS, yes=ALLOWED), {}),
     ("POST", "/api/v1/referrals"): (only(*STAFF, yes=ALLOWED), lambda w, role: w.referral_body()),
+    ("POST", "/api/v1/calls"): (only(*STAFF, yes=ALLOWED), lambda w, role: w.call_body()),
     # The linking writes: naming the world's case, or its contact, opens nothing to those who do not see it.
     ("POST", "/api/v1/contacts#naming-the-case"): (
         only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {**w.contact_body(), "case_id": w.case}),
     ("POST", "/api/v1/contacts/{own_contact_id}/amendments#naming-the-case"): (
         only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {"changes": {"case_id": w.case}, "reason": "same family"}),
+    ("POST", "/api/v1/calls#naming-the-case"): (
+        only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: w.call_body(case_id=w.case)),
     ("POST", "/api/v1/referrals#naming-the-case"): (
         only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: w.referral_body(case_id=w.case)),
     ("POST", "/api/v1/referrals#naming-the-contact"): (
@@ -241,6 +244,12 @@ class World:
     def referral_body(self, target: str = "family_service", **extra) -> dict:
         return {"source": "helpline", "target": target, "urgency": "routine", "reason": "asks for help",
                 "consent": {"services": True}, "subject_role": "aggressor", **extra}
+
+    def call_body(self, **contact) -> dict:
+        """A call with its checklist and referral; naming a case (case_id) it joins that case."""
+        referral = {key: value for key, value in self.referral_body().items() if key != "subject_role"}
+        return {"contact": {**self.contact_body(), **contact},
+                "checklist": {"answers": self.victim_risk_body()["answers"]}, "referral": referral}
 
     def victim_risk_body(self, **extra) -> dict:
         answers = {item["id"]: "no" for item in instruments.get("victim_risk")["items"]}

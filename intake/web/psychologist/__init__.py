@@ -12,7 +12,7 @@ This module holds the blueprint and what the areas share; each area's pages are 
 from collections.abc import Callable
 from datetime import date, datetime, time
 
-from flask import Blueprint, current_app, flash, redirect, request, session
+from flask import Blueprint, flash, redirect, request, session
 from flask_babel import format_date, format_datetime, format_time, gettext as _
 
 from domain import instruments
@@ -23,38 +23,18 @@ from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAM
 from domain.referral import OUTCOMES, STATUSES
 from domain.schedule import WeeklySchedule
 from intake.web.i18n import language
+from intake.web.own_writes import remember
 from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor
+from intake.running import senim
 
 bp = Blueprint("web_psychologist", __name__)
 
 PSYCHOLOGIST_ROLES = ("psychologist", "supervisor")
 READER_ROLES = ("consultant", "psychologist", "supervisor")
 QUEUE, APPOINTMENTS, PROGRAMME = "referral_queue", "appointments", "programme_stats"
-POSITION_KEY, CLEAR_KEY = "psychologist_position", "psychologist_clear_drafts"
+CLEAR_KEY = "psychologist_clear_drafts"
 LIST_LIMIT = 300
-
-
-def senim():
-    return current_app.extensions["senim"]
-
-
-# Read-your-writes ------------------------------------------------------------------------------
-
-def remember(position: int) -> None:
-    """The user's latest write: every page that reads a projection waits until it holds it."""
-    session[POSITION_KEY] = max(int(session.get(POSITION_KEY) or 0), int(position))
-
-
-def caught_up(name: str, asked: int | None = None, *, latest: bool = False) -> bool:
-    """Waits (a few seconds at most) until the projection holds the user's latest write, or with
-    `latest` every event written so far (a queue others claim from must be fresh); False if not."""
-    services = senim()
-    head = services.store.head()
-    position = head if latest else min(max(int(session.get(POSITION_KEY) or 0), asked or 0), head)
-    if not position:
-        return True
-    return services.projections.wait_for(name, position, services.settings.read_your_writes_timeout)
 
 
 def position_arg(name: str = "after") -> int | None:

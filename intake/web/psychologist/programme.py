@@ -10,9 +10,11 @@ from domain.errors import DomainError, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, caught_up, position_arg, put_errors, read,
-    remember, senim,
+    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, position_arg, put_errors, read,
+    remember,
 )
+from intake.running import senim
+from intake.web.own_writes import caught_up
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
@@ -30,7 +32,7 @@ def programme():
 
 
 def render_programme(*, form: EnrolForm | None = None, problem: str | None = None, status: int = 200):
-    up_to_date = caught_up(PROGRAMME, position_arg())
+    up_to_date = caught_up(PROGRAMME, asked=position_arg())
     with senim().views.transaction(write=False) as tx:
         rows = participations(tx, limit=LIST_LIMIT)
     for index, row in enumerate(rows):

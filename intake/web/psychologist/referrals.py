@@ -1,9 +1,8 @@
 """A referral's page and its actions: release, decline, cancel, schedule, attendance, complete, consultation."""
-from datetime import timedelta
 from uuid import UUID
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_time, gettext as _
+from flask_babel import gettext as _
 
 from domain import reference
 from domain.actor import same_person
@@ -12,10 +11,12 @@ from domain.errors import Conflict, DomainError, Invalid
 from domain.referral import ALLOWED_FROM, CLAIMER_ROLES, OUTCOMES
 from domain.schedule import WeeklySchedule
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
+from intake.web.event_text import referral_step_details, referral_step_name
 from intake.web.i18n import label, language
 from intake.web.psychologist import (
-    READER_ROLES, bp, carry_out, instrument_title, read, referral_outcome, remember, senim, shifts_text, when,
+    READER_ROLES, bp, carry_out, instrument_title, read, remember, shifts_text,
 )
+from intake.running import senim
 from intake.web.psychologist_forms import (
     DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
 )
@@ -27,47 +28,18 @@ ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral;
 
 # A referral --------------------------------------------------------------------------------------
 
-def shown(text: str | None) -> str:
-    """Free text as the page shows it: a reason read as None was erased with its data subject."""
-    return _("erased") if text is None else text
-
-
 def history_rows(referral_id: UUID) -> list[dict]:
     """Every event of the referral as a row: what happened, when, who, and why (reasons, times)."""
     rows = []
     for event in senim().store.events_of(referral_id):
-        kind = type(event).__name__
         data = vars(event)
-        row = {"kind": kind, "at": data.get("at") or event.timestamp, "actor": data.get("actor"), "details": []}
-        if kind in ("Released", "Declined", "Cancelled"):
-            row["details"].append((_("Reason"), shown(data.get("reason"))))
-        if kind == "AppointmentScheduled":
-            starts = data["starts_at"]
-            ends = as_aware(starts) + timedelta(minutes=data["duration_minutes"])
-            row["details"] += [
-                (_("Appointment"), f"{when(starts)}–{format_time(ends, 'short')}"),
-                (_("Format"), label("consultation_formats", data.get("format"))),
-                (_("Psychologists"), ", ".join(p.get("username", "") for p in data.get("psychologists") or [])),
-            ]
-        if kind == "Completed":
-            row["details"].append((_("Outcome"), referral_outcome(data.get("outcome"))))
-        if kind == "Escalated":
-            row["details"].append((_("Claim deadline"), when(data.get("due_at"))))
-        if kind == "Made":
-            row["details"].append((_("Reason for the referral"), shown(data.get("reason"))))
-        rows.append(row)
+        rows.append({"kind": type(event).__name__, "at": data.get("at") or event.timestamp, "actor": data.get("actor"),
+                     "details": referral_step_details(event, data)})
     return rows
 
 
 def event_name(kind: str) -> str:
-    names = {
-        "Made": _("Referral made"), "Claimed": _("Claimed"), "Released": _("Given back to the queue"),
-        "Declined": _("Declined by the service"), "AppointmentScheduled": _("Appointment scheduled"),
-        "AppointmentAttended": _("The person came"), "AppointmentMissed": _("The person did not come"),
-        "Completed": _("Completed"), "Cancelled": _("Cancelled"),
-        "Escalated": _("Claim deadline missed: escalated"),
-    }
-    return names.get(kind, kind)
+    return referral_step_name(kind)
 
 
 def allowed_actions(referral, actor) -> set[str]:

@@ -11,8 +11,10 @@ from domain.schedule import WEEKDAYS, WeeklySchedule
 from intake.web.forms import Form
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, caught_up, position_arg, remember, senim, shifts_text,
+    APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, position_arg, remember, shifts_text,
 )
+from intake.running import senim
+from intake.web.own_writes import caught_up
 from intake.web.psychologist_forms import WeekForm, parse_date, parse_time
 from intake.web.psychologist_messages import say_all
 from intake.web.session import current_actor, page
@@ -41,7 +43,7 @@ def week():
         notice = _("“%(value)s” is not a date; here is the current week.", value=asked[:40])
         day = today
     monday = monday_of(day)
-    up_to_date = caught_up(APPOINTMENTS, position_arg())
+    up_to_date = caught_up(APPOINTMENTS, asked=position_arg())
     with senim().views.transaction(write=False) as tx:
         rows = appointments_of(tx, user_id=actor.user_id, start=midnight(monday),
                                end=midnight(monday + timedelta(days=7)))
