@@ -53,9 +53,9 @@ CALLER_PERSONAL = ("name", "phone", "address", "phone_hash")
 CASE_PERSON_PERSONAL = ("name", "phone", "address")
 
 # The records' free text: their own subject, and whoever `sealed_for` names (absent from old events).
-RECORD_TEXT = dict(subject=ORIGINATOR, kind="record", also="sealed_for")
+RECORD_TEXT = {"subject": ORIGINATOR, "kind": "record", "also": "sealed_for"}
 # A case's sealed_for names persons only: the case's and the caller of the contact it was opened from.
-CASE_TEXT = dict(subject=ORIGINATOR, kind="case", also="sealed_for", also_kind="person")
+CASE_TEXT = {"subject": ORIGINATOR, "kind": "case", "also": "sealed_for", "also_kind": "person"}
 
 # topic -> one group of fields, or several sealed for different subjects.
 PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {

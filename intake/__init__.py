@@ -100,9 +100,9 @@ def _refuse_over_long_urls():
 
 def _refuse_non_json_bodies():
     """A body the API cannot read as JSON is refused up front rather than read as missing fields."""
-    if request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH"):
-        if request.content_length and not request.is_json:
-            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+    if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
+            and request.content_length and not request.is_json):
+        raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
 
 
 def _log_request(response):

@@ -13,7 +13,7 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from collections.abc import Iterator
 
 TABLE = "idempotency_keys"
 # The contract promises at least 24 hours; two days leave room for a retry across a night.

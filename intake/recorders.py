@@ -5,7 +5,8 @@
   projections and the keyring do, so writers are served in turn instead of polling SQLite's lock.
 """
 import time
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder

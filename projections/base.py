@@ -10,7 +10,7 @@ import contextlib
 import inspect
 from datetime import datetime, timezone
 from functools import singledispatchmethod
-from typing import Iterable
+from collections.abc import Iterable
 
 from eventsourcing.utils import get_topic
 

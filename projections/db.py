@@ -8,7 +8,7 @@ import queue
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 _WRITE_GATES: dict[str, threading.RLock] = {}
 _WRITE_GATES_GUARD = threading.Lock()

@@ -7,7 +7,7 @@ could have two causes (the event changed, or its link), the next link decides: t
 goes on from the original link.
 """
 from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from intake.config import ConfigError
 from intake.services.projections import Projections

@@ -89,7 +89,7 @@ def test_the_list_shows_every_account_with_role_state_hours_and_last_sign_in(cli
     second_browser(app, colleague.username)
     page = client.get("/admin/users").get_data(as_text=True)
     rows = {match[0]: match[1] for match in re.findall(r'<th scope="row"><a [^>]+>([^<]+)</a></th>(.*?)</tr>',
-                                                        page, re.S)}
+                                                        page, re.DOTALL)}
     assert set(rows) >= {admin.username, colleague.username, quiet.username}
     assert "Disabled" in rows[quiet.username] and "Never" in rows[quiet.username]
     assert "Active" in rows[colleague.username] and "Never" not in rows[colleague.username]

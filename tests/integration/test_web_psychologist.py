@@ -24,7 +24,7 @@ def russian(client):
 
 @pytest.fixture
 def psychologist(make_user, senim):
-    actor, headers = make_user("psychologist")
+    actor, _ = make_user("psychologist")
     senim.staff.set_working_hours(UUID(actor.user_id), schedule=EVERY_DAY, actor=ADMIN)
     return actor
 

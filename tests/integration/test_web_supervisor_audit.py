@@ -111,8 +111,8 @@ def test_the_case_list_shows_status_owner_and_counts_and_filters_by_status(clien
     other = senim.cases.open({"summary": "Another"}, actor=staff["consultant"])
     signed_in(client, staff["supervisor"])
     page = client.get("/cases").get_data(as_text=True)
-    row = re.search(rf'{str(case["id"])[:8]}</a></th>(.*?)</tr>', page, re.S).group(1)
-    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    row = re.search(rf'{str(case["id"])[:8]}</a></th>(.*?)</tr>', page, re.DOTALL).group(1)
+    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
     assert "Closed" in cells[0] and cells[1] == staff["consultant"].username
     assert cells[4:] == ["1", "1", "1"]
     closed_only = client.get("/cases?status=closed").get_data(as_text=True)
