@@ -41,7 +41,12 @@ from domain.errors import Conflict, Forbidden, Invalid
 from domain.ids import optional_id
 from domain.reference import Code
 from domain.schedule import (
-    DEFAULT_APPOINTMENT, Availability, WorkingDays, add_period, appointment_problems, check_duration,
+    DEFAULT_APPOINTMENT,
+    Availability,
+    WorkingDays,
+    add_period,
+    appointment_problems,
+    check_duration,
 )
 
 STATUSES = (

@@ -47,8 +47,8 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         app.config["SECRET_KEY"] = senim.store.keyring.stored_secret(SESSION_SECRET, 32)
     senim.start_background()
 
-    from intake.api import init_api
     from intake import ops
+    from intake.api import init_api
     init_api(app)
     app.register_blueprint(ops.blp)
     from intake.web import init_web

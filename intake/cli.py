@@ -208,6 +208,7 @@ def _failed_jobs() -> int:
     if not settings.redis_url:
         return 0
     from rq import Queue
+
     from workers.queue import QUEUE_NAME, connect
     try:
         return Queue(QUEUE_NAME, connection=connect(settings.redis_url)).failed_job_registry.count

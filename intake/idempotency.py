@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 
 TABLE = "idempotency_keys"
 # The contract promises at least 24 hours; two days leave room for a retry across a night.

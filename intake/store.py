@@ -1,7 +1,7 @@
 """The one event store of Senim: every aggregate of every context is saved through it."""
 import logging
-from typing import ClassVar, TypeVar
 from collections.abc import Iterable
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent

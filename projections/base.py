@@ -8,9 +8,9 @@ waits, then sees the advanced position.
 """
 import contextlib
 import inspect
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from functools import singledispatchmethod
-from collections.abc import Iterable
 
 from eventsourcing.utils import get_topic
 

@@ -7,8 +7,8 @@ import os
 import queue
 import sqlite3
 import threading
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 _WRITE_GATES: dict[str, threading.RLock] = {}
 _WRITE_GATES_GUARD = threading.Lock()

@@ -10,10 +10,10 @@ from domain.actor import STAFF_ROLES
 from domain.assessment import Assessment
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
-from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
-from intake.api.reads import record_read
-from intake.api.writes import history_of, written
 from intake.api.idempotency import idempotent
+from intake.api.reads import record_read
+from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
+from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 from intake.services.assessments import ASSESSMENT_ROLES
 

@@ -9,10 +9,10 @@ from domain.actor import Actor
 from domain.case import CASE_ROLES, NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
+from intake.api.idempotency import idempotent
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import POSITION_HEADER, history_of, written
-from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
 from intake.services.cases import TIMELINE, CaseHistory, PartWritten, persons_for
 

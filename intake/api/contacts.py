@@ -2,18 +2,16 @@
 from uuid import UUID
 
 from flask import current_app
-from intake.api.blueprint import ApiBlueprint
 
 from domain import reference
 from domain.contact import CALLER_PERSONAL_LIMITS, Contact
-from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut,
-                                HistoryOut, ReadQuery)
-from intake.api.reads import record_read
-from intake.api.writes import history_of, written
+from intake.api.blueprint import ApiBlueprint
 from intake.api.idempotency import idempotent
+from intake.api.reads import record_read
+from intake.api.schemas import AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut, HistoryOut, ReadQuery
+from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 from intake.services.contacts import CONTACT_ROLES
-
 
 blp = ApiBlueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Calls, messages, chats, in-person and online consultations.")

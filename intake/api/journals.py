@@ -3,11 +3,11 @@ import csv
 import io
 
 from flask import Response, current_app
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields, validate
 
 from domain import reference
 from domain.errors import NotFound
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection, record_read
 from intake.auth import current_actor, requires

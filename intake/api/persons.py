@@ -5,10 +5,10 @@ from flask import current_app
 from marshmallow import Schema, fields
 
 from intake.api.blueprint import ApiBlueprint
-from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
 from intake.api.fields import NonBlankText
-from intake.api.writes import history_of, written
 from intake.api.idempotency import idempotent
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
+from intake.api.writes import history_of, written
 from intake.auth import current_actor, requires
 
 blp = ApiBlueprint("persons", __name__, url_prefix="/api/v1/persons",

@@ -1,7 +1,7 @@
 """How far each read model has got: position, head and lag."""
 from flask import current_app
-from intake.api.blueprint import ApiBlueprint
 
+from intake.api.blueprint import ApiBlueprint
 from intake.auth import requires
 
 blp = ApiBlueprint("projections", __name__, url_prefix="/api/v1/projections",

@@ -1,5 +1,5 @@
 """The API's request and response shapes; the OpenAPI document is generated from them."""
-from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from domain.contact import CALLER_PERSONAL_LIMITS
 from domain.phone import phone_problem

@@ -1,13 +1,13 @@
 """Statistics for funders and ministries, from pre-aggregated projections."""
 from flask import current_app
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
+from domain import instruments
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
-from domain import instruments
 from projections.assessment_stats import DIMENSIONS as ASSESSMENT_DIMENSIONS, count_assessments
 from projections.contact_stats import DIMENSIONS, count_contacts
 from projections.programme_stats import DIMENSIONS as PROGRAMME_DIMENSIONS, count_participations

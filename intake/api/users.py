@@ -7,16 +7,16 @@ supervisor approves (or rejects) it under /users/approvals; until then nothing c
 from uuid import UUID
 
 from flask import current_app, jsonify
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields
 
 from domain.clock import utc_now
 from domain.staff import User
 from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, Text
-from intake.api.writes import written
-from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.api.idempotency import idempotent
+from intake.api.schemas import REASON_MAX, CreatedOut
+from intake.api.writes import written
 from intake.auth import current_actor, requires
 from intake.services.staff import Pending
 

@@ -6,8 +6,8 @@ reported with the position, aggregate id and version it concerns, and why. Where
 could have two causes (the event changed, or its link), the next link decides: the original chain
 goes on from the original link.
 """
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from intake.config import ConfigError
 from intake.services.projections import Projections

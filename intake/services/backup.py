@@ -27,10 +27,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Callable
 
 from eventsourcing.utils import get_topic
 

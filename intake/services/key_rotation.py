@@ -13,8 +13,8 @@ eventsourcing Cipher interface); `tx` is a projections.db.Tx on the store's data
 on SQLite and PostgreSQL alike). Raise to abort the whole rotation. Steps run in list order, after
 the events and snapshots are re-encrypted and before the commit.
 """
-from dataclasses import dataclass, replace
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from eventsourcing.utils import Environment, resolve_topic

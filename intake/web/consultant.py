@@ -27,8 +27,21 @@ from domain.referral import STATUSES as REFERRAL_STATUSES, Referral
 from intake.refusals import note_refused
 from intake.services.contacts import CONTACT_ROLES
 from intake.web.consultant_forms import (
-    CHECKLIST, DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
-    age_groups, amend_defaults, changes_between, checklist, checklist_answers, checklist_for_page, now_value,
+    CHECKLIST,
+    DANGER_FLAGS,
+    DEFAULT_SERVICE,
+    SAFETY_STEPS,
+    AmendForm,
+    FilterForm,
+    NewContactForm,
+    Unreadable,
+    age_groups,
+    amend_defaults,
+    changes_between,
+    checklist,
+    checklist_answers,
+    checklist_for_page,
+    now_value,
     parse_moment,
 )
 from intake.web.consultant_messages import errors_by_field, translated

@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from domain import instruments
 from domain.clock import SERVICE_TIMEZONE
-from domain.referral import OUTCOME_CODES, STATUSES
 from domain.programme import STATUSES as PROGRAMME_STATUSES
+from domain.referral import OUTCOME_CODES, STATUSES
 from intake.web.domain_messages import COMMON, recognised, table
 from intake.web.i18n import label, language
 

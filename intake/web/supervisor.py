@@ -10,9 +10,9 @@ import re
 import time
 from datetime import date, timedelta
 
+from babel.dates import format_interval
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
-from babel.dates import format_interval
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField, StringField, validators
 

@@ -5,7 +5,6 @@ import time
 from uuid import UUID
 
 import pytest
-
 from argon2 import PasswordHasher
 
 from domain.actor import Actor

@@ -6,7 +6,12 @@ import pytest
 from domain.clock import SERVICE_TIMEZONE
 from domain.errors import Invalid
 from domain.schedule import (
-    DEFAULT_APPOINTMENT, LONGEST_APPOINTMENT, WeeklySchedule, WorkingDays, add_period, check_appointment,
+    DEFAULT_APPOINTMENT,
+    LONGEST_APPOINTMENT,
+    WeeklySchedule,
+    WorkingDays,
+    add_period,
+    check_appointment,
     check_duration,
 )
 

@@ -191,4 +191,4 @@ def instrument_title(code: str) -> str:
 
 
 # The areas' pages register their routes on bp.
-from intake.web.psychologist import queue, referrals, week, assessments, programme  # noqa: E402,F401
+from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: E402,F401

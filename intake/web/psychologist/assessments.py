@@ -9,12 +9,19 @@ from domain.actor import same_person
 from domain.errors import Forbidden, Invalid
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    PSYCHOLOGIST_ROLES, READER_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember, senim,
+    PSYCHOLOGIST_ROLES,
+    READER_ROLES,
+    bp,
+    carry_out,
+    clear_drafts,
+    instrument_title,
+    read,
+    remember,
+    senim,
 )
 from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
 from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor, page
-
 
 # Assessments -------------------------------------------------------------------------------------
 

@@ -10,8 +10,17 @@ from domain.errors import DomainError, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, caught_up, position_arg, put_errors, read,
-    remember, senim,
+    LIST_LIMIT,
+    PROGRAMME,
+    PSYCHOLOGIST_ROLES,
+    bp,
+    carry_out,
+    caught_up,
+    position_arg,
+    put_errors,
+    read,
+    remember,
+    senim,
 )
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
 from intake.web.psychologist_messages import say

@@ -13,13 +13,19 @@ from domain.referral import CLAIMER_ROLES, FINAL_STATUSES
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.forms import Form
 from intake.web.psychologist import (
-    LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, caught_up, referral_status, remember, senim,
+    LIST_LIMIT,
+    PSYCHOLOGIST_ROLES,
+    QUEUE,
+    bp,
+    caught_up,
+    referral_status,
+    remember,
+    senim,
 )
 from intake.web.psychologist.referrals import render_referral
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
 from projections.referral_queue import claimed_referrals, open_referrals
-
 
 # The queue ---------------------------------------------------------------------------------------
 

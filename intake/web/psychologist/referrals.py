@@ -14,10 +14,26 @@ from domain.schedule import WeeklySchedule
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.i18n import label, language
 from intake.web.psychologist import (
-    READER_ROLES, bp, carry_out, instrument_title, read, referral_outcome, remember, senim, shifts_text, when,
+    READER_ROLES,
+    bp,
+    carry_out,
+    instrument_title,
+    read,
+    referral_outcome,
+    remember,
+    senim,
+    shifts_text,
+    when,
 )
 from intake.web.psychologist_forms import (
-    DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
+    DURATIONS,
+    AttendanceForm,
+    ConsultationForm,
+    OutcomeForm,
+    ReasonForm,
+    ScheduleForm,
+    local_moment,
+    parse_date,
 )
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page

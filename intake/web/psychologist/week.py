@@ -11,13 +11,19 @@ from domain.schedule import WEEKDAYS, WeeklySchedule
 from intake.web.forms import Form
 from intake.web.i18n import language
 from intake.web.psychologist import (
-    APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, caught_up, position_arg, remember, senim, shifts_text,
+    APPOINTMENTS,
+    PSYCHOLOGIST_ROLES,
+    bp,
+    caught_up,
+    position_arg,
+    remember,
+    senim,
+    shifts_text,
 )
 from intake.web.psychologist_forms import WeekForm, parse_date, parse_time
 from intake.web.psychologist_messages import say_all
 from intake.web.session import current_actor, page
 from projections.appointments import appointments_of
-
 
 # My week ---------------------------------------------------------------------------------------
 
