@@ -41,6 +41,7 @@ from domain.actor import Actor, same_person
 from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.ids import optional_id
+from domain.personal import PERSON_DETAILS
 
 STATUSES = ("open", "closed", "reopened")
 CASE_ROLES = ("consultant", "psychologist", "supervisor")
@@ -48,8 +49,8 @@ OWNER_ROLES = CASE_ROLES
 PERSON_ROLES = ("victim", "aggressor", "child", "other")
 # Persons whose contact details and whereabouts psychologists never see.
 PROTECTED_ROLES = ("victim", "child")
-PERSONAL_FIELDS = ("name", "phone", "address")
-PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+PERSONAL_LIMITS = PERSON_DETAILS
+PERSONAL_FIELDS = tuple(PERSON_DETAILS)
 PERSON_FIELDS = ("role", *PERSONAL_FIELDS)
 SUMMARY_MAX = 20_000
 NOTE_MAX = 20_000

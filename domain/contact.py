@@ -8,6 +8,7 @@ from domain import reference
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, utc_now
 from domain.errors import Conflict, Invalid
+from domain.personal import PERSON_DETAILS
 from domain.phone import phone_problem
 
 # A single contact longer than this is a typo in a date, not a marathon call.
@@ -23,7 +24,7 @@ CALLER_CODE_LISTS = {
 }
 # Personal fields of the caller: encrypted with the caller's own key (domain/personal.py), erasable.
 # phone_hash is a keyed hash of the normalised number (made by the service) for repeat callers.
-CALLER_PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+CALLER_PERSONAL_LIMITS = PERSON_DETAILS
 CALLER_KEYS = (*CALLER_CODE_LISTS, "age", "person_id", "phone_hash", *CALLER_PERSONAL_LIMITS)
 # Given at recording, never by a correction: the caller's pseudonymous id (whose key seals their data).
 CALLER_FIXED_KEYS = ("person_id",)
