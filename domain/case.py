@@ -78,9 +78,10 @@ def _text(field: str, value, limit: int, errors: dict, *, required: bool = False
     return value
 
 
-def _reason(value, errors: dict) -> str | None:
+def _reason(value, errors: dict) -> str:
+    """A required reason's words; "" where refused, and `errors` says why."""
     text = _text("reason", value, REASON_MAX, errors, required=True)
-    return text.strip() if text else None
+    return text.strip() if text else ""
 
 
 def person_errors(fields: dict, prefix: str = "") -> dict[str, list[str]]:
@@ -253,7 +254,7 @@ class Case(Aggregate):
         values = {"role": role, "name": name, "phone": phone, "address": address}
         for key in changed:
             person[key] = values[key]
-        if "role" in changed:
+        if role is not None:  # the role changed: it is given exactly then
             person["label"] = label
             self.labels_used[role] = self.labels_used.get(role, 0) + 1
 
@@ -263,7 +264,7 @@ class Case(Aggregate):
         self._require_case_role(actor)
         self._require_not_closed("add a note to")
         errors: dict = {}
-        text = _text("text", text, NOTE_MAX, errors, required=True)
+        text = _text("text", text, NOTE_MAX, errors, required=True) or ""  # "": refused, errors says why
         if errors:
             raise Invalid.many(errors)
         note_id = uuid4()

@@ -112,10 +112,11 @@ ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
 
 
-def _text(field: str, value, errors: dict) -> str | None:
+def _text(field: str, value, errors: dict) -> str:
+    """The words of a required text; "" where they are missing, and `errors` says so."""
     if not isinstance(value, str) or not value.strip():
         errors.setdefault(field, []).append("Give a reason in words.")
-        return None
+        return ""
     return value.strip()
 
 
@@ -236,6 +237,7 @@ class Referral(Aggregate):
         if self.status not in FINAL_STATUSES and same_person(self.claimant, actor):
             return False
         if self.status == "claimed":
+            assert self.claimant is not None  # a claimed referral has its claimant: for the type checker
             raise Conflict(f"The referral is already claimed by {self.claimant['username']}.", state="claimed")
         self._require_state("claim")
         self._claimed(at=_now(now), actor=actor.as_dict())
@@ -317,7 +319,7 @@ class Referral(Aggregate):
 
     def _booking_problems(self, at, duration, psychologists, availability, now) -> list[str]:
         own = None
-        if self.status == "scheduled":  # moving it: its own slot is free again
+        if self.status == "scheduled" and self.appointment:  # moving it: its own slot is free again
             own = (self.appointment["starts_at"], self.appointment["ends_at"])
         problems: list[str] = []
         for person in psychologists:
@@ -347,6 +349,7 @@ class Referral(Aggregate):
         if not isinstance(attended, bool):
             raise Invalid("attended", "Say whether the person came (true or false).")
         now = _now(now)
+        assert self.appointment is not None  # attendance is recorded only when scheduled (checked above)
         starts_at = self.appointment["starts_at"]
         if now < starts_at:
             raise Conflict(f"The appointment at {local(starts_at):%Y-%m-%d %H:%M} (local time) has not "

@@ -53,6 +53,20 @@ class StaffChange(Aggregate):
         self.decided_by: dict | None = None
         self.reason: str | None = None
 
+    @property
+    def granted_role(self) -> str:
+        """The role a new account or a role grant gives; a password reset gives none."""
+        if self.role is None:
+            raise TypeError(f"a {self.kind} request grants no role")
+        return self.role
+
+    @property
+    def new_password_hash(self) -> str:
+        """The password a new account or a reset sets; a role grant sets none."""
+        if self.password_hash is None:
+            raise TypeError(f"a {self.kind} request sets no password")
+        return self.password_hash
+
     def expires_at(self) -> datetime:
         return self.created_on + APPROVAL_VALID
 

@@ -2,7 +2,7 @@
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.actor import Actor
@@ -66,8 +66,8 @@ class AssessmentService:
         extra = self._escalation(fields)
         # Invalid names every bad field
         concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))
-        assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}),
-                                       concerning=concerning)
+        extra_fields: dict[str, Any] = {"result_extra": extra} if extra else {}
+        assessment = Assessment.record(actor=actor, **fields, **extra_fields, concerning=concerning)
         self._check_contact(assessment.contact_id)
         return Assessed(assessment.id, self.store.commit(assessment), result=assessment.result)
 

@@ -49,7 +49,7 @@ CHAIN = HashChainProjection.name
 # pg_dump reads the whole database's catalogue: an object dropped elsewhere meanwhile (another
 # application's schema) can fail it ("cache lookup failed"); a new snapshot usually succeeds.
 PG_DUMP_ATTEMPTS = 3
-ERASURE_TOPIC = get_topic(Erasure.Performed)
+ERASURE_TOPIC = get_topic(Erasure.Performed)  # type: ignore[attr-defined]  # made by @event, unseen by mypy
 
 
 class BackupError(RuntimeError):

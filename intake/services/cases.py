@@ -20,6 +20,8 @@ from datetime import datetime
 from functools import reduce
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import DomainEvent
+
 from domain.actor import Actor, same_person
 from domain.case import CASE_ROLES, Case, redacted_person
 from domain.contact import Contact
@@ -48,7 +50,7 @@ class PartWritten(Written):
 class HistoryEntry:
     kind: str  # case, contact, referral or assessment
     aggregate_id: UUID
-    event: object
+    event: DomainEvent
 
 
 @dataclass
