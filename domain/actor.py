@@ -15,10 +15,6 @@ class Actor:
         return {"user_id": self.user_id, "username": self.username, "role": self.role}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Actor":
-        return cls(user_id=data.get("user_id"), username=data["username"], role=data["role"])
-
-    @classmethod
     def system(cls, name: str) -> "Actor":
         """An actor for commands run from the command line or by a worker, not by a signed-in user."""
         return cls(user_id=None, username=name, role=SYSTEM_ROLE)

@@ -352,7 +352,3 @@ class Case(Aggregate):
     def _move_to(self, status: str, reason: str | None, at: datetime, actor: dict) -> None:
         self.status = status
         self.history.append({"status": status, "reason": reason, "at": at, "actor": actor})
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == "closed"

@@ -86,10 +86,6 @@ def pending_claim() -> Claim | None:
     return claim if claim is not None and claim.position is None else None
 
 
-def row_of(claim: Claim, aggregate_id) -> tuple:
-    return (claim.scope, claim.fingerprint, None, str(aggregate_id), claim.created_at)
-
-
 def recorded_from(row) -> Recorded | None:
     if row is None:
         return None

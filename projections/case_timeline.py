@@ -396,9 +396,3 @@ def list_cases(tx: Tx, *, status: str | None = None, owner_user_id: str | None =
     rows = tx.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM case_list {clause}"
                       "ORDER BY updated_at DESC, case_id LIMIT %s OFFSET %s", (*params, limit, offset)).fetchall()
     return [dict(zip(LIST_COLUMNS, row)) for row in rows]
-
-
-def timeline(tx: Tx, case_id, limit: int = 1000) -> list[dict]:
-    rows = tx.execute(f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM case_timeline WHERE case_id = %s "
-                      "ORDER BY position LIMIT %s", (str(case_id), limit)).fetchall()
-    return [dict(zip(TIMELINE_COLUMNS, row)) for row in rows]

@@ -74,11 +74,6 @@ class RejectIn(Schema):
     reason = NonBlankText(max_length=DECISION_REASON_MAX, required=True)
 
 
-TWO_PERSON = ("Granting the supervisor or admin role, or resetting the password of a supervisor or an admin, "
-              "answers 202 with a pending request: a different admin or a supervisor approves it at "
-              "POST /api/v1/users/approvals/{id}/approve; nothing changes until then.")
-
-
 def staff():
     return current_app.extensions["senim"].staff
 

@@ -104,13 +104,6 @@ def _links(views, head: int) -> Iterator[Link]:
         after = rows[-1][0]
 
 
-def _bytes(link: Link | None) -> bytes | None:
-    try:
-        return bytes.fromhex(link.link) if link else None
-    except ValueError:
-        return None
-
-
 def _continues(previous: bytes | None, notification, link: Link | None, mapper) -> bool:
     """Whether `link` is the link of `notification` following `previous`."""
     if previous is None or notification is None or link is None or notification.id != link.position:
