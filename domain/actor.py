@@ -2,6 +2,9 @@
 from dataclasses import dataclass
 
 STAFF_ROLES = ("consultant", "psychologist", "supervisor", "admin")
+# Staff who work with callers and their records: record contacts, assess, refer, work on cases and
+# look callers up. Admins manage accounts and read no case content.
+CASEWORK_ROLES = ("consultant", "psychologist", "supervisor")
 SYSTEM_ROLE = "system"
 
 

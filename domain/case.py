@@ -37,15 +37,13 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actor import Actor, same_person
+from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.ids import optional_id
 from domain.personal import PERSON_DETAILS
 
 STATUSES = ("open", "closed", "reopened")
-CASE_ROLES = ("consultant", "psychologist", "supervisor")
-OWNER_ROLES = CASE_ROLES
 PERSON_ROLES = ("victim", "aggressor", "child", "other")
 # Persons whose contact details and whereabouts psychologists never see.
 PROTECTED_ROLES = ("victim", "child")
@@ -129,12 +127,12 @@ class Case(Aggregate):
         owner: Actor | None = None, now: datetime | None = None, concerning: list | None = None,
     ) -> "Case":
         """concerning: data subjects the case is about from the start (the opening contact's caller)."""
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not open cases.")
         errors: dict[str, list[str]] = {}
         summary = _text("summary", summary, SUMMARY_MAX, errors)
         contact_id = optional_id("contact_id", contact_id, errors)
-        if owner is not None and not owner.has_role(*OWNER_ROLES):
+        if owner is not None and not owner.has_role(*CASEWORK_ROLES):
             errors["owner"] = [f"A case is owned by a consultant, psychologist or supervisor, not {owner.role!r}."]
         if errors:
             raise Invalid.many(errors)
@@ -165,7 +163,7 @@ class Case(Aggregate):
             raise Conflict(f"Cannot {doing} a closed case; reopen it first.", state="closed")
 
     def _require_case_role(self, actor: Actor) -> None:
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not work on cases.")
 
     def _sealed_for(self) -> list:
@@ -280,7 +278,7 @@ class Case(Aggregate):
         if not actor.has_role("supervisor"):
             raise Forbidden("Only a supervisor assigns a case to someone.")
         self._require_not_closed("assign")
-        if not owner.has_role(*OWNER_ROLES):
+        if not owner.has_role(*CASEWORK_ROLES):
             raise Invalid("user_id", f"A case is owned by a consultant, psychologist or supervisor, "
                                      f"not {owner.role!r}.")
         if same_person(self.owner, owner):
@@ -299,7 +297,7 @@ class Case(Aggregate):
         self._require_not_closed("add someone to")
         errors: dict = {}
         reason = _reason(reason, errors)
-        if not worker.has_role(*OWNER_ROLES):
+        if not worker.has_role(*CASEWORK_ROLES):
             errors["user_id"] = [f"A case is worked on by a consultant, psychologist or supervisor, "
                                  f"not {worker.role!r}."]
         elif same_person(self.owner, worker) or str(worker.user_id) in self.workers:

@@ -35,7 +35,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import reference
-from domain.actor import SYSTEM_ROLE, Actor, same_person
+from domain.actor import CASEWORK_ROLES, SYSTEM_ROLE, Actor, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.ids import optional_id
@@ -106,7 +106,6 @@ CLAIM_DEADLINES = MappingProxyType({
     "routine": WorkingDays(3),
 })
 
-MAKER_ROLES = ("consultant", "psychologist", "supervisor")
 CLAIMER_ROLES = ("psychologist", "supervisor")
 ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
@@ -165,7 +164,7 @@ class Referral(Aggregate):
     ) -> "Referral":
         """concerning: the data subjects its reasons may name (the case and its persons, the contact's
         caller), found by the service; its free text is sealed for them too (domain/personal.py)."""
-        if not actor.has_role(*MAKER_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not make referrals.")
         subject_role = subject_role or SUBJECT_ROLE_UNKNOWN
         errors: dict[str, list[str]] = {}

@@ -2,11 +2,11 @@
 from flask import current_app
 from marshmallow import Schema, fields
 
+from domain.actor import CASEWORK_ROLES
 from intake.api.blueprint import ApiBlueprint
 from intake.api.reads import await_projection
 from intake.api.schemas import PhoneText, ReadQuery
 from intake.auth import current_actor, requires
-from intake.services.callers import LOOKUP_ROLES
 
 blp = ApiBlueprint("callers", __name__, url_prefix="/api/v1/callers",
                    description="Repeat callers, recognised by a keyed hash of their number.")
@@ -40,7 +40,7 @@ class LookupOut(Schema):
 
 
 @blp.route("/lookup", methods=["POST"])
-@requires(*LOOKUP_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.arguments(LookupIn())
 @blp.response(200, LookupOut)

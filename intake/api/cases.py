@@ -5,8 +5,8 @@ from uuid import UUID
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from domain.actor import Actor
-from domain.case import CASE_ROLES, NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
+from domain.actor import CASEWORK_ROLES, Actor
+from domain.case import NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
 from intake.api.idempotency import idempotent
@@ -246,7 +246,7 @@ def history_entries(history: CaseHistory, wanted: set[str], person: UUID | None)
 # Routes ------------------------------------------------------------------------------------------
 
 @blp.route("", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseIn())
 @blp.response(201, CreatedOut)
 @idempotent()
@@ -256,7 +256,7 @@ def open_case(fields):
 
 
 @blp.route("", methods=["GET"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseListQuery(), location="query")
 @blp.response(200, CaseListOut)
 def list_cases(query):
@@ -273,7 +273,7 @@ def list_cases(query):
 
 
 @blp.route("/<uuid:case_id>", methods=["GET"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, CaseOut)
 def get_case(query, case_id: UUID):
@@ -287,7 +287,7 @@ def get_case(query, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/persons", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(PersonIn())
 @blp.response(201, PartCreatedOut)
 @idempotent(answer_from_commit=False)
@@ -297,7 +297,7 @@ def add_person(person, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/persons/<uuid:person_id>", methods=["PATCH", "POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(PersonChangesIn())
 @blp.response(200, PartCreatedOut)
 def change_person(body, case_id: UUID, person_id: UUID):
@@ -309,7 +309,7 @@ def change_person(body, case_id: UUID, person_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/notes", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(NoteIn())
 @blp.response(201, PartCreatedOut)
 @idempotent(answer_from_commit=False)
@@ -328,7 +328,7 @@ def assign_owner(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/workers", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(WorkerIn())
 @blp.response(201, CreatedOut)
 def add_worker(body, case_id: UUID):
@@ -341,7 +341,7 @@ def add_worker(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/closure", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseReasonIn())
 @blp.response(200, CreatedOut)
 def close_case(body, case_id: UUID):
@@ -350,7 +350,7 @@ def close_case(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/reopening", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseReasonIn())
 @blp.response(200, CreatedOut)
 def reopen_case(body, case_id: UUID):

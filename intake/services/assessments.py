@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.actor import Actor
+from domain.actor import CASEWORK_ROLES, Actor
 from domain.assessment import Assessment
 from domain.clock import utc_now
 from domain.contact import Contact
@@ -22,8 +22,6 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
 ESCALATION_INSTRUMENT = "victim_risk"
 CASE_INDEX = "case_index"
 
-# Who may assess at all; admins manage accounts and read no case content.
-ASSESSMENT_ROLES = ("consultant", "psychologist", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def may_see_assessment(actor: Actor, assessment: Assessment) -> bool:
     """Least privilege: staff see what they assessed; supervisors see everything."""
     if actor.role == "supervisor":
         return True
-    return actor.role in ASSESSMENT_ROLES and assessment.assessed_by.get("user_id") == actor.user_id
+    return actor.role in CASEWORK_ROLES and assessment.assessed_by.get("user_id") == actor.user_id
 
 
 def months_before(moment: datetime, months: int) -> datetime:

@@ -17,7 +17,6 @@ from intake.store import SenimStore
 from projections.callers import contacts_with_number, unended_referrals
 from projections.db import ViewDatabase
 
-LOOKUP_ROLES = ("consultant", "psychologist", "supervisor")
 # Roles whose lookup sees only the contacts they recorded themselves.
 OWN_CONTACTS_ONLY = ("psychologist",)
 

@@ -22,8 +22,8 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import DomainEvent
 
-from domain.actor import Actor, same_person
-from domain.case import CASE_ROLES, Case, redacted_person
+from domain.actor import CASEWORK_ROLES, Actor, same_person
+from domain.case import Case, redacted_person
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
 from intake.services import Written
@@ -234,7 +234,7 @@ class CaseService:
     # Queries -------------------------------------------------------------------------------------
 
     def get(self, case_id: UUID, *, actor: Actor) -> Case:
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} reads no case files.")
         case = self.store.load(case_id, Case, "case")
         if not sees_case(self.store, self.projections, case, actor):

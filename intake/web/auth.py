@@ -46,20 +46,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_page() -> str:
-    endpoint = START_PAGES.get(current_user.role)
-    if endpoint and endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return url_for("web_auth.home")
+    return url_for(START_PAGES[current_user.role])
 
 
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("web_auth.login"))
-    endpoint = START_PAGES.get(current_user.role)
-    if endpoint and endpoint in current_app.view_functions:
-        return redirect(url_for(endpoint))
-    return render_template("web/home.html")
+    return redirect(start_page())
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -216,8 +216,8 @@ def escalations():
     with services.views.transaction(write=False) as tx:
         rows = figures.escalations(tx, services.referrals.deadlines)
     now = utc_now()
-    queue = url_for("web_psychologist.queue") if "web_psychologist.queue" in current_app.view_functions else None
-    return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind, queue=queue)
+    return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind,
+                           queue=url_for("web_psychologist.queue"))
 
 
 def journal_page_rows(form: JournalForm) -> tuple[list[dict], list[str]]:

@@ -16,7 +16,7 @@ from wtforms import SelectField, StringField, validators
 
 from domain import instruments
 from domain.access import ALLOWED, KINDS, OUTCOMES, REFUSED
-from domain.actor import SYSTEM_ROLE
+from domain.actor import CASEWORK_ROLES, SYSTEM_ROLE
 from domain.case import LABELS as PERSON_LABELS, STATUSES
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.errors import Invalid
@@ -261,7 +261,7 @@ def timeline_behind() -> bool:
 def case_owner_choices() -> list[tuple[str, str]]:
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
     return [(user.username, f"{user.username} · {role_name(user.role)}") for user in users
-            if user.role in ("consultant", "psychologist", "supervisor")]
+            if user.role in CASEWORK_ROLES]
 
 
 class CaseListForm(Form):

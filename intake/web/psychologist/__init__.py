@@ -29,7 +29,6 @@ from intake.web.session import current_actor
 bp = Blueprint("web_psychologist", __name__)
 
 PSYCHOLOGIST_ROLES = ("psychologist", "supervisor")
-READER_ROLES = ("consultant", "psychologist", "supervisor")
 QUEUE, APPOINTMENTS, PROGRAMME = "referral_queue", "appointments", "programme_stats"
 POSITION_KEY, CLEAR_KEY = "psychologist_position", "psychologist_clear_drafts"
 LIST_LIMIT = 300

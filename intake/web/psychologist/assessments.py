@@ -5,12 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain import instruments
-from domain.actor import same_person
+from domain.actor import CASEWORK_ROLES, same_person
 from domain.errors import Forbidden, Invalid
 from intake.web.i18n import language
 from intake.web.psychologist import (
     PSYCHOLOGIST_ROLES,
-    READER_ROLES,
     bp,
     carry_out,
     clear_drafts,
@@ -73,7 +72,7 @@ def answer_label(answer: str) -> str:
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def new_assessment():
     code = request.values.get("instrument", "")
     if code not in instruments.REGISTRY.codes():
@@ -160,13 +159,13 @@ def level_choices(found, levels: dict[str, str], actor) -> list[tuple[str, str]]
 
 
 @bp.route("/assessments/<uuid:assessment_id>")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def assessment(assessment_id: UUID):
     return render_assessment(assessment_id)
 
 
 @bp.route("/assessments/<uuid:assessment_id>/override", methods=["POST"])
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def override_level(assessment_id: UUID):
     """The level changed by professional judgement; the domain decides who may raise or lower it."""
     form = OverrideForm(prefix="override")
@@ -179,7 +178,7 @@ def override_level(assessment_id: UUID):
 
 
 @bp.route("/assessments/<uuid:assessment_id>/override")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def override_page(assessment_id: UUID):
     """The action's address opened as a page (e.g. after changing the language on a refused form)."""
     return redirect(url_for(".assessment", assessment_id=assessment_id, **link_args()))
