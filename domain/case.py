@@ -42,6 +42,7 @@ from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.ids import optional_id
 from domain.personal import PERSON_DETAILS
+from domain.text import REASON_MAX, SUMMARY_MAX
 
 STATUSES = ("open", "closed", "reopened")
 PERSON_ROLES = ("victim", "aggressor", "child", "other")
@@ -50,9 +51,7 @@ PROTECTED_ROLES = ("victim", "child")
 PERSONAL_LIMITS = PERSON_DETAILS
 PERSONAL_FIELDS = tuple(PERSON_DETAILS)
 PERSON_FIELDS = ("role", *PERSONAL_FIELDS)
-SUMMARY_MAX = 20_000
 NOTE_MAX = 20_000
-REASON_MAX = 2_000
 LABELS = {"victim": "Victim", "aggressor": "Aggressor", "child": "Child", "other": "Other"}
 
 

@@ -16,13 +16,13 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import SYSTEM_ROLE, Actor, same_person
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.text import REASON_MAX
 
 # Roles that read case content or can hand out access to it.
 PRIVILEGED_ROLES = ("supervisor", "admin")
 APPROVER_ROLES = ("supervisor", "admin")
 APPROVAL_VALID = timedelta(hours=72)
 KINDS = ("new_user", "role", "password")
-REASON_MAX = 2_000
 
 
 def needs_approval(actor: Actor, *, role: str | None = None, holder_role: str | None = None) -> bool:

@@ -11,22 +11,17 @@ Two small tables:
 Contacts are gathered per batch in memory and merged at the end of the batch (a rebuild reads a
 million of them); an amendment of a contact recorded in an earlier batch reads its row first.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import singledispatchmethod
 
 from domain.assessment import Assessment
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
 from projections.base import Projection
 from projections.db import Tx
 
 CONTACT_COLUMNS = ("contact_id", "case_id", "started_at")
 ASSESSMENT_COLUMNS = ("assessment_id", "case_id", "instrument", "recorded_at", "position")
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _id_text(value) -> str | None:

@@ -18,12 +18,11 @@ Tables (none holds personal text: no summary, names, phone numbers, addresses or
 Everything a batch changes is gathered in memory and written at the end of the batch in bulk;
 a lookup of something an earlier batch wrote reads its row first.
 """
-from datetime import datetime, timezone
 from functools import singledispatchmethod
 
 from domain.assessment import Assessment
 from domain.case import Case
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
 from domain.referral import Referral
 from projections.base import Projection
@@ -39,11 +38,6 @@ RECORDER_COLUMNS = ("contact_id", "user_id")
 MEMBER_KINDS = ("contact", "referral", "assessment")
 COUNTS = {"contact": "contacts", "referral": "referrals", "assessment": "assessments"}
 CHUNK = 500
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _id_text(value) -> str | None:

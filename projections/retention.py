@@ -13,11 +13,10 @@ The periods are not applied here but when the job asks (due_subjects), so a chan
 applies to what was recorded before. Whether a subject was erased already is not kept here either:
 the job asks the keyring's person_keys table (the same database), which knows it at once.
 """
-from datetime import datetime, timezone
 from functools import singledispatchmethod
 
 from domain.case import Case
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
 from domain.retention import CLOSED_CASES, NON_DATA_CONTACTS
 from projections.base import Projection
@@ -25,11 +24,6 @@ from projections.db import Tx
 
 SUBJECT_COLUMNS = ("record_id", "subject_id", "kind", "case_id", "contact_type", "started_at")
 CASE_COLUMNS = ("case_id", "closed_at")
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _text(value) -> str | None:

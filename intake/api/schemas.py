@@ -3,10 +3,8 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from domain.contact import CALLER_PERSONAL_LIMITS
 from domain.phone import phone_problem
+from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.api.fields import Code, CodeList, Moment, NonBlankText, StrictBoolean, StrictInteger, Text
-
-SUMMARY_MAX = 20_000
-REASON_MAX = 2_000
 
 
 class ReadQuery(Schema):

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from domain.clock import utc_now
 from domain.staff import User
-from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
+from domain.staff_approval import APPROVER_ROLES
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, Text
 from intake.api.idempotency import idempotent
@@ -71,7 +71,7 @@ class ChangeOut(Schema):
 
 
 class RejectIn(Schema):
-    reason = NonBlankText(max_length=DECISION_REASON_MAX, required=True)
+    reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
 def staff():

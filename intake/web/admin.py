@@ -21,6 +21,7 @@ from domain.clock import utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.staff import User, check_username
 from domain.staff_approval import APPROVER_ROLES
+from domain.text import REASON_MAX
 from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES, role_name
@@ -28,7 +29,6 @@ from intake.web.session import current_actor, page
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
-REASON_MAX = 2_000
 SIGN_IN_EVENTS = ("SignInFailed", "SignedIn")
 RECENT_SIGN_INS = 20
 STATES = ("active", "disabled", "locked")
