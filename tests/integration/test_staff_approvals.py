@@ -17,11 +17,6 @@ NEW_PASSWORD = "taken over 22"
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")
-
-
-@pytest.fixture
 def second_admin(make_user):
     return make_user("admin")
 

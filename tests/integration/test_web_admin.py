@@ -5,16 +5,13 @@ from uuid import UUID
 import pytest
 
 from domain.staff import LOCKOUT_FAILURES
-from tests.helpers.web import post_form, sign_in
+from tests.helpers.web import ERROR, pages_in, post_form, sign_in
 
 PASSWORD = "correct horse 1"
-ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """The browser asks for English, so the messages below read as written in the code."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+# The browser asks for English, so the messages below read as written in the code.
+english = pages_in("en")
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ import pytest
 from domain import instruments
 from domain.case import Case
 from projections.access_log import access_rows
-from tests.helpers.web import sign_in
+from tests.helpers.web import ERROR, pages_in, sign_in
 
-ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+english = pages_in("en")
 
 
 @pytest.fixture
