@@ -24,6 +24,7 @@ from domain.assessment import Assessment
 from domain.case import Case
 from domain.clock import utc_text
 from domain.contact import Contact
+from domain.ids import id_text
 from domain.referral import Referral
 from projections.base import Projection
 from projections.db import Tx
@@ -38,10 +39,6 @@ RECORDER_COLUMNS = ("contact_id", "user_id")
 MEMBER_KINDS = ("contact", "referral", "assessment")
 COUNTS = {"contact": "contacts", "referral": "referrals", "assessment": "assessments"}
 CHUNK = 500
-
-
-def _id_text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 def event_type(event) -> str:
@@ -251,7 +248,7 @@ class CaseTimelineProjection(Projection):
     def _(self, event: Contact.Recorded, tx: Tx) -> None:
         contact_id, recorder = str(event.originator_id), (event.actor or {}).get("user_id")
         self._recorders[contact_id] = recorder
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[contact_id] = case_id
         if case_id is not None:
             self._join(tx, case_id, "contact", event)
@@ -261,7 +258,7 @@ class CaseTimelineProjection(Projection):
     def _(self, event: Contact.Amended, tx: Tx) -> None:
         contact_id = str(event.originator_id)
         before = self._case_of(tx, contact_id)
-        after = _id_text(event.changes["case_id"]) if "case_id" in event.changes else before
+        after = id_text(event.changes["case_id"]) if "case_id" in event.changes else before
         if before == after:
             self._member_event(tx, "contact", event)
             return
@@ -281,7 +278,7 @@ class CaseTimelineProjection(Projection):
 
     @handle.register
     def _(self, event: Referral.Made, tx: Tx) -> None:
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[str(event.originator_id)] = case_id
         if case_id is not None:
             self._join(tx, case_id, "referral", event)
@@ -330,7 +327,7 @@ class CaseTimelineProjection(Projection):
 
     @handle.register
     def _(self, event: Assessment.Recorded, tx: Tx) -> None:
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[str(event.originator_id)] = case_id
         if case_id is not None:
             self._join(tx, case_id, "assessment", event)

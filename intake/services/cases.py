@@ -26,6 +26,7 @@ from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.case import Case, redacted_person
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
+from domain.ids import id_text
 from intake.services import Written
 from intake.store import SenimStore
 from projections.case_timeline import current_members, ever_members, list_cases, worker_vias
@@ -108,12 +109,10 @@ def persons_for(actor: Actor, case: Case) -> list[dict]:
 def case_of_event(event, current: str | None) -> str | None:
     """The case a record belongs to after this event of it: creation events name it, amendments may move it."""
     if hasattr(event, "case_id"):
-        value = event.case_id
-        return None if value is None else str(value)
+        return id_text(event.case_id)
     changes = getattr(event, "changes", None)
     if isinstance(changes, dict) and "case_id" in changes:
-        value = changes["case_id"]
-        return None if value is None else str(value)
+        return id_text(changes["case_id"])
     return current
 
 
