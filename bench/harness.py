@@ -298,7 +298,7 @@ class CpuProbe:
     """CPU seconds spent by the bench process, the server processes and the bench's Postgres backends,
     and by the machine as a whole: the difference is other people's work on a shared box."""
 
-    def __init__(self, server_pids=lambda: []):
+    def __init__(self, server_pids=list):
         self.server_pids = server_pids
 
     def read(self) -> dict:

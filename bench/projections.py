@@ -122,7 +122,7 @@ def rebuild(url: str, name: str | None) -> tuple[float, float]:
                    env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far, in KB
-    return seconds, (peak if peak > before else before) / 1024
+    return seconds, max(before, peak) / 1024
 
 
 def query_timings(senim, runs: int) -> list[float]:
@@ -198,7 +198,7 @@ def _wait_caught_up(senim, timeout: float) -> None:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 def main():

@@ -4,7 +4,6 @@ from eventsourcing.domain import Aggregate, event
 # The kinds of record whose reads are noted. A read of another kind is still noted (a read never
 # fails because of the access log), but the audit endpoint filters by these.
 KINDS = ("contact", "case", "referral", "assessment", "programme", "journal", "audit")
-ENTRY_FIELDS = ("kind", "record_id", "user_id", "username", "role", "at", "remote_addr", "outcome")
 # Whether the read was let through or refused (403): every failed access decision is noted (ASVS V7).
 # Entries written before outcomes were noted have none and were all reads let through: "allowed".
 OUTCOMES = ("allowed", "refused")

@@ -2,6 +2,9 @@
 from dataclasses import dataclass
 
 STAFF_ROLES = ("consultant", "psychologist", "supervisor", "admin")
+# Staff who work with callers and their records: record contacts, assess, refer, work on cases and
+# look callers up. Admins manage accounts and read no case content.
+CASEWORK_ROLES = ("consultant", "psychologist", "supervisor")
 SYSTEM_ROLE = "system"
 
 
@@ -13,10 +16,6 @@ class Actor:
 
     def as_dict(self) -> dict:
         return {"user_id": self.user_id, "username": self.username, "role": self.role}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Actor":
-        return cls(user_id=data.get("user_id"), username=data["username"], role=data["role"])
 
     @classmethod
     def system(cls, name: str) -> "Actor":

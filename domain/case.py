@@ -37,23 +37,21 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actor import Actor, same_person
+from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.ids import optional_id
+from domain.personal import PERSON_DETAILS
+from domain.text import REASON_MAX, SUMMARY_MAX
 
 STATUSES = ("open", "closed", "reopened")
-CASE_ROLES = ("consultant", "psychologist", "supervisor")
-OWNER_ROLES = CASE_ROLES
 PERSON_ROLES = ("victim", "aggressor", "child", "other")
 # Persons whose contact details and whereabouts psychologists never see.
 PROTECTED_ROLES = ("victim", "child")
-PERSONAL_FIELDS = ("name", "phone", "address")
-PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+PERSONAL_LIMITS = PERSON_DETAILS
+PERSONAL_FIELDS = tuple(PERSON_DETAILS)
 PERSON_FIELDS = ("role", *PERSONAL_FIELDS)
-SUMMARY_MAX = 20_000
 NOTE_MAX = 20_000
-REASON_MAX = 2_000
 LABELS = {"victim": "Victim", "aggressor": "Aggressor", "child": "Child", "other": "Other"}
 
 
@@ -77,9 +75,10 @@ def _text(field: str, value, limit: int, errors: dict, *, required: bool = False
     return value
 
 
-def _reason(value, errors: dict) -> str | None:
+def _reason(value, errors: dict) -> str:
+    """A required reason's words; "" where refused, and `errors` says why."""
     text = _text("reason", value, REASON_MAX, errors, required=True)
-    return text.strip() if text else None
+    return text.strip() if text else ""
 
 
 def person_errors(fields: dict, prefix: str = "") -> dict[str, list[str]]:
@@ -127,12 +126,12 @@ class Case(Aggregate):
         owner: Actor | None = None, now: datetime | None = None, concerning: list | None = None,
     ) -> "Case":
         """concerning: data subjects the case is about from the start (the opening contact's caller)."""
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not open cases.")
         errors: dict[str, list[str]] = {}
         summary = _text("summary", summary, SUMMARY_MAX, errors)
         contact_id = optional_id("contact_id", contact_id, errors)
-        if owner is not None and not owner.has_role(*OWNER_ROLES):
+        if owner is not None and not owner.has_role(*CASEWORK_ROLES):
             errors["owner"] = [f"A case is owned by a consultant, psychologist or supervisor, not {owner.role!r}."]
         if errors:
             raise Invalid.many(errors)
@@ -163,7 +162,7 @@ class Case(Aggregate):
             raise Conflict(f"Cannot {doing} a closed case; reopen it first.", state="closed")
 
     def _require_case_role(self, actor: Actor) -> None:
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not work on cases.")
 
     def _sealed_for(self) -> list:
@@ -252,7 +251,7 @@ class Case(Aggregate):
         values = {"role": role, "name": name, "phone": phone, "address": address}
         for key in changed:
             person[key] = values[key]
-        if "role" in changed:
+        if role is not None:  # the role changed: it is given exactly then
             person["label"] = label
             self.labels_used[role] = self.labels_used.get(role, 0) + 1
 
@@ -262,7 +261,7 @@ class Case(Aggregate):
         self._require_case_role(actor)
         self._require_not_closed("add a note to")
         errors: dict = {}
-        text = _text("text", text, NOTE_MAX, errors, required=True)
+        text = _text("text", text, NOTE_MAX, errors, required=True) or ""  # "": refused, errors says why
         if errors:
             raise Invalid.many(errors)
         note_id = uuid4()
@@ -278,7 +277,7 @@ class Case(Aggregate):
         if not actor.has_role("supervisor"):
             raise Forbidden("Only a supervisor assigns a case to someone.")
         self._require_not_closed("assign")
-        if not owner.has_role(*OWNER_ROLES):
+        if not owner.has_role(*CASEWORK_ROLES):
             raise Invalid("user_id", f"A case is owned by a consultant, psychologist or supervisor, "
                                      f"not {owner.role!r}.")
         if same_person(self.owner, owner):
@@ -297,7 +296,7 @@ class Case(Aggregate):
         self._require_not_closed("add someone to")
         errors: dict = {}
         reason = _reason(reason, errors)
-        if not worker.has_role(*OWNER_ROLES):
+        if not worker.has_role(*CASEWORK_ROLES):
             errors["user_id"] = [f"A case is worked on by a consultant, psychologist or supervisor, "
                                  f"not {worker.role!r}."]
         elif same_person(self.owner, worker) or str(worker.user_id) in self.workers:
@@ -350,7 +349,3 @@ class Case(Aggregate):
     def _move_to(self, status: str, reason: str | None, at: datetime, actor: dict) -> None:
         self.status = status
         self.history.append({"status": status, "reason": reason, "at": at, "actor": actor})
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == "closed"

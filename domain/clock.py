@@ -22,5 +22,10 @@ def as_aware(moment: datetime) -> datetime:
     return moment
 
 
+def utc_text(moment: datetime) -> str:
+    """Fixed-width UTC ISO text, so the text order is the time order (the read models store it)."""
+    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
 def local(moment: datetime) -> datetime:
     return as_aware(moment).astimezone(SERVICE_TIMEZONE)

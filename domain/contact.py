@@ -1,5 +1,6 @@
 """A contact with the service: a call, a message thread, a chat, an in-person or online consultation."""
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
@@ -8,6 +9,7 @@ from domain import reference
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, utc_now
 from domain.errors import Conflict, Invalid
+from domain.personal import PERSON_DETAILS
 from domain.phone import phone_problem
 
 # A single contact longer than this is a typo in a date, not a marathon call.
@@ -23,7 +25,7 @@ CALLER_CODE_LISTS = {
 }
 # Personal fields of the caller: encrypted with the caller's own key (domain/personal.py), erasable.
 # phone_hash is a keyed hash of the normalised number (made by the service) for repeat callers.
-CALLER_PERSONAL_LIMITS = {"name": 200, "phone": 50, "address": 1000}
+CALLER_PERSONAL_LIMITS = PERSON_DETAILS
 CALLER_KEYS = (*CALLER_CODE_LISTS, "age", "person_id", "phone_hash", *CALLER_PERSONAL_LIMITS)
 # Given at recording, never by a correction: the caller's pseudonymous id (whose key seals their data).
 CALLER_FIXED_KEYS = ("person_id",)
@@ -83,8 +85,8 @@ def contact_errors(fields: dict, now: datetime) -> dict[str, list[str]]:
         value = caller.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > limit):
             refuse(f"caller.{key}", f"Text of at most {limit} characters.")
-    if isinstance(caller.get("phone"), str) and phone_problem(caller["phone"]):
-        refuse("caller.phone", phone_problem(caller["phone"]))
+    if isinstance(caller.get("phone"), str) and (problem := phone_problem(caller["phone"])):
+        refuse("caller.phone", problem)
     age = caller.get("age")
     if age is not None and "age_group" in caller and age_group_of(age) != caller["age_group"]:
         refuse("caller.age_group", f"Age {age} does not belong to age group {caller['age_group']!r}.")
@@ -149,7 +151,7 @@ class Contact(Aggregate):
         contact_type: str, caller: dict, categories: list, risk: list, summary: str | None,
         outcome: list, consent: dict, case_id: UUID | None, actor: dict,
     ):
-        self.fields = {
+        self.fields: dict[str, Any] = {
             "service": service, "channel": channel, "started_at": started_at,
             "ended_at": ended_at, "contact_type": contact_type, "caller": caller,
             "categories": categories, "risk": risk, "summary": summary, "outcome": outcome,

@@ -17,9 +17,9 @@ from domain.actor import Actor
 from domain.clock import utc_now
 from domain.errors import Forbidden, Invalid
 from domain.personal import KINDS
+from domain.text import REASON_MAX
 
 ERASURE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:senim:erasure")
-REASON_MAX = 2_000
 # A supervisor by hand; the retention job as the system.
 ERASER_ROLES = ("supervisor", "system")
 

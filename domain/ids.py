@@ -11,3 +11,8 @@ def optional_id(field: str, value, errors: dict[str, list[str]]) -> UUID | None:
     except ValueError:
         errors.setdefault(field, []).append("Not a valid id.")
         return None
+
+
+def id_text(value) -> str | None:
+    """An id as the read models and comparisons keep it: its text, or None for none."""
+    return None if value is None else str(value)

@@ -49,13 +49,21 @@ class PersonalFields:
     also_kind: str | None = None
 
 
-CALLER_PERSONAL = ("name", "phone", "address", "phone_hash")
-CASE_PERSON_PERSONAL = ("name", "phone", "address")
+# A person's details and the longest each may be: a caller's, and a person's of a case.
+PERSON_DETAILS = {"name": 200, "phone": 50, "address": 1000}
+# A caller's details are looked up by phone, so the phone's keyed hash is sealed with them.
+CALLER_PERSONAL = (*PERSON_DETAILS, "phone_hash")
 
-# The records' free text: their own subject, and whoever `sealed_for` names (absent from old events).
-RECORD_TEXT = dict(subject=ORIGINATOR, kind="record", also="sealed_for")
-# A case's sealed_for names persons only: the case's and the caller of the contact it was opened from.
-CASE_TEXT = dict(subject=ORIGINATOR, kind="case", also="sealed_for", also_kind="person")
+
+def record_text(*paths: str, registers: bool = False) -> PersonalFields:
+    """A record's free text: its own subject, and whoever `sealed_for` names (absent from old events)."""
+    return PersonalFields(ORIGINATOR, "record", paths, registers, also="sealed_for")
+
+
+def case_text(*paths: str, registers: bool = False) -> PersonalFields:
+    """A case's free text: sealed_for names persons only, the case's and the caller of its first contact."""
+    return PersonalFields(ORIGINATOR, "case", paths, registers, also="sealed_for", also_kind="person")
+
 
 # topic -> one group of fields, or several sealed for different subjects.
 PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
@@ -68,23 +76,22 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
         PersonalFields("subject_id", "person", (*(f"changes.caller.{key}" for key in CALLER_PERSONAL),
                                                 "changes.summary")),
         PersonalFields(ORIGINATOR, "record", ("reason",), also="subject_id")),
-    "domain.case:Case.Opened": PersonalFields(paths=("summary",), registers=True, **CASE_TEXT),
-    "domain.case:Case.NoteAdded": PersonalFields(paths=("text",), **CASE_TEXT),
+    "domain.case:Case.Opened": case_text("summary", registers=True),
+    "domain.case:Case.NoteAdded": case_text("text"),
     # Why someone was let into the case: free text that may name the persons of the case.
-    "domain.case:Case.WorkerAdded": PersonalFields(paths=("reason",), **CASE_TEXT),
-    "domain.case:Case.PersonAdded": PersonalFields("person_id", "person", CASE_PERSON_PERSONAL, registers=True),
-    "domain.case:Case.PersonChanged": (PersonalFields("person_id", "person", CASE_PERSON_PERSONAL),
-                                       PersonalFields(paths=("reason",), **CASE_TEXT)),
-    "domain.case:Case.Closed": PersonalFields(paths=("reason",), **CASE_TEXT),
-    "domain.case:Case.Reopened": PersonalFields(paths=("reason",), **CASE_TEXT),
-    "domain.referral:Referral.Made": PersonalFields(
-        paths=("reason", "consent.override_reason"), registers=True, **RECORD_TEXT),
-    "domain.referral:Referral.Released": PersonalFields(paths=("reason",), **RECORD_TEXT),
-    "domain.referral:Referral.Declined": PersonalFields(paths=("reason",), **RECORD_TEXT),
-    "domain.referral:Referral.Cancelled": PersonalFields(paths=("reason",), **RECORD_TEXT),
-    "domain.assessment:Assessment.LevelOverridden": PersonalFields(paths=("reason",), **RECORD_TEXT),
-    "domain.programme:ProgrammeParticipation.SessionRecorded": PersonalFields(paths=("note",), **RECORD_TEXT),
-    "domain.programme:ProgrammeParticipation.DroppedOut": PersonalFields(paths=("reason",), **RECORD_TEXT),
+    "domain.case:Case.WorkerAdded": case_text("reason"),
+    "domain.case:Case.PersonAdded": PersonalFields("person_id", "person", tuple(PERSON_DETAILS), registers=True),
+    "domain.case:Case.PersonChanged": (PersonalFields("person_id", "person", tuple(PERSON_DETAILS)),
+                                       case_text("reason")),
+    "domain.case:Case.Closed": case_text("reason"),
+    "domain.case:Case.Reopened": case_text("reason"),
+    "domain.referral:Referral.Made": record_text("reason", "consent.override_reason", registers=True),
+    "domain.referral:Referral.Released": record_text("reason"),
+    "domain.referral:Referral.Declined": record_text("reason"),
+    "domain.referral:Referral.Cancelled": record_text("reason"),
+    "domain.assessment:Assessment.LevelOverridden": record_text("reason"),
+    "domain.programme:ProgrammeParticipation.SessionRecorded": record_text("note"),
+    "domain.programme:ProgrammeParticipation.DroppedOut": record_text("reason"),
 }
 
 

@@ -39,7 +39,6 @@ STATUSES = (
     Code("completed", "Бағдарламаны аяқтады", "Программа пройдена", "Completed"),
     Code("dropped_out", "Бағдарламадан шықты", "Выбыл(а) из программы", "Dropped out"),
 )
-STATUS_CODES = tuple(code.code for code in STATUSES)
 
 OUTCOMES = (
     Code("completed", "Толық аяқтады", "Программа пройдена полностью", "Completed in full"),

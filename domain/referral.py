@@ -35,13 +35,18 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import reference
-from domain.actor import SYSTEM_ROLE, Actor, same_person
+from domain.actor import CASEWORK_ROLES, SYSTEM_ROLE, Actor, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.ids import optional_id
 from domain.reference import Code
 from domain.schedule import (
-    DEFAULT_APPOINTMENT, Availability, WorkingDays, add_period, appointment_problems, check_duration,
+    DEFAULT_APPOINTMENT,
+    Availability,
+    WorkingDays,
+    add_period,
+    appointment_problems,
+    check_duration,
 )
 
 STATUSES = (
@@ -101,16 +106,16 @@ CLAIM_DEADLINES = MappingProxyType({
     "routine": WorkingDays(3),
 })
 
-MAKER_ROLES = ("consultant", "psychologist", "supervisor")
 CLAIMER_ROLES = ("psychologist", "supervisor")
 ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
 
 
-def _text(field: str, value, errors: dict) -> str | None:
+def _text(field: str, value, errors: dict) -> str:
+    """The words of a required text; "" where they are missing, and `errors` says so."""
     if not isinstance(value, str) or not value.strip():
         errors.setdefault(field, []).append("Give a reason in words.")
-        return None
+        return ""
     return value.strip()
 
 
@@ -159,7 +164,7 @@ class Referral(Aggregate):
     ) -> "Referral":
         """concerning: the data subjects its reasons may name (the case and its persons, the contact's
         caller), found by the service; its free text is sealed for them too (domain/personal.py)."""
-        if not actor.has_role(*MAKER_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} may not make referrals.")
         subject_role = subject_role or SUBJECT_ROLE_UNKNOWN
         errors: dict[str, list[str]] = {}
@@ -231,6 +236,7 @@ class Referral(Aggregate):
         if self.status not in FINAL_STATUSES and same_person(self.claimant, actor):
             return False
         if self.status == "claimed":
+            assert self.claimant is not None  # a claimed referral has its claimant: for the type checker
             raise Conflict(f"The referral is already claimed by {self.claimant['username']}.", state="claimed")
         self._require_state("claim")
         self._claimed(at=_now(now), actor=actor.as_dict())
@@ -312,7 +318,7 @@ class Referral(Aggregate):
 
     def _booking_problems(self, at, duration, psychologists, availability, now) -> list[str]:
         own = None
-        if self.status == "scheduled":  # moving it: its own slot is free again
+        if self.status == "scheduled" and self.appointment:  # moving it: its own slot is free again
             own = (self.appointment["starts_at"], self.appointment["ends_at"])
         problems: list[str] = []
         for person in psychologists:
@@ -342,6 +348,7 @@ class Referral(Aggregate):
         if not isinstance(attended, bool):
             raise Invalid("attended", "Say whether the person came (true or false).")
         now = _now(now)
+        assert self.appointment is not None  # attendance is recorded only when scheduled (checked above)
         starts_at = self.appointment["starts_at"]
         if now < starts_at:
             raise Conflict(f"The appointment at {local(starts_at):%Y-%m-%d %H:%M} (local time) has not "

@@ -184,18 +184,6 @@ def check_duration(duration: timedelta) -> timedelta:
     return duration
 
 
-def check_appointment(
-    schedule: WeeklySchedule, at: datetime, duration: timedelta = DEFAULT_APPOINTMENT,
-    existing_appointments: Iterable[tuple[datetime, datetime]] = (), *, now: datetime | None = None,
-    who: str = "The psychologist",
-) -> None:
-    """Refuses (Invalid on `at`) a time in the past, outside working hours, or clashing with another."""
-    check_duration(duration)
-    problems = appointment_problems(schedule, at, duration, existing_appointments, now=now, who=who)
-    if problems:
-        raise Invalid.many({"at": problems})
-
-
 # Working days: deadlines counted in days the service's offices are open. ---------------------
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 import hashlib
 import re
 from datetime import datetime, timedelta
-from uuid import UUID, NAMESPACE_URL, uuid5
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 

@@ -16,13 +16,13 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import SYSTEM_ROLE, Actor, same_person
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.text import REASON_MAX
 
 # Roles that read case content or can hand out access to it.
 PRIVILEGED_ROLES = ("supervisor", "admin")
 APPROVER_ROLES = ("supervisor", "admin")
 APPROVAL_VALID = timedelta(hours=72)
 KINDS = ("new_user", "role", "password")
-REASON_MAX = 2_000
 
 
 def needs_approval(actor: Actor, *, role: str | None = None, holder_role: str | None = None) -> bool:
@@ -52,6 +52,20 @@ class StaffChange(Aggregate):
         self.state = "pending"
         self.decided_by: dict | None = None
         self.reason: str | None = None
+
+    @property
+    def granted_role(self) -> str:
+        """The role a new account or a role grant gives; a password reset gives none."""
+        if self.role is None:
+            raise TypeError(f"a {self.kind} request grants no role")
+        return self.role
+
+    @property
+    def new_password_hash(self) -> str:
+        """The password a new account or a reset sets; a role grant sets none."""
+        if self.password_hash is None:
+            raise TypeError(f"a {self.kind} request sets no password")
+        return self.password_hash
 
     def expires_at(self) -> datetime:
         return self.created_on + APPROVAL_VALID

@@ -49,8 +49,8 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         app.config["SECRET_KEY"] = senim.store.keyring.stored_secret(SESSION_SECRET, 32)
     senim.start_background()
 
-    from intake.api import init_api
     from intake import ops
+    from intake.api import init_api
     init_api(app)
     app.register_blueprint(ops.blp)
     from intake.web import init_web
@@ -102,9 +102,9 @@ def _refuse_over_long_urls():
 
 def _refuse_non_json_bodies():
     """A body the API cannot read as JSON is refused up front rather than read as missing fields."""
-    if request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH"):
-        if request.content_length and not request.is_json:
-            raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+    if (request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH")
+            and request.content_length and not request.is_json):
+        raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
 
 
 def _log_request(response):

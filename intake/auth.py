@@ -1,6 +1,6 @@
 """Bearer-token authentication and role checks for the API."""
-from functools import wraps
 from copy import deepcopy
+from functools import wraps
 
 from flask import g, request
 from werkzeug.exceptions import Forbidden, Unauthorized

@@ -208,10 +208,11 @@ def _failed_jobs() -> int:
     if not settings.redis_url:
         return 0
     from rq import Queue
+
     from workers.queue import QUEUE_NAME, connect
     try:
         return Queue(QUEUE_NAME, connection=connect(settings.redis_url)).failed_job_registry.count
-    except Exception as error:  # status must still print when Redis is down
+    except Exception as error:  # noqa: BLE001 - status must still print when Redis is down
         # On stdout with the table: intake goes on (the event store takes contacts), the
         # projections wait for Redis and the workers' sweep catches them up once it is back.
         click.echo(f"Redis: not answering ({type(error).__name__}); contacts are still accepted, "

@@ -16,7 +16,7 @@ so only the loser sees the error. Any other error fails every command of the bat
 whose events were committed.
 """
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -24,7 +24,7 @@ MAX_BATCH_EVENTS = 500
 
 
 class _Request:
-    __slots__ = ("events", "done", "ids", "error", "lead")
+    __slots__ = ("done", "error", "events", "ids", "lead")
 
     def __init__(self, events: list[StoredEvent]):
         self.events = events
@@ -92,7 +92,7 @@ class GroupCommitter:
             for request in batch:  # find the loser: everyone else still commits
                 self._write([request])
             return None
-        except BaseException as error:  # nothing of the batch was committed
+        except BaseException as error:  # noqa: BLE001 - nothing of the batch was committed
             return self._fail(batch, error)
         offset = 0
         for request in batch:

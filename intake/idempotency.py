@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
 
 TABLE = "idempotency_keys"
 # The contract promises at least 24 hours; two days leave room for a retry across a night.
@@ -84,10 +84,6 @@ def claiming(claim: Claim) -> Iterator[Claim]:
 def pending_claim() -> Claim | None:
     claim = _pending.get()
     return claim if claim is not None and claim.position is None else None
-
-
-def row_of(claim: Claim, aggregate_id) -> tuple:
-    return (claim.scope, claim.fingerprint, None, str(aggregate_id), claim.created_at)
 
 
 def recorded_from(row) -> Recorded | None:

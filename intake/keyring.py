@@ -105,7 +105,7 @@ def unwrap(master, stored) -> bytes:
         raise KeyringError("The keyring's keys are wrapped under SENIM_CIPHER_KEY, which is not set.")
     try:
         return master.decrypt(body)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a wrong key fails in the cipher's own ways
         raise KeyringError("SENIM_CIPHER_KEY cannot unwrap the keyring's keys.") from None
 
 

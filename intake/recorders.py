@@ -5,15 +5,15 @@
   projections and the keyring do, so writers are served in turn instead of polling SQLite's lock.
 """
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from intake.idempotency import (COLUMNS, CREATE_INDEX, CREATE_TABLE, KEEP_SECONDS, TABLE, Claim, Recorded,
-                                recorded_from)
+from intake.idempotency import COLUMNS, CREATE_INDEX, CREATE_TABLE, KEEP_SECONDS, TABLE, Claim, Recorded, recorded_from
 from projections.db import sqlite_write_gate
 
 # Request threads that wait for the gate hold no pooled connection; those reading need one only

@@ -55,7 +55,7 @@ def note_refused(kind: str, record_id) -> None:
         if actor is not None:
             senim().access.record(actor, kind, record_id, remote_addr=request.remote_addr,
                                   outcome=REFUSED)
-    except Exception:  # noqa: BLE001 - the refusal is answered whether or not it could be noted
+    except Exception:  # noqa: BLE001, S110 - the refusal is answered whether or not it could be noted
         pass
 
 

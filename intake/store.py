@@ -1,6 +1,7 @@
 """The one event store of Senim: every aggregate of every context is saved through it."""
 import logging
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, LRUCache, ProcessingEvent
@@ -28,7 +29,7 @@ class SenimStore(Application):
     """
 
     name = "senim"
-    env = {
+    env: ClassVar[dict[str, str]] = {
         # Cached aggregates are fast-forwarded from the store on each get: reads stay
         # current across processes while users and tokens are not replayed from scratch.
         "AGGREGATE_CACHE_MAXSIZE": "1000",

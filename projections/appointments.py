@@ -12,10 +12,10 @@ Times are fixed-width UTC ISO text, so text order is time order.
 from datetime import datetime, timedelta
 from functools import singledispatchmethod
 
+from domain.clock import utc_text
 from domain.referral import Referral
 from projections.base import Projection
 from projections.db import Tx
-from projections.referral_queue import utc_text
 
 COLUMNS = ("appointment_id", "referral_id", "user_id", "username", "starts_at", "ends_at", "format",
            "status", "psychologists", "updated_at")

@@ -10,7 +10,6 @@ import contextlib
 import inspect
 from datetime import datetime, timezone
 from functools import singledispatchmethod
-from typing import Iterable
 
 from eventsourcing.utils import get_topic
 
@@ -220,7 +219,3 @@ def run_catch_up(projection: Projection, store, tracker: Tracker, **options) -> 
                 catch_up(projection, store, tracker, batch_size=error.senim_before, max_batches=1)
         tracker.record_error(projection.name, getattr(error, "senim_position", None), error)
         raise
-
-
-def topics_of(events: Iterable) -> set[str]:
-    return {get_topic(type(event)) for event in events}

@@ -17,16 +17,13 @@ from functools import singledispatchmethod
 from domain.clock import as_aware
 from domain.contact import Contact
 from domain.erasure import Erasure
+from domain.ids import id_text
 from domain.referral import Referral
 from projections.base import Projection
 from projections.db import Tx
 
 CALLER_COLUMNS = ("contact_id", "phone_hash", "person_id", "recorded_by", "started_at")
 REFERRAL_COLUMNS = ("referral_id", "contact_id", "target", "status", "urgency")
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 class CallersProjection(Projection):
@@ -67,7 +64,7 @@ class CallersProjection(Projection):
         caller = event.caller or {}
         self._rows[str(event.originator_id)] = {
             "contact_id": str(event.originator_id), "phone_hash": caller.get("phone_hash"),
-            "person_id": _text(caller.get("person_id")), "recorded_by": event.actor.get("user_id"),
+            "person_id": id_text(caller.get("person_id")), "recorded_by": event.actor.get("user_id"),
             "started_at": as_aware(event.started_at).isoformat(),
         }
 

@@ -11,26 +11,18 @@ Two small tables:
 Contacts are gathered per batch in memory and merged at the end of the batch (a rebuild reads a
 million of them); an amendment of a contact recorded in an earlier batch reads its row first.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import singledispatchmethod
 
 from domain.assessment import Assessment
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
+from domain.ids import id_text
 from projections.base import Projection
 from projections.db import Tx
 
 CONTACT_COLUMNS = ("contact_id", "case_id", "started_at")
 ASSESSMENT_COLUMNS = ("assessment_id", "case_id", "instrument", "recorded_at", "position")
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _id_text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 class CaseIndexProjection(Projection):
@@ -66,7 +58,7 @@ class CaseIndexProjection(Projection):
 
     @handle.register
     def _(self, event: Contact.Recorded, tx: Tx) -> None:
-        self._contacts[str(event.originator_id)] = (_id_text(event.case_id), utc_text(event.started_at))
+        self._contacts[str(event.originator_id)] = (id_text(event.case_id), utc_text(event.started_at))
 
     @handle.register
     def _(self, event: Contact.Amended, tx: Tx) -> None:
@@ -80,7 +72,7 @@ class CaseIndexProjection(Projection):
             return  # a contact the log never recorded: nothing to move
         case_id, started_at = current
         if "case_id" in changes:
-            case_id = _id_text(changes["case_id"])
+            case_id = id_text(changes["case_id"])
         if changes.get("started_at") is not None:
             started_at = utc_text(changes["started_at"])
         self._contacts[contact_id] = (case_id, started_at)

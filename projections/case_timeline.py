@@ -18,13 +18,13 @@ Tables (none holds personal text: no summary, names, phone numbers, addresses or
 Everything a batch changes is gathered in memory and written at the end of the batch in bulk;
 a lookup of something an earlier batch wrote reads its row first.
 """
-from datetime import datetime, timezone
 from functools import singledispatchmethod
 
 from domain.assessment import Assessment
 from domain.case import Case
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
+from domain.ids import id_text
 from domain.referral import Referral
 from projections.base import Projection
 from projections.db import Tx
@@ -39,15 +39,6 @@ RECORDER_COLUMNS = ("contact_id", "user_id")
 MEMBER_KINDS = ("contact", "referral", "assessment")
 COUNTS = {"contact": "contacts", "referral": "referrals", "assessment": "assessments"}
 CHUNK = 500
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _id_text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 def event_type(event) -> str:
@@ -257,7 +248,7 @@ class CaseTimelineProjection(Projection):
     def _(self, event: Contact.Recorded, tx: Tx) -> None:
         contact_id, recorder = str(event.originator_id), (event.actor or {}).get("user_id")
         self._recorders[contact_id] = recorder
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[contact_id] = case_id
         if case_id is not None:
             self._join(tx, case_id, "contact", event)
@@ -267,7 +258,7 @@ class CaseTimelineProjection(Projection):
     def _(self, event: Contact.Amended, tx: Tx) -> None:
         contact_id = str(event.originator_id)
         before = self._case_of(tx, contact_id)
-        after = _id_text(event.changes["case_id"]) if "case_id" in event.changes else before
+        after = id_text(event.changes["case_id"]) if "case_id" in event.changes else before
         if before == after:
             self._member_event(tx, "contact", event)
             return
@@ -287,7 +278,7 @@ class CaseTimelineProjection(Projection):
 
     @handle.register
     def _(self, event: Referral.Made, tx: Tx) -> None:
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[str(event.originator_id)] = case_id
         if case_id is not None:
             self._join(tx, case_id, "referral", event)
@@ -336,7 +327,7 @@ class CaseTimelineProjection(Projection):
 
     @handle.register
     def _(self, event: Assessment.Recorded, tx: Tx) -> None:
-        case_id = _id_text(event.case_id)
+        case_id = id_text(event.case_id)
         self._member_of[str(event.originator_id)] = case_id
         if case_id is not None:
             self._join(tx, case_id, "assessment", event)
@@ -396,9 +387,3 @@ def list_cases(tx: Tx, *, status: str | None = None, owner_user_id: str | None =
     rows = tx.execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM case_list {clause}"
                       "ORDER BY updated_at DESC, case_id LIMIT %s OFFSET %s", (*params, limit, offset)).fetchall()
     return [dict(zip(LIST_COLUMNS, row)) for row in rows]
-
-
-def timeline(tx: Tx, case_id, limit: int = 1000) -> list[dict]:
-    rows = tx.execute(f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM case_timeline WHERE case_id = %s "
-                      "ORDER BY position LIMIT %s", (str(case_id), limit)).fetchall()
-    return [dict(zip(TIMELINE_COLUMNS, row)) for row in rows]

@@ -7,8 +7,8 @@ import os
 import queue
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 _WRITE_GATES: dict[str, threading.RLock] = {}
 _WRITE_GATES_GUARD = threading.Lock()

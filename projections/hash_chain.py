@@ -39,7 +39,7 @@ def stored_plaintext(mapper, state: bytes) -> bytes:
             state = mapper.cipher.decrypt(state)
         if mapper.compressor:
             state = mapper.compressor.decompress(state)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - the cipher and compressor fail in their own ways
         raise Undecryptable(f"cannot be decrypted with the current key ({type(error).__name__})") from None
     return bytes(state)
 
@@ -48,7 +48,7 @@ def readable(mapper, state: bytes) -> bool:
     """Whether the store's current key (or no key) reads this state: it decrypts and then decodes."""
     try:
         mapper.transcoder.decode(stored_plaintext(mapper, state))
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever fails, the state is not readable
         return False
     return True
 

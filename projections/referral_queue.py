@@ -11,10 +11,10 @@ SENIM_CLAIM_DEADLINES changes the deadlines of the referrals already waiting in 
 just as Referral.claim_deadline does.
 """
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import singledispatchmethod
 
-from domain.clock import as_aware
+from domain.clock import as_aware, utc_text
 from domain.referral import Referral, deadline_for
 from domain.schedule import WorkingDays, add_period
 from projections.base import Projection
@@ -24,11 +24,6 @@ from projections.db import Tx
 URGENCY_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
 COLUMNS = ("referral_id", "target", "source", "subject_role", "urgency", "urgency_rank", "status",
            "made_at", "escalated")
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 class ReferralQueueProjection(Projection):

@@ -13,27 +13,18 @@ The periods are not applied here but when the job asks (due_subjects), so a chan
 applies to what was recorded before. Whether a subject was erased already is not kept here either:
 the job asks the keyring's person_keys table (the same database), which knows it at once.
 """
-from datetime import datetime, timezone
 from functools import singledispatchmethod
 
 from domain.case import Case
-from domain.clock import as_aware
+from domain.clock import utc_text
 from domain.contact import Contact
+from domain.ids import id_text
 from domain.retention import CLOSED_CASES, NON_DATA_CONTACTS
 from projections.base import Projection
 from projections.db import Tx
 
 SUBJECT_COLUMNS = ("record_id", "subject_id", "kind", "case_id", "contact_type", "started_at")
 CASE_COLUMNS = ("case_id", "closed_at")
-
-
-def utc_text(moment: datetime) -> str:
-    """Fixed-width UTC ISO text, so the text order is the time order."""
-    return as_aware(moment).astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
 
 
 class RetentionProjection(Projection):
@@ -69,7 +60,7 @@ class RetentionProjection(Projection):
     def _subject(self, record_id, subject_id, kind: str, case_id, contact_type: str | None = None,
                  started_at: str | None = None) -> None:
         self._subjects[str(record_id)] = {
-            "record_id": str(record_id), "subject_id": _text(subject_id), "kind": kind, "case_id": _text(case_id),
+            "record_id": str(record_id), "subject_id": id_text(subject_id), "kind": kind, "case_id": id_text(case_id),
             "contact_type": contact_type, "started_at": started_at}
 
     def _load(self, tx: Tx, record_id: str) -> dict | None:
@@ -116,7 +107,7 @@ class RetentionProjection(Projection):
         if row is None:
             return  # a contact the log never recorded
         if "case_id" in changes:
-            row["case_id"] = _text(changes["case_id"])
+            row["case_id"] = id_text(changes["case_id"])
         if "contact_type" in changes:
             row["contact_type"] = changes["contact_type"]
         if "started_at" in changes and changes["started_at"] is not None:

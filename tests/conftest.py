@@ -204,6 +204,16 @@ def supervisor(make_user):
     return make_user("supervisor")
 
 
+@pytest.fixture
+def psychologist(make_user):
+    return make_user("psychologist")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("admin")
+
+
 def pytest_collection_modifyitems(config, items):
     """Under xdist, the tests of one browser module run in one worker, in order: they share the
     module's running sites (started once) and some count what the module wrote before them."""

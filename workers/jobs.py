@@ -36,5 +36,5 @@ def catch_up_projection(name: str) -> int:
     finally:
         try:
             lock.release()
-        except Exception:  # expired while we worked: nothing to release
+        except Exception:  # noqa: BLE001 - expired while we worked: nothing to release
             log.warning("lock of projection %s had expired", name)

@@ -10,8 +10,8 @@ from rq.scheduler import RQScheduler
 
 from workers import context
 from workers.escalation import sweep_escalations
-from workers.retention import AtMostHourly
 from workers.queue import QUEUE_NAME
+from workers.retention import AtMostHourly
 
 log = logging.getLogger(__name__)
 

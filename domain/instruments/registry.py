@@ -108,7 +108,7 @@ class Registry:
     """Every instrument by code; the last version listed is the current one."""
 
     def __init__(self, records):
-        self._instruments = {}
+        self._instruments: dict[str, dict] = {}
         for record in records:
             if record["code"] in self._instruments:
                 raise ValueError(f"instrument {record['code']!r} registered twice")

@@ -60,13 +60,24 @@ def init_api(app: Flask) -> SenimApi:
     if building:
         api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from intake.api import assessments, contacts, journals, projections, reference, referrals, stats, users
-    from intake.api import escalations
-    from intake.api import appointments
-    from intake.api import programme
-    from intake.api import audit
-    from intake.api import cases
-    from intake.api import callers, calls, persons
+    from intake.api import (
+        appointments,
+        assessments,
+        audit,
+        callers,
+        calls,
+        cases,
+        contacts,
+        escalations,
+        journals,
+        persons,
+        programme,
+        projections,
+        reference,
+        referrals,
+        stats,
+        users,
+    )
     from intake.api.reads import not_ready_problem
     from intake.queries.freshness import ProjectionNotReady
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,

@@ -13,14 +13,14 @@ from domain.schedule import LONGEST_APPOINTMENT, WEEKDAYS, WeeklySchedule
 from domain.staff import User
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, Day, Moment, StrictBoolean, StrictInteger, Text
+from intake.api.idempotency import idempotent
 from intake.api.reads import await_projection, today
 from intake.api.schemas import CreatedOut, ReadQuery
 from intake.api.writes import written
-from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
+from intake.running import senim
 from intake.services.appointments import PROJECTION, AppointmentService
 from projections.appointments import appointments_of
-from intake.running import senim
 
 blp = ApiBlueprint("appointments", __name__, url_prefix="/api/v1",
                    description="Working hours of psychologists, appointments of referrals, attendance.")

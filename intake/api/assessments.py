@@ -5,17 +5,16 @@ from uuid import UUID
 from marshmallow import Schema, fields, validate
 
 from domain import instruments
-from domain.actor import STAFF_ROLES
+from domain.actor import CASEWORK_ROLES, STAFF_ROLES
 from domain.assessment import Assessment
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
-from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
-from intake.api.reads import record_read
-from intake.api.writes import written
-from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
+from intake.api.reads import record_read
+from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
+from intake.api.writes import written
 from intake.auth import current_actor, requires
-from intake.services.assessments import ASSESSMENT_ROLES
+from intake.queries.history import history_of
 from intake.running import senim
 
 # More answers than any instrument has items is junk; refuse it before naming each key.
@@ -142,7 +141,7 @@ def list_instruments():
 
 
 @blp.route("/assessments", methods=["POST"])
-@requires(*ASSESSMENT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(AssessmentIn())
 @blp.response(201, AssessedOut)
 @idempotent(answer_from_commit=False)
@@ -154,7 +153,7 @@ def record_assessment(fields_in):
 
 
 @blp.route("/assessments/<uuid:assessment_id>", methods=["GET"])
-@requires(*ASSESSMENT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, AssessmentOut)
 def get_assessment(query, assessment_id: UUID):
@@ -166,7 +165,7 @@ def get_assessment(query, assessment_id: UUID):
 
 
 @blp.route("/assessments/<uuid:assessment_id>/override", methods=["POST"])
-@requires(*ASSESSMENT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(OverrideIn())
 @blp.response(201, OverriddenOut)
 @idempotent(answer_from_commit=False)
@@ -179,7 +178,7 @@ def override_level(body, assessment_id: UUID):
 
 
 @blp.route("/assessments/<uuid:assessment_id>/history", methods=["GET"])
-@requires(*ASSESSMENT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, HistoryOut)
 def assessment_history(query, assessment_id: UUID):

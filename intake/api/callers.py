@@ -1,11 +1,11 @@
 """Repeat callers: has this number called before? The number travels in a POST body only, never in a URL."""
 from marshmallow import Schema, fields
 
+from domain.actor import CASEWORK_ROLES
 from intake.api.blueprint import ApiBlueprint
 from intake.api.reads import await_projection
 from intake.api.schemas import PhoneText, ReadQuery
 from intake.auth import current_actor, requires
-from intake.services.callers import LOOKUP_ROLES
 from intake.running import senim
 
 blp = ApiBlueprint("callers", __name__, url_prefix="/api/v1/callers",
@@ -40,7 +40,7 @@ class LookupOut(Schema):
 
 
 @blp.route("/lookup", methods=["POST"])
-@requires(*LOOKUP_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.arguments(LookupIn())
 @blp.response(200, LookupOut)

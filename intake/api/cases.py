@@ -4,18 +4,18 @@ from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from domain.actor import Actor
-from domain.case import CASE_ROLES, NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
+from domain.actor import CASEWORK_ROLES, Actor
+from domain.case import NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
+from intake.api.idempotency import idempotent
 from intake.api.reads import await_projection, record_read
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import POSITION_HEADER, written
-from intake.queries.history import case_entries, wanted_types
-from intake.api.idempotency import idempotent
 from intake.auth import current_actor, requires
-from intake.services.cases import TIMELINE, PartWritten, persons_for
+from intake.queries.history import case_entries, wanted_types
 from intake.running import senim
+from intake.services.cases import TIMELINE, PartWritten, persons_for
 
 blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases",
                    description="Case files: persons, notes, owner, closure; the audit history of a case.")
@@ -226,7 +226,7 @@ def part_written(result: PartWritten, status: int = 201):
 # Routes ------------------------------------------------------------------------------------------
 
 @blp.route("", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseIn())
 @blp.response(201, CreatedOut)
 @idempotent()
@@ -236,7 +236,7 @@ def open_case(fields):
 
 
 @blp.route("", methods=["GET"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseListQuery(), location="query")
 @blp.response(200, CaseListOut)
 def list_cases(query):
@@ -253,7 +253,7 @@ def list_cases(query):
 
 
 @blp.route("/<uuid:case_id>", methods=["GET"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, CaseOut)
 def get_case(query, case_id: UUID):
@@ -267,7 +267,7 @@ def get_case(query, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/persons", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(PersonIn())
 @blp.response(201, PartCreatedOut)
 @idempotent(answer_from_commit=False)
@@ -277,7 +277,7 @@ def add_person(person, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/persons/<uuid:person_id>", methods=["PATCH", "POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(PersonChangesIn())
 @blp.response(200, PartCreatedOut)
 def change_person(body, case_id: UUID, person_id: UUID):
@@ -289,7 +289,7 @@ def change_person(body, case_id: UUID, person_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/notes", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(NoteIn())
 @blp.response(201, PartCreatedOut)
 @idempotent(answer_from_commit=False)
@@ -308,7 +308,7 @@ def assign_owner(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/workers", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(WorkerIn())
 @blp.response(201, CreatedOut)
 def add_worker(body, case_id: UUID):
@@ -321,7 +321,7 @@ def add_worker(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/closure", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseReasonIn())
 @blp.response(200, CreatedOut)
 def close_case(body, case_id: UUID):
@@ -330,7 +330,7 @@ def close_case(body, case_id: UUID):
 
 
 @blp.route("/<uuid:case_id>/reopening", methods=["POST"])
-@requires(*CASE_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CaseReasonIn())
 @blp.response(200, CreatedOut)
 def reopen_case(body, case_id: UUID):

@@ -1,20 +1,17 @@
 """Contacts: record, read, complete, amend with a reason, and the full history."""
 from uuid import UUID
 
-from intake.api.blueprint import ApiBlueprint
-
 from domain import reference
+from domain.actor import CASEWORK_ROLES
 from domain.contact import CALLER_PERSONAL_LIMITS, Contact
-from intake.api.schemas import (AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut,
-                                HistoryOut, ReadQuery)
-from intake.api.reads import record_read
-from intake.api.writes import written
-from intake.queries.history import history_of
+from intake.api.blueprint import ApiBlueprint
 from intake.api.idempotency import idempotent
+from intake.api.reads import record_read
+from intake.api.schemas import AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut, HistoryOut, ReadQuery
+from intake.api.writes import written
 from intake.auth import current_actor, requires
-from intake.services.contacts import CONTACT_ROLES
+from intake.queries.history import history_of
 from intake.running import senim
-
 
 blp = ApiBlueprint("contacts", __name__, url_prefix="/api/v1/contacts",
                 description="Calls, messages, chats, in-person and online consultations.")
@@ -41,7 +38,7 @@ def contact_view(contact: Contact) -> dict:
 
 
 @blp.route("", methods=["POST"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ContactIn())
 @blp.response(201, CreatedOut)
 @idempotent()
@@ -51,7 +48,7 @@ def record_contact(fields):
 
 
 @blp.route("/<uuid:contact_id>", methods=["GET"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, ContactOut)
 def get_contact(query, contact_id: UUID):
@@ -62,7 +59,7 @@ def get_contact(query, contact_id: UUID):
 
 
 @blp.route("/<uuid:contact_id>/completion", methods=["POST"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CompletionIn())
 @blp.response(200, CreatedOut)
 def complete_contact(body, contact_id: UUID):
@@ -71,7 +68,7 @@ def complete_contact(body, contact_id: UUID):
 
 
 @blp.route("/<uuid:contact_id>/amendments", methods=["POST"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(AmendmentIn())
 @blp.response(201, CreatedOut)
 @idempotent()
@@ -82,7 +79,7 @@ def amend_contact(body, contact_id: UUID):
 
 
 @blp.route("/<uuid:contact_id>/history", methods=["GET"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
 @blp.response(200, HistoryOut)
 def contact_history(query, contact_id: UUID):

@@ -1,6 +1,7 @@
 """Strict marshmallow fields: wrong types are refused, text is kept verbatim, codes come from reference data."""
 import re
 from datetime import date, datetime, timezone
+from typing import ClassVar
 
 from marshmallow import ValidationError, fields, validate
 
@@ -51,8 +52,8 @@ class StrictInteger(fields.Integer):
 class StrictBoolean(fields.Boolean):
     """true or false, nothing that merely looks like one."""
 
-    truthy = {True}
-    falsy = {False}
+    truthy: ClassVar[set] = {True}
+    falsy: ClassVar[set] = {False}
 
     def _deserialize(self, value, attr, data, **kwargs):
         # 1 == True and 0.0 == False, so the sets above alone would let numbers through.
@@ -97,7 +98,7 @@ class Moment(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def Code(list_name: str, **kwargs) -> fields.String:  # noqa: N802 (reads as a field type)
+def Code(list_name: str, **kwargs) -> fields.String:  # capitalised: it reads as a field type
     """A code from one of the reference lists."""
     metadata = {"description": f"A code from GET /api/v1/reference → {list_name}.", **kwargs.pop("metadata", {})}
     return fields.String(validate=validate.OneOf(reference.codes(list_name)), metadata=metadata, **kwargs)

@@ -1,10 +1,10 @@
 """Registration journals of each service, as JSON, CSV or XLSX with Kazakh, Russian or English headings."""
 from flask import Response
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields, validate
 
 from domain import reference
 from domain.errors import NotFound
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection, record_read
 from intake.auth import current_actor, requires

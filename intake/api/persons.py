@@ -4,12 +4,12 @@ from uuid import UUID
 from marshmallow import Schema, fields
 
 from intake.api.blueprint import ApiBlueprint
-from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
 from intake.api.fields import NonBlankText
-from intake.api.writes import written
-from intake.queries.history import history_of
 from intake.api.idempotency import idempotent
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryEventOut, ReadQuery
+from intake.api.writes import written
 from intake.auth import current_actor, requires
+from intake.queries.history import history_of
 from intake.running import senim
 
 blp = ApiBlueprint("persons", __name__, url_prefix="/api/v1/persons",

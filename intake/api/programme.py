@@ -7,10 +7,10 @@ from marshmallow import Schema, fields
 from domain.programme import NOTE_MAX, OUTCOME_CODES, PROGRAMME_ROLES, ProgrammeParticipation
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, StrictBoolean, Text
-from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
-from intake.api.reads import record_read
-from intake.api.writes import written
 from intake.api.idempotency import idempotent
+from intake.api.reads import record_read
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
+from intake.api.writes import written
 from intake.auth import current_actor, requires
 from intake.running import senim
 

@@ -1,6 +1,5 @@
 """How far each read model has got: position, head and lag."""
 from intake.api.blueprint import ApiBlueprint
-
 from intake.auth import requires
 from intake.running import senim
 

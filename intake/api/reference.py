@@ -1,8 +1,7 @@
 """Code lists with labels in Kazakh, Russian and English."""
-from intake.api.blueprint import ApiBlueprint
-
 from domain import reference
 from domain.actor import STAFF_ROLES
+from intake.api.blueprint import ApiBlueprint
 from intake.auth import requires
 
 blp = ApiBlueprint("reference", __name__, url_prefix="/api/v1/reference",

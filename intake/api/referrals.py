@@ -10,14 +10,14 @@ from domain.errors import Forbidden
 from domain.referral import CLAIMER_ROLES, OUTCOME_CODES, Referral
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, StrictBoolean, Text
-from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
-from intake.api.reads import await_projection, record_read
-from intake.api.writes import written
 from intake.api.idempotency import idempotent
+from intake.api.reads import await_projection, record_read
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
+from intake.api.writes import written
 from intake.auth import current_actor, requires
+from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET, REFERRAL_ROLES
 from projections.referral_queue import open_referrals
-from intake.running import senim
 
 blp = ApiBlueprint("referrals", __name__, url_prefix="/api/v1",
                    description="Referrals to services, from the consent gate to the outcome; the queue.")

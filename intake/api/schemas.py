@@ -1,12 +1,10 @@
 """The API's request and response shapes; the OpenAPI document is generated from them."""
-from marshmallow import EXCLUDE, Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from domain.contact import CALLER_PERSONAL_LIMITS
 from domain.phone import phone_problem
+from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.api.fields import Code, CodeList, Moment, NonBlankText, StrictBoolean, StrictInteger, Text
-
-SUMMARY_MAX = 20_000
-REASON_MAX = 2_000
 
 
 class ReadQuery(Schema):

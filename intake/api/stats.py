@@ -1,15 +1,18 @@
 """Statistics for funders and ministries, from pre-aggregated projections."""
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from webargs.fields import DelimitedList
 
+from domain import instruments
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code
 from intake.api.reads import DateRangeQuery, await_projection
 from intake.auth import requires
-from domain import instruments
 from intake.queries import statistics
 from intake.queries.statistics import (
-    ASSESSMENT_DIMENSIONS, CONTACT_DIMENSIONS as DIMENSIONS, PROGRAMME_DIMENSIONS, REFERRAL_DIMENSIONS,
+    ASSESSMENT_DIMENSIONS,
+    CONTACT_DIMENSIONS as DIMENSIONS,
+    PROGRAMME_DIMENSIONS,
+    REFERRAL_DIMENSIONS,
 )
 from intake.running import senim
 

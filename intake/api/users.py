@@ -7,19 +7,19 @@ supervisor approves (or rejects) it under /users/approvals; until then nothing c
 from uuid import UUID
 
 from flask import jsonify
-from intake.api.blueprint import ApiBlueprint
 from marshmallow import Schema, fields
 
 from domain.clock import utc_now
 from domain.staff import User
-from domain.staff_approval import APPROVER_ROLES, REASON_MAX as DECISION_REASON_MAX
+from domain.staff_approval import APPROVER_ROLES
+from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, Text
-from intake.api.writes import written
-from intake.api.schemas import CreatedOut, REASON_MAX
 from intake.api.idempotency import idempotent
+from intake.api.schemas import REASON_MAX, CreatedOut
+from intake.api.writes import written
 from intake.auth import current_actor, requires
-from intake.services.staff import Pending
 from intake.running import senim
+from intake.services.staff import Pending
 
 blp = ApiBlueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admin).")
 
@@ -72,12 +72,7 @@ class ChangeOut(Schema):
 
 
 class RejectIn(Schema):
-    reason = NonBlankText(max_length=DECISION_REASON_MAX, required=True)
-
-
-TWO_PERSON = ("Granting the supervisor or admin role, or resetting the password of a supervisor or an admin, "
-              "answers 202 with a pending request: a different admin or a supervisor approves it at "
-              "POST /api/v1/users/approvals/{id}/approve; nothing changes until then.")
+    reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
 def maybe_pending(result, status: int = 200):

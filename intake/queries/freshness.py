@@ -12,7 +12,7 @@ from domain.errors import Invalid
 class ProjectionNotReady(Exception):
     """The projection had not reached the asked position within the read-your-writes timeout."""
 
-    def __init__(self, name: str, min_position: int, position: int):
+    def __init__(self, name: str, min_position: int | None, position: int):
         super().__init__(name)
         self.name, self.min_position, self.position = name, min_position, position
 

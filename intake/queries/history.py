@@ -4,6 +4,7 @@ person's erasures) or of a case and its members, each with its type, time, actor
 The shape is the same for every event class; what differs per class (its words on a page) is in
 intake/web/event_text.py. Bookkeeping inside events is never shown.
 """
+from collections.abc import Set as AbstractSet
 from uuid import UUID
 
 from projections.case_timeline import event_type
@@ -51,7 +52,7 @@ def wanted_types(text: str | None) -> set[str]:
     return {part.strip().lower() for part in (text or "").split(",") if part.strip()}
 
 
-def matches(history_entry, wanted: set[str], person: UUID | None) -> bool:
+def matches(history_entry, wanted: AbstractSet[str], person: UUID | None) -> bool:
     """Whether an entry is of a wanted type (Case.Closed), event name (Closed) or kind (case, cases) and,
     with `person`, names that person."""
     event = history_entry.event
@@ -63,7 +64,7 @@ def matches(history_entry, wanted: set[str], person: UUID | None) -> bool:
     return bool(names & wanted)
 
 
-def matching(history, wanted: set[str] = frozenset(), person: UUID | None = None) -> list:
+def matching(history, wanted: AbstractSet[str] = frozenset(), person: UUID | None = None) -> list:
     """The entries (HistoryEntry: kind, aggregate_id, event) of a case history that match, oldest first."""
     return [each for each in history.entries if matches(each, wanted, person)]
 
@@ -75,6 +76,6 @@ def case_entry(history_entry) -> dict:
             "aggregate_id": history_entry.aggregate_id}
 
 
-def case_entries(history, wanted: set[str] = frozenset(), person: UUID | None = None) -> list[dict]:
+def case_entries(history, wanted: AbstractSet[str] = frozenset(), person: UUID | None = None) -> list[dict]:
     """The matching entries of a case history as the API answers them."""
     return [case_entry(each) for each in matching(history, wanted, person)]

@@ -14,8 +14,18 @@ from projections.programme_stats import DIMENSIONS as PROGRAMME_DIMENSIONS, coun
 from projections.referral_queue import escalated_referrals
 from projections.referral_stats import DIMENSIONS as REFERRAL_DIMENSIONS, count_referrals
 
-__all__ = ["ASSESSMENT_DIMENSIONS", "CONTACT_DIMENSIONS", "PROGRAMME_DIMENSIONS", "REFERRAL_DIMENSIONS",
-           "reading", "contacts", "referrals", "assessments", "participations", "escalations"]
+__all__ = [
+    "ASSESSMENT_DIMENSIONS",
+    "CONTACT_DIMENSIONS",
+    "PROGRAMME_DIMENSIONS",
+    "REFERRAL_DIMENSIONS",
+    "assessments",
+    "contacts",
+    "escalations",
+    "participations",
+    "reading",
+    "referrals",
+]
 
 
 @contextmanager

@@ -96,7 +96,7 @@ class AccessLog:
                 thread = self._thread
                 if thread is None or not thread.is_alive():  # first read, or a forked process
                     self._start()
-        except Exception:  # noqa: BLE001 - a read must not fail because its note could not be taken
+        except Exception:  # noqa: BLE001, S110 - a read must not fail because its note could not be taken
             pass
 
     @property

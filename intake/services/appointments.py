@@ -64,8 +64,10 @@ class AppointmentService:
         duration = timedelta(minutes=duration_minutes) if duration_minutes else DEFAULT_APPOINTMENT
 
         def command(referral: Referral) -> None:
-            people = [referral.claimant] + ([partner.as_dict()] if partner else [])
-            availability: Mapping = self.availability(people, at, duration) if referral.claimant else {}
+            availability: Mapping = {}
+            if referral.claimant:
+                people = [referral.claimant] + ([partner.as_dict()] if partner else [])
+                availability = self.availability(people, at, duration)
             referral.schedule(at=at, format=format, actor=actor, availability=availability,
                               colleague=partner, duration=duration)
 

@@ -2,10 +2,10 @@
 import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.actor import Actor
+from domain.actor import CASEWORK_ROLES, Actor
 from domain.assessment import Assessment
 from domain.clock import utc_now
 from domain.contact import Contact
@@ -22,8 +22,6 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
 ESCALATION_INSTRUMENT = "victim_risk"
 CASE_INDEX = "case_index"
 
-# Who may assess at all; admins manage accounts and read no case content.
-ASSESSMENT_ROLES = ("consultant", "psychologist", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def may_see_assessment(actor: Actor, assessment: Assessment) -> bool:
     """Least privilege: staff see what they assessed; supervisors see everything."""
     if actor.role == "supervisor":
         return True
-    return actor.role in ASSESSMENT_ROLES and assessment.assessed_by.get("user_id") == actor.user_id
+    return actor.role in CASEWORK_ROLES and assessment.assessed_by.get("user_id") == actor.user_id
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -66,8 +64,8 @@ class AssessmentService:
         extra = self._escalation(fields)
         # Invalid names every bad field
         concerning = subjects_concerned(self.store, case_id=fields.get("case_id"), contact_id=fields.get("contact_id"))
-        assessment = Assessment.record(actor=actor, **fields, **({"result_extra": extra} if extra else {}),
-                                       concerning=concerning)
+        extra_fields: dict[str, Any] = {"result_extra": extra} if extra else {}
+        assessment = Assessment.record(actor=actor, **fields, **extra_fields, concerning=concerning)
         self._check_contact(assessment.contact_id)
         return Assessed(assessment.id, self.store.commit(assessment), result=assessment.result)
 

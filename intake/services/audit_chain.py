@@ -6,8 +6,8 @@ reported with the position, aggregate id and version it concerns, and why. Where
 could have two causes (the event changed, or its link), the next link decides: the original chain
 goes on from the original link.
 """
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from intake.config import ConfigError
 from intake.services.projections import Projections
@@ -102,13 +102,6 @@ def _links(views, head: int) -> Iterator[Link]:
         for row in rows:
             yield Link(int(row[0]), str(row[1]), int(row[2]), str(row[3]))
         after = rows[-1][0]
-
-
-def _bytes(link: Link | None) -> bytes | None:
-    try:
-        return bytes.fromhex(link.link) if link else None
-    except ValueError:
-        return None
 
 
 def _continues(previous: bytes | None, notification, link: Link | None, mapper) -> bool:

@@ -27,10 +27,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from eventsourcing.utils import get_topic
 
@@ -49,7 +49,7 @@ CHAIN = HashChainProjection.name
 # pg_dump reads the whole database's catalogue: an object dropped elsewhere meanwhile (another
 # application's schema) can fail it ("cache lookup failed"); a new snapshot usually succeeds.
 PG_DUMP_ATTEMPTS = 3
-ERASURE_TOPIC = get_topic(Erasure.Performed)
+ERASURE_TOPIC = get_topic(Erasure.Performed)  # type: ignore[attr-defined]  # made by @event, unseen by mypy
 
 
 class BackupError(RuntimeError):
@@ -224,7 +224,7 @@ def _open_audit(settings: Settings) -> Audit:
         return Audit(settings)
     except ConfigError:
         raise
-    except Exception as error:  # a file that is not a database, or a broken one
+    except Exception as error:  # noqa: BLE001 - a file that is not a database, or a broken one
         raise BackupError(f"The store cannot be opened: {type(error).__name__}: {error}") from None
 
 
@@ -261,16 +261,15 @@ def _backup_postgres(settings: Settings, partial: Path, say) -> tuple[int, str |
 def _dump_one_moment(pg_dump: str, env, mapper, partial: Path) -> tuple[int, str | None, str | None]:
     """pg_dump in a snapshot of ours, in which the manifest's head is read too: both describe one moment.
     Returns the head, its chain link, and pg_dump's complaint if it failed."""
-    with _pg_connect(env) as connection:
-        with connection.transaction():
-            connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
-            head, chain_head = _chain_head_in(connection, mapper)
-            _private_file(partial)
-            command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                       f"--schema={env.get('POSTGRES_SCHEMA') or 'public'}", f"--file={partial}",
-                       *_exclude_read_model_data(env)]
-            done = subprocess.run(command, env={**os.environ, **_pg_client_env(env)}, capture_output=True, text=True)
+    with _pg_connect(env) as connection, connection.transaction():
+        connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        head, chain_head = _chain_head_in(connection, mapper)
+        _private_file(partial)
+        command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                   f"--schema={env.get('POSTGRES_SCHEMA') or 'public'}", f"--file={partial}",
+                   *_exclude_read_model_data(env)]
+        done = subprocess.run(command, env={**os.environ, **_pg_client_env(env)}, capture_output=True, text=True)
     return head, chain_head, (done.stderr.strip() or f"exit status {done.returncode}") if done.returncode else None
 
 

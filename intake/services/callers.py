@@ -12,12 +12,11 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.referral import Referral
-from projections.callers import contacts_with_number, unended_referrals
-from projections.db import ViewDatabase
 from intake.services.referrals import may_see_referral
 from intake.store import SenimStore
+from projections.callers import contacts_with_number, unended_referrals
+from projections.db import ViewDatabase
 
-LOOKUP_ROLES = ("consultant", "psychologist", "supervisor")
 # Roles whose lookup sees only the contacts they recorded themselves.
 OWN_CONTACTS_ONLY = ("psychologist",)
 

@@ -10,6 +10,7 @@ saved, the rest still go on, and complete_steps() redoes the parts left over.
 """
 import logging
 from dataclasses import dataclass, field
+from typing import ClassVar
 from uuid import UUID
 
 from domain import reference
@@ -68,7 +69,7 @@ class CallRefused(Invalid):
     ({"contact": {"caller.role": [...]}, "assessment": {...}, "referral": {...}}); `errors` the same
     under the request's names (contact.caller.role, checklist.answers.fear, referral.reason)."""
 
-    PREFIXES = {"contact": "contact.", "assessment": "checklist.", "referral": "referral."}
+    PREFIXES: ClassVar[dict[str, str]] = {"contact": "contact.", "assessment": "checklist.", "referral": "referral."}
 
     def __init__(self, parts: dict[str, dict[str, list[str]]]):
         errors = {f"{self.PREFIXES[part]}{name}": messages for part, found in parts.items()
@@ -153,9 +154,10 @@ class CallService:
 
     def _attempt(self, part: str, recorded: CallRecorded, write):
         """One part's write; a failure is noted as not saved (and logged without the call's data)."""
+        failures: tuple[type[Exception], ...] = (DomainError, *unavailable_errors())
         try:
             written = write()
-        except (DomainError, *unavailable_errors()) as failed:
+        except failures as failed:
             log.warning("the %s of a saved call was not saved: %s", part, type(failed).__name__)
             recorded.not_saved.append(part)
             return None
@@ -165,13 +167,13 @@ class CallService:
     def _open_case(self, contact_id: UUID, call: Call, actor: Actor):
         """A case file opened from the contact, with the caller as its first person."""
         caller = call.contact.get("caller") or {}
-        role = CASE_ROLE_OF_CALLER.get(caller.get("role"), "other")
+        role = CASE_ROLE_OF_CALLER.get(caller.get("role") or "", "other")
         person = {"role": role, **{key: caller[key] for key in ("name", "phone", "address") if caller.get(key)}}
         if sees_redacted(actor, role):  # what the role cannot read in the case it does not write there
             person = {"role": role}  # (the caller's details stay on the contact, which they recorded)
-        summary = {"summary": call.case["summary"]} if call.case.get("summary") else {}
+        summary = {"summary": call.case["summary"]} if call.case and call.case.get("summary") else {}
         return self.cases.open({"contact_id": contact_id, "persons": [person], **summary}, actor=actor)
 
     @staticmethod
     def _referral_fields(call: Call) -> dict:
-        return {"subject_role": referral_subject(call.contact), **call.referral}
+        return {"subject_role": referral_subject(call.contact), **(call.referral or {})}

@@ -20,10 +20,13 @@ from datetime import datetime
 from functools import reduce
 from uuid import UUID, uuid4
 
-from domain.actor import Actor, same_person
-from domain.case import CASE_ROLES, Case, redacted_person
+from eventsourcing.domain import DomainEvent
+
+from domain.actor import CASEWORK_ROLES, Actor, same_person
+from domain.case import Case, redacted_person
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
+from domain.ids import id_text
 from intake.services import Written
 from intake.store import SenimStore
 from projections.case_timeline import current_members, ever_members, list_cases, worker_vias
@@ -48,7 +51,7 @@ class PartWritten(Written):
 class HistoryEntry:
     kind: str  # case, contact, referral or assessment
     aggregate_id: UUID
-    event: object
+    event: DomainEvent
 
 
 @dataclass
@@ -106,12 +109,10 @@ def persons_for(actor: Actor, case: Case) -> list[dict]:
 def case_of_event(event, current: str | None) -> str | None:
     """The case a record belongs to after this event of it: creation events name it, amendments may move it."""
     if hasattr(event, "case_id"):
-        value = event.case_id
-        return None if value is None else str(value)
+        return id_text(event.case_id)
     changes = getattr(event, "changes", None)
     if isinstance(changes, dict) and "case_id" in changes:
-        value = changes["case_id"]
-        return None if value is None else str(value)
+        return id_text(changes["case_id"])
     return current
 
 
@@ -232,7 +233,7 @@ class CaseService:
     # Queries -------------------------------------------------------------------------------------
 
     def get(self, case_id: UUID, *, actor: Actor) -> Case:
-        if not actor.has_role(*CASE_ROLES):
+        if not actor.has_role(*CASEWORK_ROLES):
             raise Forbidden(f"The role {actor.role!r} reads no case files.")
         case = self.store.load(case_id, Case, "case")
         if not sees_case(self.store, self.projections, case, actor):

@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.actor import Actor
+from domain.actor import CASEWORK_ROLES, Actor
 from domain.clock import utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden
@@ -14,15 +14,15 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
     from intake.services.links import LinkChecker
 
 
-# Who may record and read contacts at all; admins manage accounts and read no case content.
-CONTACT_ROLES = ("consultant", "psychologist", "supervisor")
+# web/consultant.py's name for who may record and read contacts at all (domain.actor.CASEWORK_ROLES).
+CONTACT_ROLES = CASEWORK_ROLES
 
 
 def may_see_contact(actor: Actor, contact: Contact) -> bool:
     """Least privilege: staff see what they recorded; supervisors see everything."""
     if actor.role == "supervisor":
         return True
-    return actor.role in CONTACT_ROLES and contact.recorded_by.get("user_id") == actor.user_id
+    return actor.role in CASEWORK_ROLES and contact.recorded_by.get("user_id") == actor.user_id
 
 
 class ContactService:

@@ -13,8 +13,8 @@ eventsourcing Cipher interface); `tx` is a projections.db.Tx on the store's data
 on SQLite and PostgreSQL alike). Raise to abort the whole rotation. Steps run in list order, after
 the events and snapshots are re-encrypted and before the commit.
 """
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 from uuid import UUID
 
 from eventsourcing.utils import Environment, resolve_topic
@@ -105,7 +105,7 @@ def _reencrypt(tx: Tx, store, table: str, what: str, old, new) -> int:
             else:
                 try:
                     plain = old.decrypt(state)
-                except Exception:
+                except Exception:  # noqa: BLE001 - a wrong key fails in the cipher's own ways
                     raise RotationRefused(
                         f"The current SENIM_CIPHER_KEY cannot decrypt a stored {what} (aggregate "
                         f"{_id_text(originator_id)}, version {version}). Nothing was changed.") from None
@@ -144,7 +144,7 @@ def rotate(target, new_key: str, *, before_commit: Callable[[], None] | None = N
     old = store.mapper.cipher
     counts = {"event": 0, "snapshot": 0}
     with target.views.transaction() as tx:
-        for table, what in _tables(store):
+        for table, _what in _tables(store):
             _lock(tx, table)
         for table, what in _tables(store):
             counts[what] += _reencrypt(tx, store, table, what, old, new)

@@ -13,6 +13,8 @@ Joining a case is done by someone already on it (its owner or a supervisor, `Cas
 """
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
+
 from domain.actor import Actor
 from domain.assessment import Assessment
 from domain.case import Case
@@ -27,7 +29,7 @@ from intake.services.referrals import may_see_referral
 from intake.store import SenimStore
 
 # kind → (aggregate class, what the messages call it)
-KINDS = {
+KINDS: dict[str, tuple[type[Aggregate], str]] = {
     "case": (Case, "case"),
     "contact": (Contact, "contact"),
     "referral": (Referral, "referral"),

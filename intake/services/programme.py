@@ -11,7 +11,7 @@ participation, as for referrals.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
 from domain.actor import Actor, same_person
@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
     from intake.services.links import LinkChecker
 
 CASE_INDEX = "case_index"
+# What a command answers: Written, or a kind of it that says more.
+W = TypeVar("W", bound=Written)
 
 
 @dataclass(frozen=True)
@@ -95,16 +97,15 @@ class ProgrammeService:
             answer=lambda p, position: SessionWritten(p.id, position, number=len(p.sessions)))
 
     def complete(self, participation_id: UUID, *, outcome: str, actor: Actor) -> Written:
-        return self._act(participation_id, actor, lambda p: p.complete(outcome=outcome, actor=actor))
+        return self._act(participation_id, actor, lambda p: p.complete(outcome=outcome, actor=actor), _written)
 
     def drop_out(self, participation_id: UUID, *, reason: str, actor: Actor) -> Written:
-        return self._act(participation_id, actor, lambda p: p.drop_out(reason=reason, actor=actor))
+        return self._act(participation_id, actor, lambda p: p.drop_out(reason=reason, actor=actor), _written)
 
     def _act(self, participation_id: UUID, actor: Actor,
              command: Callable[[ProgrammeParticipation], object],
-             answer: Callable[[ProgrammeParticipation, int], Written] | None = None) -> Written:
+             answer: Callable[[ProgrammeParticipation, int], W]) -> W:
         """get → call → save; a save that lost a race is tried once more on the fresh participation."""
-        answer = answer or (lambda participation, position: Written(participation.id, position))
         for attempt in (1, 2):
             participation = self.get(participation_id, actor=actor)
             if not self.runs(participation, actor):
@@ -118,3 +119,7 @@ class ProgrammeService:
                     current = self.store.load(participation_id, ProgrammeParticipation, "programme participation")
                     raise Conflict(lost.detail, state=current.status) from None
         raise AssertionError("unreachable")
+
+
+def _written(participation: ProgrammeParticipation, position: int) -> Written:
+    return Written(participation.id, position)

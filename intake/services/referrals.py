@@ -9,9 +9,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.actor import Actor, same_person
+from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.errors import Conflict, Forbidden
-from domain.referral import MAKER_ROLES, Referral
+from domain.referral import Referral
 from intake.services import Written
 from intake.services.subjects import subjects_concerned
 from intake.store import SenimStore
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
 
 
 # Who may use the referral endpoints at all; admins manage accounts and read no case content.
-REFERRAL_ROLES = MAKER_ROLES
+REFERRAL_ROLES = CASEWORK_ROLES
 # The family service is staffed by the psychologists: they read (and claim) what is sent to it.
 PSYCHOLOGISTS_TARGET = "family_service"
 

@@ -208,16 +208,16 @@ class StaffService:
         index.close(change.id)
         approval = change.id
         if change.kind == "new_user":
-            user = User.create(username=change.username, role=change.role, password_hash=change.password_hash,
-                               actor=actor, approval=approval)
+            user = User.create(username=change.username, role=change.granted_role,
+                               password_hash=change.new_password_hash, actor=actor, approval=approval)
             directory = self._directory()
             directory.list_user(username=user.username, user_id=user.id)
             return Written(user.id, self.store.commit(change, index, user, directory))
         user = self.get(UUID(change.user_id))
         if change.kind == "role":
-            user.change_role(role=change.role, actor=actor, approval=approval)
+            user.change_role(role=change.granted_role, actor=actor, approval=approval)
         else:
-            user.change_password(password_hash=change.password_hash, actor=actor, approval=approval)
+            user.change_password(password_hash=change.new_password_hash, actor=actor, approval=approval)
         return Written(user.id, self.store.commit(change, index, user))
 
     def reject_change(self, change_id: UUID, *, reason: str, actor: Actor) -> Written:
@@ -276,9 +276,8 @@ class StaffService:
             held = attempts.held_back_until(now, since)
             if held is not None:
                 raise SignInRefused("held", until=held)
-            good = user is not None and matches and user.active
             try:
-                if good:
+                if user is not None and matches and user.active:
                     return self._open_session(user, attempts, now, remote_addr)
                 attempts.note_failure(at=now)
                 if user is not None:

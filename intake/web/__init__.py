@@ -6,22 +6,22 @@ is fetched from the internet at run time, and the Content-Security-Policy forbid
 """
 from datetime import timedelta
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
+from domain.actor import CASEWORK_ROLES
 from intake.config import Settings
 from intake.web.i18n import init_i18n
 from intake.web.session import init_session, is_web_request
 
 csrf = CSRFProtect()
 
-# The navigation: (endpoint, label, roles). An entry shows only once its page exists, so each
-# area of the UI lands on its own.
+# The navigation: (endpoint, label, roles).
 NAV = (
-    ("web_consultant.new_contact", _l("New contact"), ("consultant", "psychologist", "supervisor")),
-    ("web_consultant.my_contacts", _l("My contacts"), ("consultant", "psychologist", "supervisor")),
+    ("web_consultant.new_contact", _l("New contact"), CASEWORK_ROLES),
+    ("web_consultant.my_contacts", _l("My contacts"), CASEWORK_ROLES),
     ("web_psychologist.queue", _l("Referral queue"), ("psychologist", "supervisor")),
     ("web_psychologist.week", _l("My week"), ("psychologist",)),
     ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
@@ -46,7 +46,7 @@ def navigation() -> list[tuple[str, str, bool]]:
         return []
     items = []
     for endpoint, label, roles in NAV:
-        if current_user.role in roles and endpoint in current_app.view_functions:
+        if current_user.role in roles:
             items.append((url_for(endpoint), str(label), request.endpoint == endpoint))
     return items
 
@@ -113,20 +113,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.jinja_env.globals.update(navigation=navigation)
     app.extensions["senim_error_page"] = error_page
 
-    from intake.web import auth
-    app.register_blueprint(auth.bp)
-    for area in _areas():
+    # The pages of each role, each in its own module; imported here, as they import this package.
+    from intake.web import admin, auth, consultant, psychologist, supervisor
+    for area in (auth, consultant, psychologist, supervisor, admin):
         app.register_blueprint(area.bp)
-
-
-def _areas():
-    """The pages of each role, each in its own module (imported here so a missing one is no error)."""
-    import importlib
-    modules = []
-    for name in ("consultant", "psychologist", "supervisor", "admin"):
-        try:
-            modules.append(importlib.import_module(f"intake.web.{name}"))
-        except ModuleNotFoundError as missing:
-            if missing.name != f"intake.web.{name}":
-                raise
-    return modules

@@ -21,16 +21,16 @@ from domain.clock import utc_now
 from domain.errors import Conflict, Forbidden, Invalid
 from domain.staff import User, check_username
 from domain.staff_approval import APPROVER_ROLES
+from domain.text import REASON_MAX
+from intake.running import senim
 from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.event_text import NOT_ACCOUNT_CHANGES, SIGN_IN_EVENTS, account_event_text
 from intake.web.forms import Form, length, required
 from intake.web.i18n import role_name
 from intake.web.session import current_actor, page
-from intake.running import senim
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
-REASON_MAX = 2_000
 RECENT_SIGN_INS = 20
 STATES = ("active", "disabled", "locked")
 

@@ -3,17 +3,17 @@ import math
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user
 from wtforms import PasswordField, StringField
 
 from domain.clock import utc_now
+from intake.running import senim
 from intake.services.staff import SignInRefused
 from intake.web.forms import Form, length, required
 from intake.web.i18n import LANGUAGES
 from intake.web.session import WebUser, end_session
-from intake.running import senim
 
 bp = Blueprint("web_auth", __name__)
 
@@ -47,20 +47,14 @@ def safe_next(target: str | None) -> str | None:
 
 
 def start_page() -> str:
-    endpoint = START_PAGES.get(current_user.role)
-    if endpoint and endpoint in current_app.view_functions:
-        return url_for(endpoint)
-    return url_for("web_auth.home")
+    return url_for(START_PAGES[current_user.role])
 
 
 @bp.route("/")
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("web_auth.login"))
-    endpoint = START_PAGES.get(current_user.role)
-    if endpoint and endpoint in current_app.view_functions:
-        return redirect(url_for(endpoint))
-    return render_template("web/home.html")
+    return redirect(start_page())
 
 
 @bp.route("/login", methods=["GET", "POST"])

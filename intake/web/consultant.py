@@ -23,20 +23,32 @@ from domain.phone import phone_problem
 from domain.referral import STATUSES as REFERRAL_STATUSES
 from intake.queries import journals
 from intake.refusals import note_refused
+from intake.running import senim
 from intake.services.calls import Call, CallRefused
 from intake.services.contacts import CONTACT_ROLES
+from intake.store import unavailable_errors
 from intake.web.consultant_forms import (
-    DANGER_FLAGS, DEFAULT_SERVICE, SAFETY_STEPS, AmendForm, FilterForm, NewContactForm, Unreadable,
-    age_groups, amend_defaults, changes_between, checklist, checklist_answers, checklist_for_page, now_value,
+    DANGER_FLAGS,
+    DEFAULT_SERVICE,
+    SAFETY_STEPS,
+    AmendForm,
+    FilterForm,
+    NewContactForm,
+    Unreadable,
+    age_groups,
+    amend_defaults,
+    changes_between,
+    checklist,
+    checklist_answers,
+    checklist_for_page,
+    now_value,
     parse_moment,
 )
 from intake.web.consultant_messages import errors_by_field, translated
-from intake.store import unavailable_errors
 from intake.web.event_text import contact_event_name, contact_step
 from intake.web.i18n import label, language
 from intake.web.own_writes import caught_up, remember
 from intake.web.session import current_actor, page
-from intake.running import senim
 
 bp = Blueprint("web_consultant", __name__)
 

@@ -13,11 +13,10 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from domain import instruments, reference
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.contact import CALLER_PERSONAL_LIMITS
+from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.web.forms import Form, length
 from intake.web.i18n import language, options
 
-SUMMARY_MAX = 20_000  # as the API (intake/api/schemas.py)
-REASON_MAX = 2_000
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CHECKLIST = "victim_risk"
 ANSWERS = ("yes", "no", "unknown")

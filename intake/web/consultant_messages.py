@@ -25,8 +25,7 @@ FIELD_OF_PATH = {
 
 def form_field(path: str, *, referral: bool = False, amend: bool = False) -> str:
     """The name of the form field for a domain error path ("_form" for the form as a whole)."""
-    if path.startswith("changes."):
-        path = path[len("changes."):]
+    path = path.removeprefix("changes.")
     if path.startswith("answers."):
         return "vr-" + path[len("answers."):]
     if path == "answers":

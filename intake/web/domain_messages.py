@@ -15,7 +15,7 @@ Table = tuple[tuple[re.Pattern, Say], ...]
 
 def table(*entries: tuple[str, Say]) -> Table:
     """(pattern, what to say) pairs, compiled (`.` matches line ends too)."""
-    return tuple((re.compile(pattern, re.S), say) for pattern, say in entries)
+    return tuple((re.compile(pattern, re.DOTALL), say) for pattern, say in entries)
 
 
 def recognised(known: Table, text: str) -> str | None:

@@ -12,10 +12,10 @@ from wtforms.validators import InputRequired
 
 from domain.clock import SERVICE_TIMEZONE
 from domain.programme import NOTE_MAX
+from domain.text import REASON_MAX
 from intake.web.forms import Form, length, required
 
 HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-REASON_MAX = 2000  # as the API's REASON_MAX
 DURATIONS = (30, 45, 60, 90, 120, 180, 240)
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 

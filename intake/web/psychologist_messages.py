@@ -11,8 +11,8 @@ from flask_login import current_user
 
 from domain import instruments
 from domain.clock import SERVICE_TIMEZONE
-from domain.referral import OUTCOME_CODES, STATUSES
 from domain.programme import STATUSES as PROGRAMME_STATUSES
+from domain.referral import OUTCOME_CODES, STATUSES
 from intake.web.domain_messages import COMMON, recognised, table
 from intake.web.i18n import label, language
 
@@ -65,7 +65,7 @@ def item_names(ids: str, instrument: str = "aggressor_status") -> str:
     """Item ids (as the domain lists them) as their wording in the page's language."""
     try:
         items = {item["id"]: item for item in instruments.get(instrument)["items"]}
-    except Exception:  # an unknown instrument: the ids are still better than nothing
+    except Exception:  # noqa: BLE001 - an unknown instrument: the ids are still better than nothing
         items = {}
     names = []
     for item_id in (part.strip() for part in ids.split(",")):

@@ -10,23 +10,25 @@ added to the same blueprint (intake/web/supervisor_blueprint.py) by intake/web/s
 import re
 from datetime import date, timedelta
 
-from flask import Response, current_app, render_template, request, url_for
-from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
 from babel.dates import format_interval
+from flask import Response, render_template, request, url_for
+from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, DateField, SelectField, StringField, validators
 
 from domain import reference
 from domain.clock import local, utc_now
 from intake.queries import journals as journal_reads
-from intake.web import supervisor_audit  # noqa: F401 - its pages are on this area's blueprint
-from intake.web import supervisor_figures as figures
+from intake.running import senim
+from intake.web import (
+    supervisor_audit,  # noqa: F401 - its pages are on this area's blueprint
+    supervisor_figures as figures,
+)
 from intake.web.forms import Form
 from intake.web.i18n import label, language, options
 from intake.web.own_writes import behind as projections_behind
 from intake.web.session import current_actor, page
 from intake.web.supervisor_blueprint import bp
-from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366  # a year at most, both ends included
 EARLIEST_DAY = date(2000, 1, 1)
@@ -207,8 +209,8 @@ def escalations():
     with services.views.transaction(write=False) as tx:
         rows = figures.escalations(tx, services.referrals.deadlines)
     now = utc_now()
-    queue = url_for("web_psychologist.queue") if "web_psychologist.queue" in current_app.view_functions else None
-    return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind, queue=queue)
+    return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind,
+                           queue=url_for("web_psychologist.queue"))
 
 
 def journal_page_rows(form: JournalForm) -> tuple[list[dict], list[str]]:

@@ -15,7 +15,7 @@ from flask_babel import format_date, format_datetime, gettext as _, lazy_gettext
 from wtforms import SelectField, StringField, validators
 
 from domain.access import ALLOWED, KINDS, OUTCOMES, REFUSED
-from domain.actor import SYSTEM_ROLE
+from domain.actor import CASEWORK_ROLES, SYSTEM_ROLE
 from domain.case import STATUSES
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.errors import Invalid
@@ -23,16 +23,14 @@ from intake.queries import access_log as access_log_reads, freshness
 from intake.queries.access_log import CURSOR
 from intake.queries.freshness import ProjectionNotReady
 from intake.queries.history import case_entries, case_entry, matching
-from intake.web.event_text import (
-    PERSON_ROLE_NAMES, case_event_details, case_event_name, person_label, short_id, when,
-)
+from intake.running import senim
 from intake.services.cases import TIMELINE
+from intake.web.event_text import PERSON_ROLE_NAMES, case_event_details, case_event_name, person_label, short_id, when
 from intake.web.forms import Form, length
 from intake.web.i18n import role_name
-from intake.web.session import current_actor, page
 from intake.web.own_writes import caught_up
+from intake.web.session import current_actor, page
 from intake.web.supervisor_blueprint import bp
-from intake.running import senim
 
 CASES_PER_PAGE = 50
 READS_PER_PAGE = 100
@@ -84,7 +82,7 @@ def timeline_behind() -> bool:
 def case_owner_choices() -> list[tuple[str, str]]:
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
     return [(user.username, f"{user.username} · {role_name(user.role)}") for user in users
-            if user.role in ("consultant", "psychologist", "supervisor")]
+            if user.role in CASEWORK_ROLES]
 
 
 class CaseListForm(Form):

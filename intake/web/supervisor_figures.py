@@ -12,8 +12,8 @@ from babel.dates import format_skeleton, get_day_names
 from flask_babel import format_number, format_percent, get_locale, gettext as _, lazy_gettext as _l
 
 from domain import instruments
-from intake.web.i18n import label, language, options
 from intake.queries import statistics
+from intake.web.i18n import label, language, options
 
 # Ranges up to this many days are charted day by day; longer ones month by month.
 DAILY_UP_TO_DAYS = 62

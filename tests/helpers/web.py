@@ -1,7 +1,19 @@
 """Signing in to the web UI through Flask's test client, with the CSRF token a browser would send."""
 import re
 
+import pytest
+
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# A field's error as the form macros write it: (field id, message).
+ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
+
+
+def pages_in(language: str):
+    """An autouse fixture: the browser asks for pages in `language` (in a module: english = pages_in("en"))."""
+    @pytest.fixture(autouse=True)
+    def browser_language(client):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return browser_language
 
 
 def csrf_token(client, path: str = "/login") -> str:

@@ -74,11 +74,6 @@ def away_store(settings):
     store.close()
 
 
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
 # Who read what, when, from where ----------------------------------------------------------------
 
 def test_each_read_of_a_contact_is_listed_with_reader_role_time_and_address(client, consultant, supervisor):

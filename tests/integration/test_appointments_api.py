@@ -24,11 +24,6 @@ def next_week(hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
 def colleague(make_user):
     return make_user("psychologist")
 

@@ -34,11 +34,6 @@ def assess(client, headers, instrument: str = "victim_risk", **body):
 
 
 @pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
 def refused(senim):
     """Sends a request; checks the problem+json names the field and nothing was written."""
     def check(send, status: int = 422, field: str | None = None):

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Self
 from uuid import UUID
 
 import pytest
@@ -124,7 +125,7 @@ class Writers:
             try:
                 written = self.senim.contacts.record(a_contact(number, name=name, phone=f"+7 705 {writer:03} {number:04}"),
                                                      actor=self.actor)
-            except BaseException as error:  # noqa: BLE001 - reported by the test
+            except BaseException as error:
                 self.errors.append(error)
                 return
             with self._lock:
@@ -134,7 +135,7 @@ class Writers:
         with self._lock:
             return len(self.recorded)
 
-    def __enter__(self) -> "Writers":
+    def __enter__(self) -> Self:
         for thread in self._threads:
             thread.start()
         return self

@@ -18,11 +18,6 @@ def answers(code: str, **given) -> dict:
 
 
 @pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
 def new_case(client, consultant, psychologist):
     """Opens a case as the consultant and adds the psychologist to it: only people on a case may
     name it in what they record (linking is not a key)."""

@@ -4,8 +4,6 @@ past moment too), closing and reopening, bad input, and the filtered list."""
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from domain import instruments
 
 URL = "/api/v1/cases"
@@ -15,16 +13,6 @@ ASSESSMENTS = "/api/v1/assessments"
 PROBLEM = "application/problem+json"
 VICTIM = {"role": "victim", "name": "Айгүл Серікова", "phone": "+7 701 234 5678", "address": "Almaty, Abay 10"}
 AGGRESSOR = {"role": "aggressor", "name": "Болат Сериков", "phone": "+7 702 000 1111", "address": "Almaty, Abay 10"}
-
-
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user("admin")
 
 
 def record_contact(client, headers, case_id: str | None = None, **overrides) -> dict:
@@ -426,7 +414,6 @@ def test_the_list_shows_each_role_the_cases_it_may_see_without_personal_data(
     assert (counted["contacts"], counted["referrals"], counted["assessments"]) == (0, 1, 0)
     text = str(rows)
     assert "Private summary." not in text and VICTIM["name"] not in text and VICTIM["phone"] not in text
-
 
 
 def test_rebuilding_the_case_timeline_gives_the_same_rows(client, consultant, supervisor, psychologist, senim):

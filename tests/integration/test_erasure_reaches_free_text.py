@@ -34,11 +34,6 @@ def settings(database_url, cipher_key) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret", testing=True, cipher_key=cipher_key)
 
 
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
 def said(text: str) -> str:
     return f"{text} ({NAME})"
 

@@ -3,7 +3,6 @@ import json
 import threading
 import uuid
 
-
 from tests.integration.test_contacts_api import a_call
 
 CONTACT_RECORDED = "domain.contact:Contact.Recorded"

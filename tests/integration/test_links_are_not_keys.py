@@ -250,7 +250,7 @@ def test_a_psychologist_cannot_overwrite_a_victims_hidden_address(client, senim,
 
 def test_a_psychologist_may_not_give_a_victims_or_childs_details_but_may_add_them_by_role(client, senim,
                                                                                         claimed_case):
-    victim, a, psychologist = claimed_case
+    victim, _, psychologist = claimed_case
     head = senim.store.head()
     for person in ({"role": "victim", "address": "Караганда"}, {"role": "child", "name": "Әлия"},
                    {"role": "child", "phone": "+7 700 000 0000"}):

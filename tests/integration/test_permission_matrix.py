@@ -19,7 +19,6 @@ missing here, so a new endpoint cannot ship without deciding who may use it.
 """
 from datetime import datetime, timedelta, timezone
 
-
 from domain import instruments
 
 ROLES = ("anonymous", "owner", "other", "claimer", "psy", "supervisor", "admin")

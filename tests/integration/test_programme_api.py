@@ -19,11 +19,6 @@ def aggressor(**given) -> dict:
 
 
 @pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
 def assess(client, psychologist):
     """Records an aggressor_status assessment with the given answers; returns its id."""
     def record(**given) -> str:

@@ -22,7 +22,6 @@ from rq import Queue, Retry, SimpleWorker
 from rq.scheduler import RQScheduler
 
 from domain.contact import Contact
-
 from intake import create_app
 from intake.bootstrap import bootstrap
 from intake.config import Settings
@@ -32,12 +31,20 @@ from projections import all_projections
 from projections.db import ViewDatabase
 from tests.conftest import ADMIN, service_missing
 from tests.helpers.workers import (
-    CHANNELS, COMMAND, ROLES, RedisServer, WorkerProcess, assert_counted_exactly_once, clean_env, contact_fields,
-    lagging, record_contacts, wait_until,
+    CHANNELS,
+    COMMAND,
+    ROLES,
+    RedisServer,
+    WorkerProcess,
+    assert_counted_exactly_once,
+    clean_env,
+    contact_fields,
+    lagging,
+    record_contacts,
+    wait_until,
 )
 from tests.integration.test_contacts_api import a_call
-from workers import context
-from workers import queue as workers_queue
+from workers import context, queue as workers_queue
 from workers.jobs import catch_up_projection
 from workers.main import schedule_forever
 from workers.queue import FAILING_KEY, QUEUE_NAME

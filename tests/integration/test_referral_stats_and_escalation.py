@@ -37,11 +37,6 @@ def counts(result: dict, *dims) -> dict:
     return {tuple(row[d] for d in dims): row["count"] for row in result["rows"]}
 
 
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
 # Statistics --------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -29,11 +29,6 @@ def queue(client, headers, position, target="family_service"):
     return response.json["referrals"]
 
 
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
 # Making and reading --------------------------------------------------------------------------
 
 def test_a_referral_reads_back_with_its_status_history(client, consultant, psychologist):

@@ -179,9 +179,9 @@ def test_admins_do_not_look_callers_up(client, make_user):
     assert client.post("/api/v1/callers/lookup", json={"phone": PHONE}, headers=headers).status_code == 403
 
 
-def test_the_number_is_never_logged(client, consultant, every_log_record):
+def test_the_number_is_never_logged(client, consultant, every_log_record):  # noqa: F811 (the fixture)
     _, headers = consultant
-    contact_id, position = record(client, headers)
+    _, position = record(client, headers)
     assert lookup(client, headers, "+7 (701) 555-12-34", position)["known"]
     assert client.post("/api/v1/callers/lookup", json={"phone": "call 8 701 555 12 34"},
                        headers=headers).status_code == 422

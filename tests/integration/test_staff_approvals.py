@@ -17,11 +17,6 @@ NEW_PASSWORD = "taken over 22"
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")
-
-
-@pytest.fixture
 def second_admin(make_user):
     return make_user("admin")
 
@@ -104,7 +99,7 @@ def test_a_second_admin_approves_a_supervisors_password_reset(client, senim, adm
 def test_the_holder_of_the_account_cannot_approve_their_own_promotion(client, senim, admin, make_user):
     _, headers = admin
     colleague, colleague_headers = make_user("supervisor")
-    consultant, _ = make_user("consultant")
+    make_user("consultant")
     change_id = client.post(f"/api/v1/users/{colleague.user_id}/password", json={"password": NEW_PASSWORD},
                             headers=headers).json["id"]
     assert client.post(f"/api/v1/users/approvals/{change_id}/approve", headers=colleague_headers).status_code == 403

@@ -5,16 +5,13 @@ from uuid import UUID
 import pytest
 
 from domain.staff import LOCKOUT_FAILURES
-from tests.helpers.web import post_form, sign_in
+from tests.helpers.web import ERROR, pages_in, post_form, sign_in
 
 PASSWORD = "correct horse 1"
-ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """The browser asks for English, so the messages below read as written in the code."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+# The browser asks for English, so the messages below read as written in the code.
+english = pages_in("en")
 
 
 @pytest.fixture
@@ -89,7 +86,7 @@ def test_the_list_shows_every_account_with_role_state_hours_and_last_sign_in(cli
     second_browser(app, colleague.username)
     page = client.get("/admin/users").get_data(as_text=True)
     rows = {match[0]: match[1] for match in re.findall(r'<th scope="row"><a [^>]+>([^<]+)</a></th>(.*?)</tr>',
-                                                        page, re.S)}
+                                                        page, re.DOTALL)}
     assert set(rows) >= {admin.username, colleague.username, quiet.username}
     assert "Disabled" in rows[quiet.username] and "Never" in rows[quiet.username]
     assert "Active" in rows[colleague.username] and "Never" not in rows[colleague.username]

@@ -11,16 +11,13 @@ import pytest
 
 from domain.clock import utc_now
 from intake.web.consultant_forms import moment_value
-from tests.helpers.web import csrf_token, post_form, sign_in
+from tests.helpers.web import ERROR, csrf_token, pages_in, post_form, sign_in
 
-ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
 SAVED = re.compile(r"/contacts/([0-9a-f-]{36})/saved")
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """The browser asks for English, so the messages below read as written in the code."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+# The browser asks for English, so the messages below read as written in the code.
+english = pages_in("en")
 
 
 @pytest.fixture

@@ -128,7 +128,7 @@ def test_no_page_or_form_answers_a_server_error_whatever_is_sent(app, senim, wor
 
     # Every field name any page offers, as each role sees the pages.
     names = set()
-    for role, client in clients.items():
+    for client in clients.values():
         for rule in rules:
             if "GET" in rule.methods:
                 for path in concrete_paths(rule, ids)[:1]:

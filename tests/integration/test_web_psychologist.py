@@ -10,21 +10,19 @@ from domain.clock import SERVICE_TIMEZONE
 from domain.referral import Referral
 from domain.schedule import WEEKDAYS, Availability, WeeklySchedule
 from tests.conftest import ADMIN
-from tests.helpers.web import csrf_token, sign_in
+from tests.helpers.web import csrf_token, pages_in, sign_in
 
 EVERY_DAY = WeeklySchedule.of({day: [["09:00", "13:00"], ["14:00", "18:00"]] for day in WEEKDAYS})
 ALL_DAY = WeeklySchedule.of({day: [["00:00", "23:59"]] for day in WEEKDAYS})
 
 
-@pytest.fixture(autouse=True)
-def russian(client):
-    """Pages in Russian: the domain's English refusals must reach the user translated."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+# Pages in Russian: the domain's English refusals must reach the user translated.
+russian = pages_in("ru")
 
 
 @pytest.fixture
 def psychologist(make_user, senim):
-    actor, headers = make_user("psychologist")
+    actor, _ = make_user("psychologist")
     senim.staff.set_working_hours(UUID(actor.user_id), schedule=EVERY_DAY, actor=ADMIN)
     return actor
 

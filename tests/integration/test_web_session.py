@@ -5,21 +5,18 @@ import time
 from uuid import UUID
 
 import pytest
-
 from argon2 import PasswordHasher
 
 from domain.actor import Actor
 from domain.staff import LOCKOUT_FAILURES
 from intake.services.staff import SignInRefused, StaffService
-from tests.helpers.web import csrf_token, post_form, sign_in
+from tests.helpers.web import csrf_token, pages_in, post_form, sign_in
 
 ADMIN = Actor.system("tests")
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    """The browser asks for English, so the messages below read as written in the code."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+# The browser asks for English, so the messages below read as written in the code.
+english = pages_in("en")
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ import pytest
 from domain import instruments
 from domain.case import Case
 from projections.access_log import access_rows
-from tests.helpers.web import sign_in
+from tests.helpers.web import ERROR, pages_in, sign_in
 
-ERROR = re.compile(r'<p class="error" id="([^"]+)-error">([^<]*)</p>')
-
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+english = pages_in("en")
 
 
 @pytest.fixture
@@ -111,8 +106,8 @@ def test_the_case_list_shows_status_owner_and_counts_and_filters_by_status(clien
     other = senim.cases.open({"summary": "Another"}, actor=staff["consultant"])
     signed_in(client, staff["supervisor"])
     page = client.get("/cases").get_data(as_text=True)
-    row = re.search(rf'{str(case["id"])[:8]}</a></th>(.*?)</tr>', page, re.S).group(1)
-    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    row = re.search(rf'{str(case["id"])[:8]}</a></th>(.*?)</tr>', page, re.DOTALL).group(1)
+    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
     assert "Closed" in cells[0] and cells[1] == staff["consultant"].username
     assert cells[4:] == ["1", "1", "1"]
     closed_only = client.get("/cases?status=closed").get_data(as_text=True)

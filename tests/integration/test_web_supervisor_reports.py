@@ -52,11 +52,6 @@ def whole_month(day: date) -> tuple[date, date]:
 
 
 @pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
 def recorded(client, senim, consultant, psychologist, supervisor):
     """Contacts, referrals in several states, assessments (one overridden) and programme participations."""
     for overrides in CONTACTS:

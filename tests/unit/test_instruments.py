@@ -3,8 +3,7 @@ import json
 import re
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from domain import instruments
 from domain.errors import Invalid

@@ -1,6 +1,7 @@
 """The reference code lists: fixed codes, real labels in three languages, a lookup that refuses unknowns."""
 import json
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -147,7 +148,7 @@ def test_age_groups_cover_every_age_without_gaps_or_overlaps():
     assert "min_age" not in get("age_groups", "unknown").attributes
     assert bounded[0].attributes["min_age"] == 0
     assert bounded[-1].attributes == {"min_age": 60, "max_age": None}
-    for lower, upper in zip(bounded, bounded[1:]):
+    for lower, upper in pairwise(bounded):
         assert upper.attributes["min_age"] == lower.attributes["max_age"] + 1
     assert get("age_groups", "under_14").attributes == {"min_age": 0, "max_age": 13}
     assert get("age_groups", "14_17").attributes == {"min_age": 14, "max_age": 17}

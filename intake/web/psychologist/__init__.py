@@ -22,16 +22,15 @@ from domain.errors import Conflict, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAMME_STATUSES
 from domain.referral import OUTCOMES, STATUSES
 from domain.schedule import WeeklySchedule
+from intake.running import senim
 from intake.web.i18n import language
 from intake.web.own_writes import remember
 from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor
-from intake.running import senim
 
 bp = Blueprint("web_psychologist", __name__)
 
 PSYCHOLOGIST_ROLES = ("psychologist", "supervisor")
-READER_ROLES = ("consultant", "psychologist", "supervisor")
 QUEUE, APPOINTMENTS, PROGRAMME = "referral_queue", "appointments", "programme_stats"
 CLEAR_KEY = "psychologist_clear_drafts"
 LIST_LIMIT = 300
@@ -171,4 +170,4 @@ def instrument_title(code: str) -> str:
 
 
 # The areas' pages register their routes on bp.
-from intake.web.psychologist import queue, referrals, week, assessments, programme  # noqa: E402,F401
+from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: E402,F401

@@ -5,17 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain import instruments
-from domain.actor import same_person
+from domain.actor import CASEWORK_ROLES, same_person
 from domain.errors import Forbidden, Invalid
-from intake.web.i18n import language
-from intake.web.psychologist import (
-    PSYCHOLOGIST_ROLES, READER_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember,
-)
 from intake.running import senim
+from intake.web.i18n import language
+from intake.web.psychologist import PSYCHOLOGIST_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember
 from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
 from intake.web.psychologist_messages import say, say_all
 from intake.web.session import current_actor, page
-
 
 # Assessments -------------------------------------------------------------------------------------
 
@@ -67,7 +64,7 @@ def answer_label(answer: str) -> str:
 
 
 @bp.route("/assessments/new", methods=["GET", "POST"])
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def new_assessment():
     code = request.values.get("instrument", "")
     if code not in instruments.REGISTRY.codes():
@@ -154,13 +151,13 @@ def level_choices(found, levels: dict[str, str], actor) -> list[tuple[str, str]]
 
 
 @bp.route("/assessments/<uuid:assessment_id>")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def assessment(assessment_id: UUID):
     return render_assessment(assessment_id)
 
 
 @bp.route("/assessments/<uuid:assessment_id>/override", methods=["POST"])
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def override_level(assessment_id: UUID):
     """The level changed by professional judgement; the domain decides who may raise or lower it."""
     form = OverrideForm(prefix="override")
@@ -173,7 +170,7 @@ def override_level(assessment_id: UUID):
 
 
 @bp.route("/assessments/<uuid:assessment_id>/override")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def override_page(assessment_id: UUID):
     """The action's address opened as a page (e.g. after changing the language on a refused form)."""
     return redirect(url_for(".assessment", assessment_id=assessment_id, **link_args()))

@@ -8,13 +8,20 @@ from flask_babel import gettext as _
 from domain.clock import local, utc_now
 from domain.errors import DomainError, Forbidden, Invalid
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
+from intake.running import senim
 from intake.web.i18n import language
+from intake.web.own_writes import caught_up
 from intake.web.psychologist import (
-    LIST_LIMIT, PROGRAMME, PSYCHOLOGIST_ROLES, bp, carry_out, position_arg, put_errors, read,
+    LIST_LIMIT,
+    PROGRAMME,
+    PSYCHOLOGIST_ROLES,
+    bp,
+    carry_out,
+    position_arg,
+    put_errors,
+    read,
     remember,
 )
-from intake.running import senim
-from intake.web.own_writes import caught_up
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page

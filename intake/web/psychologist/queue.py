@@ -10,18 +10,15 @@ from domain.actor import same_person
 from domain.clock import utc_now
 from domain.errors import Conflict, DomainError
 from domain.referral import CLAIMER_ROLES, FINAL_STATUSES
+from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.forms import Form
-from intake.web.psychologist import (
-    LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, referral_status, remember,
-)
-from intake.running import senim
 from intake.web.own_writes import caught_up
+from intake.web.psychologist import LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, referral_status, remember
 from intake.web.psychologist.referrals import render_referral
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
 from projections.referral_queue import claimed_referrals, open_referrals
-
 
 # The queue ---------------------------------------------------------------------------------------
 

@@ -5,20 +5,25 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from domain import reference
-from domain.actor import same_person
+from domain.actor import CASEWORK_ROLES, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, DomainError, Invalid
 from domain.referral import ALLOWED_FROM, CLAIMER_ROLES, OUTCOMES
 from domain.schedule import WeeklySchedule
+from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.event_text import referral_step_details, referral_step_name
 from intake.web.i18n import label, language
-from intake.web.psychologist import (
-    READER_ROLES, bp, carry_out, instrument_title, read, remember, shifts_text,
-)
-from intake.running import senim
+from intake.web.psychologist import bp, carry_out, instrument_title, read, remember, shifts_text
 from intake.web.psychologist_forms import (
-    DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
+    DURATIONS,
+    AttendanceForm,
+    ConsultationForm,
+    OutcomeForm,
+    ReasonForm,
+    ScheduleForm,
+    local_moment,
+    parse_date,
 )
 from intake.web.psychologist_messages import say
 from intake.web.session import current_actor, page
@@ -171,7 +176,7 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
 
 
 @bp.route("/referrals/<uuid:referral_id>")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def referral(referral_id: UUID):
     return render_referral(referral_id)
 
@@ -188,7 +193,7 @@ def act(referral_id: UUID, name: str, form, run, *, fields: dict[str, str] | Non
 
 @bp.route("/referrals/<uuid:referral_id>/<any(claim, release, decline, cancel, schedule, attendance, complete, "
           "consultation):action>")
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def referral_action_page(referral_id: UUID, action: str):
     """An action's address opened as a page (e.g. after changing the language on a refused form)."""
     return redirect(url_for(".referral", referral_id=referral_id))
@@ -211,7 +216,7 @@ def decline(referral_id: UUID):
 
 
 @bp.route("/referrals/<uuid:referral_id>/cancel", methods=["POST"])
-@page(*READER_ROLES)
+@page(*CASEWORK_ROLES)
 def cancel(referral_id: UUID):
     return act(referral_id, "cancel", ReasonForm(prefix="cancel"), lambda form: senim().referrals.cancel(
         referral_id, reason=form.reason.data, actor=current_actor()),

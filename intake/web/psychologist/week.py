@@ -8,18 +8,15 @@ from flask_babel import gettext as _
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.errors import DomainError, Invalid
 from domain.schedule import WEEKDAYS, WeeklySchedule
+from intake.running import senim
 from intake.web.forms import Form
 from intake.web.i18n import language
-from intake.web.psychologist import (
-    APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, position_arg, remember, shifts_text,
-)
-from intake.running import senim
 from intake.web.own_writes import caught_up
+from intake.web.psychologist import APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, position_arg, remember, shifts_text
 from intake.web.psychologist_forms import WeekForm, parse_date, parse_time
 from intake.web.psychologist_messages import say_all
 from intake.web.session import current_actor, page
 from projections.appointments import appointments_of
-
 
 # My week ---------------------------------------------------------------------------------------
 
