@@ -3,9 +3,10 @@ from functools import wraps
 from copy import deepcopy
 
 from flask import current_app, g, request
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Unauthorized
 
 from domain.actor import Actor
+from domain.errors import Forbidden
 
 BEARER_SECURITY = [{"bearerAuth": []}]
 
@@ -33,7 +34,7 @@ def requires(*roles: str):
             actor = _authenticate()
             g.authenticated_actor = actor  # who a refusal is noted against (intake/refusals.py)
             if actor.role not in roles:
-                raise Forbidden(f"The role {actor.role!r} may not do this; allowed: {', '.join(roles)}.")
+                raise Forbidden("role.forbidden", role=actor.role, roles=roles)
             g.actor = actor
             return view(*args, **kwargs)
 

@@ -119,7 +119,7 @@ def as_xlsx(title: str, headings, cells) -> bytes:
 def get_journal(query, service: str):
     """The journal of one service; supervisors see every row, other staff the contacts they recorded."""
     if service not in reference.codes("services"):
-        raise NotFound(f"No service {service!r}; one of {', '.join(reference.codes('services'))}.")
+        raise NotFound("journal.service_unknown", service=service, services=reference.codes("services"))
     await_projection("journals", query["min_position"])
     actor = current_actor()
     with current_app.extensions["senim"].views.transaction(write=False) as tx:

@@ -24,7 +24,7 @@ def await_projection(name: str, min_position: int | None) -> None:
     senim = current_app.extensions["senim"]
     if min_position and min_position > senim.store.head():
         # No write ever answered with this position: waiting would not help, so it is the request's fault.
-        raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
+        raise Invalid("min_position", "read.position_unwritten", position=min_position)
     if not senim.projections.wait_for(name, min_position, senim.settings.read_your_writes_timeout):
         raise ProjectionNotReady(name, min_position, senim.projections.position(name))
 

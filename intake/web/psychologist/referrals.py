@@ -322,8 +322,8 @@ def consultation(referral_id: UUID):
 
     def run(form):
         if referral.status != "attended":
-            raise Conflict(f"Cannot record the consultation of a referral that is {referral.status}.",
-                           state=referral.status)
+            raise Conflict("referral.wrong_state", state=referral.status, action="record_consultation",
+                           status=referral.status)
         started = local_moment(form.day.data, form.start.data)
         ended = local_moment(form.day.data, form.end.data)
         subject = referral.subject_role if referral.subject_role in reference.codes("caller_roles") else "unknown"
