@@ -72,7 +72,7 @@ def _text(field: str, value, limit: int, errors: dict, *, required: bool = False
         errors.setdefault(field, []).append(Reason("text.not_text"))
         return None
     if len(value) > limit:
-        errors.setdefault(field, []).append(Reason("text.longer_than", limit=limit))
+        errors.setdefault(field, []).append(Reason("text.longer_than", max=limit))
         return None
     return value
 

@@ -82,7 +82,7 @@ def contact_errors(fields: dict, now: datetime) -> dict[str, list[Reason]]:
     for key, limit in CALLER_PERSONAL_LIMITS.items():
         value = caller.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > limit):
-            refuse(f"caller.{key}", Reason("caller.text_too_long", limit=limit))
+            refuse(f"caller.{key}", Reason("caller.text_too_long", max=limit))
     if isinstance(caller.get("phone"), str) and phone_problem(caller["phone"]):
         refuse("caller.phone", phone_problem(caller["phone"]))
     age = caller.get("age")

@@ -42,7 +42,7 @@ class Erasure(Aggregate):
         if not isinstance(reason, str) or not reason.strip():
             errors["reason"] = [Reason("erasure.reason_missing")]
         elif len(reason) > REASON_MAX:
-            errors["reason"] = [Reason("text.longer_than", limit=REASON_MAX)]
+            errors["reason"] = [Reason("text.longer_than", max=REASON_MAX)]
         if errors:
             raise Invalid.many(errors)
         return cls(subject_id=subject_id, kind=kind, reason=reason.strip(), at=now or utc_now(),

@@ -8,10 +8,6 @@ they always did, with the code beside them; the web says the same code in the pa
 """
 from domain.messages import english
 
-# The code of a refusal given as a bare sentence (Invalid.many with plain text): said as it is.
-UNCODED = "value.refused"
-
-
 class Reason(str):
     """One refusal of one value: its code and parameters, and, as the string itself, its English.
 
@@ -32,7 +28,8 @@ class Reason(str):
 
 
 def as_reason(message) -> Reason:
-    return message if isinstance(message, Reason) else Reason(UNCODED, text=str(message))
+    """A refusal given as a bare sentence (only fakes in tests do that) keeps its text under a general code."""
+    return message if isinstance(message, Reason) else Reason("value.refused", text=str(message))
 
 
 class DomainError(Exception):

@@ -10,13 +10,13 @@ import string
 
 ENGLISH: dict[str, str] = {
     # Values of any form
-    "value.refused": "{text}",  # a refusal given without a code (domain.errors.as_reason)
+    "value.refused": "{text}",  # a sentence given without a code (domain.errors.as_reason)
     "field.required": "Missing data for required field.",
     "code.unknown": "Unknown code: {code!r}.",
     "id.invalid": "Not a valid id.",
     "text.blank": "Give it in words.",
     "text.not_text": "Not a valid string.",
-    "text.longer_than": "Longer than {limit} characters.",
+    "text.longer_than": "Longer than {max} characters.",
     "reason.blank": "Give a reason in words.",
     "range.to_before_from": "'to' is before 'from'.",
     "record.not_found": "No {what} with id {id}.",
@@ -25,7 +25,7 @@ ENGLISH: dict[str, str] = {
     "read.position_unwritten": "No event has been written at position {position} yet.",
     # Contacts and their callers
     "caller.field_unknown": "Unknown field of a caller.",
-    "caller.text_too_long": "Text of at most {limit} characters.",
+    "caller.text_too_long": "Text of at most {max} characters.",
     "caller.age_outside_group": "Age {age} does not belong to age group {age_group!r}.",
     "phone.characters": "Use digits, spaces, +, - and parentheses only.",
     "phone.digits": "A phone number has {low} to {high} digits.",
@@ -72,6 +72,7 @@ ENGLISH: dict[str, str] = {
     "referral.make_forbidden": "The role {role!r} may not make referrals.",
     "referral.read_forbidden": "This referral was made by someone else, to a service you do not work for.",
     "referral.queue_forbidden": "Psychologists see the queue of {target}; supervisors see every queue.",
+    "referral.reason_blank": "Give a reason in words.",  # the referral's own reason, not a step's
     "referral.wrong_state": "Cannot {action} a referral that is {status}.{hint}",
     "referral.not_responsible": "Only the psychologist who claimed this referral, or a supervisor, may {duty}.",
     "referral.claim_forbidden": "Only a psychologist or a supervisor may claim a referral.",
@@ -154,14 +155,14 @@ ENGLISH: dict[str, str] = {
     "programme.nothing_attended": "Cannot complete the programme before the person has attended a session.",
     "session.time_missing": "Give the session's date and time.",
     "session.in_future": "The session is in the future; record it once it has taken place.",
-    "session.note_too_long": "A note is text of at most {limit} characters.",
+    "session.note_too_long": "A note is text of at most {max} characters.",
     # Staff, tokens, two-person changes
     "username.invalid": "Use 2-63 characters: latin letters, digits, '.', '_' or '-'.",
     "username.taken": "The username {username!r} is taken.",
     "role.unknown": "Unknown role {role!r}; one of {roles}.",
     "language.unknown": "One of {languages}.",
     "password.too_short": "Use at least {count} characters.",
-    "password.too_long": "Use at most {limit} characters.",
+    "password.too_long": "Use at most {max} characters.",
     "user.unknown_name": "No user named {username!r}.",
     "user.already_has_role": "The user already has the role {role!r}.",
     "user.already_disabled": "The user is already disabled.",
@@ -177,7 +178,7 @@ ENGLISH: dict[str, str] = {
     "staff_change.own_account": "A change to your own account is decided by someone else.",
     "staff_change.decided": "The request is already {status}.",
     "staff_change.expired": "The request has expired; ask again.",
-    "staff_change.reason": "Give a reason of at most {limit} characters.",
+    "staff_change.reason": "Give a reason of at most {max} characters.",
     # Personal data, retention, the rest
     "erasure.forbidden": "Only a supervisor erases personal data.",
     "erasure.kind_unknown": "Unknown kind of subject: {kind!r}.",
@@ -189,6 +190,11 @@ ENGLISH: dict[str, str] = {
     "retention.period_not_positive": "A retention period must be positive; write off to disable the rule.",
     "retention.period_too_long": "A retention period longer than {years} years is a typo.",
     "journal.service_unknown": "No service {service!r}; one of {services}.",
+    "idempotency.key_malformed": "Use 1 to 255 visible ASCII characters, e.g. a UUID.",
+    "idempotency.key_reused": ("This Idempotency-Key was used for a different request (another body or address); "
+                               "use a new key for a new record."),
+    "idempotency.answer_lost": ("The first request with this key was saved, but its answer was lost; read the "
+                                "record back with ?min_position={position}."),
     "projection.unknown": "No projection named {name!r}; known: {known}.",
 }
 

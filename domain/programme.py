@@ -152,7 +152,7 @@ class ProgrammeParticipation(Aggregate):
         if not isinstance(attended, bool):
             errors["attended"] = [Reason("attended.missing")]
         if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
-            errors["note"] = [Reason("session.note_too_long", limit=NOTE_MAX)]
+            errors["note"] = [Reason("session.note_too_long", max=NOTE_MAX)]
         if errors:
             raise Invalid.many(errors)
         note = note.strip() or None if note is not None else None

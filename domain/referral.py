@@ -105,9 +105,10 @@ ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
 
 
-def _text(field: str, value, errors: dict) -> str | None:
+def _text(field: str, value, errors: dict, blank: Reason | None = None) -> str | None:
+    """The reason as given; a blank one is refused (`blank`: what the referral's own reason says then)."""
     if not isinstance(value, str) or not value.strip():
-        errors.setdefault(field, []).append(Reason("reason.blank"))
+        errors.setdefault(field, []).append(blank or Reason("reason.blank"))
         return None
     return value.strip()
 
@@ -165,7 +166,7 @@ class Referral(Aggregate):
                                         ("subject_role", subject_role, "caller_roles")):
             if value not in reference.codes(list_name):
                 errors[field] = [Reason("code.unknown", code=value)]
-        reason = _text("reason", reason, errors)
+        reason = _text("reason", reason, errors, Reason("referral.reason_blank"))
         contact_id = optional_id("contact_id", contact_id, errors)
         case_id = optional_id("case_id", case_id, errors)
         errors.update(consent_errors(consent, actor))

@@ -98,7 +98,7 @@ class User(Aggregate):
 
     def change_role(self, *, role: str, actor: Actor, approval: UUID | None = None) -> None:
         if check_role(role) == self.role:
-            raise Conflict("user.already_has_role", state=self.role, role=role)
+            raise Conflict("user.already_has_role", state=self.role, role=role, name=self.username)
         self._role_changed(role=role, previous_role=self.role, actor=actor.as_dict(),
                            approval=str(approval) if approval else None)
 
@@ -109,7 +109,7 @@ class User(Aggregate):
 
     def disable(self, *, reason: str, actor: Actor) -> None:
         if not self.active:
-            raise Conflict("user.already_disabled", state="disabled")
+            raise Conflict("user.already_disabled", state="disabled", name=self.username)
         self._disabled(reason=reason, actor=actor.as_dict())
 
     @event("Disabled")
@@ -119,7 +119,7 @@ class User(Aggregate):
 
     def enable(self, *, actor: Actor) -> None:
         if self.active:
-            raise Conflict("user.already_active", state="active")
+            raise Conflict("user.already_active", state="active", name=self.username)
         self._enabled(actor=actor.as_dict())
 
     @event("Enabled")
@@ -210,7 +210,7 @@ class User(Aggregate):
     def unlock(self, *, actor: Actor) -> None:
         """An admin clears the failed sign-ins, so a held-back user need not wait for the hold to end."""
         if not self.failed_sign_ins:
-            raise Conflict("user.not_locked", state="unlocked")
+            raise Conflict("user.not_locked", state="unlocked", name=self.username)
         self._unlocked(failed_sign_ins=len(self.failed_sign_ins), actor=actor.as_dict(), at=utc_now())
 
     @event("Unlocked")

@@ -88,7 +88,7 @@ class StaffChange(Aggregate):
         self._check_pending()
         reason = (reason or "").strip()
         if not reason or len(reason) > REASON_MAX:
-            raise Invalid("reason", "staff_change.reason", limit=REASON_MAX)
+            raise Invalid("reason", "staff_change.reason", max=REASON_MAX)
         self._rejected(reason=reason, actor=actor.as_dict())
 
     @event("Rejected")

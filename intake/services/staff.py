@@ -65,7 +65,7 @@ def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise Invalid("password", "password.too_short", count=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
-        raise Invalid("password", "password.too_long", limit=1024)
+        raise Invalid("password", "password.too_long", max=1024)
     return password
 
 
@@ -137,7 +137,7 @@ class StaffService:
         user = self.get(user_id)
         if needs_approval(actor, role=check_role(role)):
             if role == user.role:
-                raise Conflict("user.already_has_role", state=user.role, role=role)
+                raise Conflict("user.already_has_role", state=user.role, role=role, name=user.username)
             return self._request(kind="role", user_id=user.id, username=user.username, role=role,
                                  password_hash=None, actor=actor)
         user.change_role(role=role, actor=actor)
@@ -339,7 +339,7 @@ class StaffService:
     def issue_token(self, user_id: UUID, *, actor: Actor) -> tuple[str, Written]:
         user = self.get(user_id)
         if not user.active:
-            raise Conflict("user.disabled", state="disabled")
+            raise Conflict("user.disabled", state="disabled", name=user.username)
         secret = secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, secret_hash=_secret_hash(secret), actor=actor.as_dict())
         return f"{TOKEN_PREFIX}_{token.id.hex}_{secret}", Written(token.id, self.store.commit(token))

@@ -19,7 +19,7 @@ from intake.web.psychologist import (
 from intake.web.psychologist_forms import (
     DURATIONS, AttendanceForm, ConsultationForm, OutcomeForm, ReasonForm, ScheduleForm, local_moment, parse_date,
 )
-from intake.web.psychologist_messages import say
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 
 ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral; any instrument works by URL
@@ -278,7 +278,7 @@ def attendance(referral_id: UUID):
     try:
         written = senim().appointments.record_attendance(referral_id, attended=answer == "yes", actor=current_actor())
     except (Conflict, Invalid) as refused:
-        problem = say(refused.detail if isinstance(refused, Conflict) else next(iter(refused.errors.values()))[0])
+        problem = say(refused)  # an Invalid says its first field's first refusal
         if back_to_week:
             flash(problem, "error")
             return redirect(week_url())
