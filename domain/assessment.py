@@ -36,7 +36,8 @@ class Assessment(Aggregate):
         errors = instruments.answer_errors(instrument, answers, spec["version"])
         subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
         if subject_role not in spec["subject_roles"]:
-            errors["subject_role"] = [Reason("assessment.subject_role", instrument=instrument, roles=spec["subject_roles"])]
+            errors["subject_role"] = [Reason("assessment.subject_role", instrument=instrument,
+                                             roles=spec["subject_roles"])]
         ids = {field: optional_id(field, value, errors)
                for field, value in (("contact_id", contact_id), ("case_id", case_id))}
         if errors:

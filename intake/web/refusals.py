@@ -8,7 +8,7 @@ of staff (`name`) speaks to them. A code not known here is said with one general
 English; tests check that every code the domain raises is known here, in Kazakh and Russian too.
 """
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from babel.dates import format_time as format_clock, get_day_names
 from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
@@ -269,7 +269,8 @@ def _outcome(value: str, code: str) -> str:
 def _items(value, code: str) -> str:
     """Questionnaire items (their ids) by their wording in the page's language."""
     try:
-        wording = {item["id"]: item.get(language(), item["en"]) for item in instruments.get("aggressor_status")["items"]}
+        items = instruments.get("aggressor_status")["items"]
+        wording = {item["id"]: item.get(language(), item["en"]) for item in items}
     except Exception:  # noqa: BLE001 - the ids are still better than nothing
         wording = {}
     return "; ".join(wording.get(item_id, item_id) for item_id in value)

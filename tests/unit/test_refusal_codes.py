@@ -53,7 +53,8 @@ def codes_raised() -> dict[str, list[tuple[str, set[str] | None]]]:
             if isinstance(node, ast.ClassDef) and node.name in subclasses:
                 calls = [(call, "DomainError") for call in ast.walk(node) if isinstance(call, ast.Call)
                          and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
-                         and isinstance(call.func.value, ast.Call) and getattr(call.func.value.func, "id", "") == "super"]
+                         and isinstance(call.func.value, ast.Call)
+                         and getattr(call.func.value.func, "id", "") == "super"]
             elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in ERRORS:
                 calls = [(node, getattr(node.func, "id", getattr(node.func, "attr", None)))]
             else:
@@ -135,7 +136,8 @@ def test_a_refusal_without_its_parameter_fails_where_it_is_raised():
 
 def test_a_reason_is_its_english_sentence_with_its_code_beside_it():
     reason = Reason("text.longer_than", max=200)
-    assert reason == "Longer than 200 characters." and (reason.code, reason.params) == ("text.longer_than", {"max": 200})
+    assert reason == "Longer than 200 characters."
+    assert (reason.code, reason.params) == ("text.longer_than", {"max": 200})
     refused = Invalid.many({"caller.name": [reason], "summary": [Reason("text.blank")]})
     assert refused.errors == {"caller.name": ["Longer than 200 characters."], "summary": ["Give it in words."]}
     assert refused.codes == {"caller.name": ["text.longer_than"], "summary": ["text.blank"]}
@@ -165,7 +167,8 @@ def test_a_refused_input_answers_its_english_errors_and_their_codes(api_app):
     answer = body(handle_domain_error(Invalid.many({"caller.name": [Reason("caller.text_too_long", max=200)],
                                                     "channel": [Reason("code.unknown", code="pigeon")]})))
     assert answer["detail"] == "caller.name: Text of at most 200 characters. (and 1 more)"
-    assert answer["errors"] == {"caller.name": ["Text of at most 200 characters."], "channel": ["Unknown code: 'pigeon'."]}
+    assert answer["errors"] == {"caller.name": ["Text of at most 200 characters."],
+                                "channel": ["Unknown code: 'pigeon'."]}
     assert answer["codes"] == {"caller.name": ["caller.text_too_long"], "channel": ["code.unknown"]}
     assert (answer["status"], answer["code"]) == (422, "caller.text_too_long")
 
@@ -209,8 +212,8 @@ def test_moments_weekdays_and_statuses_are_said_in_the_pages_language(page_app):
     with force_locale("ru"):
         said = refusals.say(outside)
         assert "23.11.2026" in said and "понедельник" in said and "14:00–18:00" in said, said
-        assert refusals.say(Conflict("referral.wrong_state", state="claimed", action="claim", status="claimed",
-                                     hint=None)) == "Сейчас это сделать нельзя: направление на этапе «Взято специалистом»."
+        wrong_state = Conflict("referral.wrong_state", state="claimed", action="claim", status="claimed", hint=None)
+        assert refusals.say(wrong_state) == "Сейчас это сделать нельзя: направление на этапе «Взято специалистом»."
 
 
 def test_a_code_the_pages_do_not_know_is_said_in_general_words_never_in_english(page_app):
