@@ -8,7 +8,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import instruments
 from domain.actor import Actor
-from domain.errors import Forbidden, Invalid
+from domain.errors import Forbidden, Invalid, Reason
 from domain.ids import optional_id
 
 SUPERVISOR = "supervisor"
@@ -36,7 +36,8 @@ class Assessment(Aggregate):
         errors = instruments.answer_errors(instrument, answers, spec["version"])
         subject_role = spec["subject_roles"][0] if subject_role is None else subject_role
         if subject_role not in spec["subject_roles"]:
-            errors["subject_role"] = [f"{instrument} assesses: {', '.join(spec['subject_roles'])}."]
+            errors["subject_role"] = [Reason("assessment.subject_role", instrument=instrument,
+                                             roles=spec["subject_roles"])]
         ids = {field: optional_id(field, value, errors)
                for field, value in (("contact_id", contact_id), ("case_id", case_id))}
         if errors:
@@ -77,18 +78,17 @@ class Assessment(Aggregate):
         """Raising a level is the assessor's judgement; lowering one takes a supervisor."""
         is_supervisor = actor.has_role(SUPERVISOR)
         if not is_supervisor and not _same_person(actor, self.assessed_by):
-            raise Forbidden("Only the assessor or a supervisor may override this level; "
-                            "record a new assessment instead.")
+            raise Forbidden("assessment.override_forbidden")
         order = instruments.level_codes(self.instrument, self.instrument_version)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         if not isinstance(reason, str) or not reason.strip():
-            errors["reason"] = ["An override needs a reason."]
+            errors["reason"] = [Reason("override.reason_missing")]
         if level not in order:
-            errors["level"] = [f"Unknown level {level!r}; levels of {self.instrument}: {', '.join(order)}."]
+            errors["level"] = [Reason("level.unknown", level=level, instrument=self.instrument, levels=order)]
         elif level == self.level:
-            errors["level"] = ["The assessment is already at this level."]
+            errors["level"] = [Reason("level.unchanged")]
         elif order.index(level) < order.index(self.level) and not is_supervisor:
-            errors["level"] = ["Lowering a level takes a supervisor."]
+            errors["level"] = [Reason("level.lowering_forbidden")]
         if errors:
             raise Invalid.many(errors)
         self._level_overridden(level=level, previous_level=self.level, reason=reason.strip(),

@@ -39,7 +39,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.clock import as_aware, utc_now
-from domain.errors import Conflict, Forbidden, Invalid, NotFound
+from domain.errors import Conflict, Forbidden, Invalid, NotFound, Reason
 from domain.ids import optional_id
 from domain.personal import PERSON_DETAILS
 from domain.text import REASON_MAX, SUMMARY_MAX
@@ -64,13 +64,13 @@ def _text(field: str, value, limit: int, errors: dict, *, required: bool = False
     """Text as given; blank counts as absent. A required text must hold words."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            errors.setdefault(field, []).append("Give it in words.")
+            errors.setdefault(field, []).append(Reason("text.blank"))
         return None
     if not isinstance(value, str):
-        errors.setdefault(field, []).append("Not a valid string.")
+        errors.setdefault(field, []).append(Reason("text.not_text"))
         return None
     if len(value) > limit:
-        errors.setdefault(field, []).append(f"Longer than {limit} characters.")
+        errors.setdefault(field, []).append(Reason("text.longer_than", max=limit))
         return None
     return value
 
@@ -81,14 +81,14 @@ def _reason(value, errors: dict) -> str:
     return text.strip() if text else ""
 
 
-def person_errors(fields: dict, prefix: str = "") -> dict[str, list[str]]:
+def person_errors(fields: dict, prefix: str = "") -> dict[str, list[Reason]]:
     """Every rule a person's fields keep: a known role, personal fields as short text."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Reason]] = {}
     unknown = [key for key in fields if key not in PERSON_FIELDS]
     for key in unknown:
-        errors[f"{prefix}{key}"] = ["Unknown field of a person."]
+        errors[f"{prefix}{key}"] = [Reason("person.field_unknown")]
     if "role" in fields and fields["role"] not in PERSON_ROLES:
-        errors[f"{prefix}role"] = [f"Unknown role {fields['role']!r}; one of {', '.join(PERSON_ROLES)}."]
+        errors[f"{prefix}role"] = [Reason("person.role_unknown", role=fields["role"], roles=PERSON_ROLES)]
     for key in PERSONAL_FIELDS:
         if key in fields:
             _text(f"{prefix}{key}", fields[key], PERSONAL_LIMITS[key], errors)
@@ -104,10 +104,6 @@ def _personal(fields: dict) -> dict:
 def sees_redacted(actor: Actor, role: str | None) -> bool:
     """Whether this actor sees a person of this role with the personal fields hidden."""
     return role in PROTECTED_ROLES and actor.has_role("psychologist")
-
-
-REDACTED_WRITE = ("A psychologist may not give or change the name, phone or address of a victim or a child: "
-                  "those details are hidden from psychologists.")
 
 
 def redacted_person(person: dict) -> dict:
@@ -127,12 +123,12 @@ class Case(Aggregate):
     ) -> "Case":
         """concerning: data subjects the case is about from the start (the opening contact's caller)."""
         if not actor.has_role(*CASEWORK_ROLES):
-            raise Forbidden(f"The role {actor.role!r} may not open cases.")
-        errors: dict[str, list[str]] = {}
+            raise Forbidden("case.open_forbidden", role=actor.role)
+        errors: dict[str, list[Reason]] = {}
         summary = _text("summary", summary, SUMMARY_MAX, errors)
         contact_id = optional_id("contact_id", contact_id, errors)
         if owner is not None and not owner.has_role(*CASEWORK_ROLES):
-            errors["owner"] = [f"A case is owned by a consultant, psychologist or supervisor, not {owner.role!r}."]
+            errors["owner"] = [Reason("case.owner_role", role=owner.role)]
         if errors:
             raise Invalid.many(errors)
         concerning = [subject for subject in concerning or () if subject is not None]
@@ -157,13 +153,13 @@ class Case(Aggregate):
 
     # Guards ------------------------------------------------------------------------------------
 
-    def _require_not_closed(self, doing: str) -> None:
+    def _require_not_closed(self, action: str) -> None:
         if self.status == "closed":
-            raise Conflict(f"Cannot {doing} a closed case; reopen it first.", state="closed")
+            raise Conflict("case.closed", state="closed", action=action)
 
     def _require_case_role(self, actor: Actor) -> None:
         if not actor.has_role(*CASEWORK_ROLES):
-            raise Forbidden(f"The role {actor.role!r} may not work on cases.")
+            raise Forbidden("case.role_forbidden", role=actor.role)
 
     def _sealed_for(self) -> list:
         """Whom the free text written now concerns (besides the case itself): see domain/personal.py."""
@@ -179,13 +175,13 @@ class Case(Aggregate):
         """Returns the new person's id: random, so it says nothing about who they are. person_id: a
         random id chosen before the case was opened (so that its summary is sealed for the person too)."""
         self._require_case_role(actor)
-        self._require_not_closed("add a person to")
+        self._require_not_closed("add_person")
         fields = {"role": role, "name": name, "phone": phone, "address": address}
         errors = person_errors(fields)
         if errors:
             raise Invalid.many(errors)
         if sees_redacted(actor, role) and any(_personal(fields).values()):
-            raise Forbidden(REDACTED_WRITE)
+            raise Forbidden("person.details_hidden")
         if person_id is None or person_id in self.persons:
             person_id = uuid4()
         self._person_added(person_id=person_id, role=role, label=self._next_label(role),
@@ -205,18 +201,18 @@ class Case(Aggregate):
         except ValueError:
             key = None
         if key not in self.persons:
-            raise NotFound(f"No person with id {person_id} in this case.")
+            raise NotFound("person.not_found", person_id=person_id)
         return self.persons[key]
 
     def change_person(self, person_id: UUID | str, *, changes: dict, actor: Actor, reason: str | None = None,
                       now: datetime | None = None) -> None:
         """Changes a person's role or personal fields (null clears one); a new role gets a new label."""
         self._require_case_role(actor)
-        self._require_not_closed("change a person of")
+        self._require_not_closed("change_person")
         person = self.person(person_id)
         errors = person_errors(changes, "changes.")
         if "role" in changes and changes["role"] is None:
-            errors["changes.role"] = ["A person always has a role."]
+            errors["changes.role"] = [Reason("person.role_required")]
         if reason is not None:
             reason = _text("reason", reason, REASON_MAX, errors)
             reason = reason.strip() if reason else None
@@ -228,13 +224,13 @@ class Case(Aggregate):
         role_after = new.get("role", person["role"])
         if (any(key in changes for key in PERSONAL_FIELDS)
                 and (sees_redacted(actor, person["role"]) or sees_redacted(actor, role_after))):
-            raise Forbidden(REDACTED_WRITE)
+            raise Forbidden("person.details_hidden")
         changed = [key for key in PERSON_FIELDS if key in new and new[key] != person[key]]
         if not changed:
-            raise Invalid("changes", "The change changes nothing.")
+            raise Invalid("changes", "person.changes_nothing")
         if ("role" in changed and person["role"] in PROTECTED_ROLES and new["role"] not in PROTECTED_ROLES
                 and actor.has_role("psychologist")):
-            raise Forbidden("A psychologist may not change the role of a victim or a child.")
+            raise Forbidden("person.protected_role")
         role = new.get("role", person["role"])
         self._person_changed(
             person_id=person["person_id"], changed=changed,
@@ -259,7 +255,7 @@ class Case(Aggregate):
 
     def add_note(self, *, text: str, actor: Actor, now: datetime | None = None) -> UUID:
         self._require_case_role(actor)
-        self._require_not_closed("add a note to")
+        self._require_not_closed("add_note")
         errors: dict = {}
         text = _text("text", text, NOTE_MAX, errors, required=True) or ""  # "": refused, errors says why
         if errors:
@@ -275,13 +271,12 @@ class Case(Aggregate):
 
     def assign_owner(self, *, owner: Actor, actor: Actor, now: datetime | None = None) -> None:
         if not actor.has_role("supervisor"):
-            raise Forbidden("Only a supervisor assigns a case to someone.")
-        self._require_not_closed("assign")
+            raise Forbidden("case.assign_forbidden")
+        self._require_not_closed("assign_owner")
         if not owner.has_role(*CASEWORK_ROLES):
-            raise Invalid("user_id", f"A case is owned by a consultant, psychologist or supervisor, "
-                                     f"not {owner.role!r}.")
+            raise Invalid("user_id", "case.owner_role", role=owner.role)
         if same_person(self.owner, owner):
-            raise Invalid("user_id", f"The case is already owned by {owner.username}.")
+            raise Invalid("user_id", "case.already_owner", name=owner.username)
         self._owner_assigned(owner=owner.as_dict(), previous_owner=self.owner, at=_now(now), actor=actor.as_dict())
 
     @event("OwnerAssigned")
@@ -292,15 +287,14 @@ class Case(Aggregate):
 
     def add_worker(self, *, worker: Actor, reason: str, actor: Actor, now: datetime | None = None) -> None:
         """Lets a member of staff into the case: only its owner or a supervisor, always with a reason."""
-        self._require_responsible(actor, "add someone to")
-        self._require_not_closed("add someone to")
+        self._require_responsible(actor, "add_worker")
+        self._require_not_closed("add_worker")
         errors: dict = {}
         reason = _reason(reason, errors)
         if not worker.has_role(*CASEWORK_ROLES):
-            errors["user_id"] = [f"A case is worked on by a consultant, psychologist or supervisor, "
-                                 f"not {worker.role!r}."]
+            errors["user_id"] = [Reason("case.worker_role", role=worker.role)]
         elif same_person(self.owner, worker) or str(worker.user_id) in self.workers:
-            errors["user_id"] = [f"{worker.username} already works on this case."]
+            errors["user_id"] = [Reason("case.already_worker", name=worker.username)]
         if errors:
             raise Invalid.many(errors)
         self._worker_added(worker=worker.as_dict(), reason=reason, at=_now(now), actor=actor.as_dict(),
@@ -313,15 +307,15 @@ class Case(Aggregate):
 
     # Closing and reopening ---------------------------------------------------------------------
 
-    def _require_responsible(self, actor: Actor, doing: str) -> None:
+    def _require_responsible(self, actor: Actor, duty: str) -> None:
         if actor.has_role("supervisor") or same_person(self.owner, actor):
             return
-        raise Forbidden(f"Only the case's owner or a supervisor may {doing} it.")
+        raise Forbidden("case.not_responsible", duty=duty)
 
     def close(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
         self._require_responsible(actor, "close")  # who may, before what state: a 409 would tell an outsider
         if self.status == "closed":
-            raise Conflict("The case is already closed.", state="closed")
+            raise Conflict("case.already_closed", state="closed")
         errors: dict = {}
         reason = _reason(reason, errors)
         if errors:
@@ -335,7 +329,7 @@ class Case(Aggregate):
     def reopen(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
         self._require_responsible(actor, "reopen")
         if self.status != "closed":
-            raise Conflict(f"Only a closed case can be reopened; this one is {self.status}.", state=self.status)
+            raise Conflict("case.not_closed", state=self.status, status=self.status)
         errors: dict = {}
         reason = _reason(reason, errors)
         if errors:

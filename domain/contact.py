@@ -8,7 +8,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import reference
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, utc_now
-from domain.errors import Conflict, Invalid
+from domain.errors import Conflict, Invalid, Reason
 from domain.personal import PERSON_DETAILS
 from domain.phone import phone_problem
 
@@ -58,55 +58,55 @@ def normalise_caller(caller: dict) -> dict:
     return caller
 
 
-def contact_errors(fields: dict, now: datetime) -> dict[str, list[str]]:
+def contact_errors(fields: dict, now: datetime) -> dict[str, list[Reason]]:
     """Every rule a contact's fields must keep, checked on recording and after each amendment."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Reason]] = {}
 
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
+    def refuse(field: str, reason: Reason) -> None:
+        errors.setdefault(field, []).append(reason)
 
     for field, list_name in CODE_FIELDS.items():
         if fields.get(field) not in reference.codes(list_name):
-            refuse(field, f"Unknown code: {fields.get(field)!r}.")
+            refuse(field, Reason("code.unknown", code=fields.get(field)))
     for field, list_name in CODE_LIST_FIELDS.items():
         for index, code in enumerate(fields.get(field) or []):
             if code not in reference.codes(list_name):
-                refuse(f"{field}.{index}", f"Unknown code: {code!r}.")
+                refuse(f"{field}.{index}", Reason("code.unknown", code=code))
     caller = fields.get("caller") or {}
     if "role" not in caller:
-        refuse("caller.role", "Missing data for required field.")
+        refuse("caller.role", Reason("field.required"))
     for key, list_name in CALLER_CODE_LISTS.items():
         if key in caller and caller[key] not in reference.codes(list_name):
-            refuse(f"caller.{key}", f"Unknown code: {caller[key]!r}.")
+            refuse(f"caller.{key}", Reason("code.unknown", code=caller[key]))
     for key in caller:
         if key not in CALLER_KEYS:
-            refuse(f"caller.{key}", "Unknown field of a caller.")
+            refuse(f"caller.{key}", Reason("caller.field_unknown"))
     for key, limit in CALLER_PERSONAL_LIMITS.items():
         value = caller.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > limit):
-            refuse(f"caller.{key}", f"Text of at most {limit} characters.")
+            refuse(f"caller.{key}", Reason("caller.text_too_long", max=limit))
     if isinstance(caller.get("phone"), str) and (problem := phone_problem(caller["phone"])):
         refuse("caller.phone", problem)
     age = caller.get("age")
     if age is not None and "age_group" in caller and age_group_of(age) != caller["age_group"]:
-        refuse("caller.age_group", f"Age {age} does not belong to age group {caller['age_group']!r}.")
+        refuse("caller.age_group", Reason("caller.age_outside_group", age=age, age_group=caller["age_group"]))
     for key in fields.get("consent") or {}:
         if key not in CONSENT_KINDS:
-            refuse(f"consent.{key}", "Unknown consent kind.")
+            refuse(f"consent.{key}", Reason("consent.kind_unknown"))
 
     started, ended = fields.get("started_at"), fields.get("ended_at")
     if started is not None:
         if started > now + ALLOWED_CLOCK_SKEW:
-            refuse("started_at", "The start is in the future.")
+            refuse("started_at", Reason("contact.start_in_future"))
         if started < EARLIEST_PLAUSIBLE:
-            refuse("started_at", "The start is implausibly far in the past.")
+            refuse("started_at", Reason("contact.start_too_early"))
     if started is not None and ended is not None:
         if ended < started:
-            refuse("ended_at", "The end is before the start.")
+            refuse("ended_at", Reason("contact.end_before_start"))
         elif ended - started > LONGEST_CONTACT:
-            refuse("ended_at", "A contact cannot last longer than 24 hours.")
+            refuse("ended_at", Reason("contact.too_long"))
         if ended > now + ALLOWED_CLOCK_SKEW:
-            refuse("ended_at", "The end is in the future.")
+            refuse("ended_at", Reason("contact.end_in_future"))
     return errors
 
 
@@ -167,8 +167,7 @@ class Contact(Aggregate):
 
     def complete(self, *, ended_at: datetime, actor: Actor, now: datetime | None = None) -> None:
         if self.is_completed:
-            raise Conflict("The contact is already completed; correct its end with an amendment.",
-                           state="completed")
+            raise Conflict("contact.already_completed", state="completed")
         errors = contact_errors({**self.fields, "ended_at": ended_at}, now or utc_now())
         if errors:
             raise Invalid.many(errors)
@@ -181,24 +180,24 @@ class Contact(Aggregate):
 
     def amend(self, *, changes: dict, reason: str, actor: Actor, now: datetime | None = None) -> None:
         if not reason or not reason.strip():
-            raise Invalid("reason", "A correction needs a reason.")
+            raise Invalid("reason", "amendment.reason_missing")
         changes = dict(changes)  # normalised below; the caller's dict stays as it was
         unknown = [field for field in changes if field not in AMENDABLE_FIELDS]
         if unknown:
-            raise Invalid.many({f"changes.{field}": ["This field cannot be amended."] for field in unknown})
+            raise Invalid.many({f"changes.{field}": [Reason("amendment.field_fixed")] for field in unknown})
         for field in NESTED_FIELDS:
             if field in changes and not isinstance(changes[field], dict):
-                raise Invalid(f"changes.{field}", "Give the keys to change (a key set to null clears it).")
+                raise Invalid(f"changes.{field}", "amendment.keys_expected")
         for key in CALLER_FIXED_KEYS:
             if key in (changes.get("caller") or {}):
-                raise Invalid(f"changes.caller.{key}", "This field cannot be amended.")
+                raise Invalid(f"changes.caller.{key}", "amendment.field_fixed")
         for field in ("categories", "risk", "outcome"):
             if field in changes:
                 changes[field] = list(dict.fromkeys(changes[field] or []))
         merged = merge_changes(self.fields, changes)
         effective = {field: value for field, value in changes.items() if merged[field] != self.fields[field]}
         if not effective:
-            raise Invalid("changes", "The correction changes nothing.")
+            raise Invalid("changes", "amendment.changes_nothing")
         errors = contact_errors(merged, now or utc_now())
         if errors:
             raise Invalid.many({f"changes.{field}": messages for field, messages in errors.items()})

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
 from domain.clock import utc_now
-from domain.errors import Forbidden, Invalid
+from domain.errors import Forbidden, Invalid, Reason
 from domain.personal import KINDS
 from domain.text import REASON_MAX
 
@@ -35,14 +35,14 @@ class Erasure(Aggregate):
     def perform(cls, *, subject_id: UUID, kind: str, reason: str, actor: Actor,
                 now: datetime | None = None) -> "Erasure":
         if not actor.has_role(*ERASER_ROLES):
-            raise Forbidden("Only a supervisor erases personal data.")
-        errors: dict[str, list[str]] = {}
+            raise Forbidden("erasure.forbidden")
+        errors: dict[str, list[Reason]] = {}
         if kind not in KINDS:
-            errors["kind"] = [f"Unknown kind of subject: {kind!r}."]
+            errors["kind"] = [Reason("erasure.kind_unknown", kind=kind)]
         if not isinstance(reason, str) or not reason.strip():
-            errors["reason"] = ["An erasure needs a reason."]
+            errors["reason"] = [Reason("erasure.reason_missing")]
         elif len(reason) > REASON_MAX:
-            errors["reason"] = [f"Longer than {REASON_MAX} characters."]
+            errors["reason"] = [Reason("text.longer_than", max=REASON_MAX)]
         if errors:
             raise Invalid.many(errors)
         return cls(subject_id=subject_id, kind=kind, reason=reason.strip(), at=now or utc_now(),

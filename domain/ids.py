@@ -1,15 +1,17 @@
 """Ids given by clients: a UUID or its text, anything else named as the bad field."""
 from uuid import UUID
 
+from domain.errors import Reason
 
-def optional_id(field: str, value, errors: dict[str, list[str]]) -> UUID | None:
+
+def optional_id(field: str, value, errors: dict[str, list[Reason]]) -> UUID | None:
     """The id as a UUID, or None; a malformed one is added to `errors` under `field`."""
     if value is None or isinstance(value, UUID):
         return value
     try:
         return UUID(str(value))
     except ValueError:
-        errors.setdefault(field, []).append("Not a valid id.")
+        errors.setdefault(field, []).append(Reason("id.invalid"))
         return None
 
 

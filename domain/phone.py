@@ -1,18 +1,20 @@
 """Phone numbers as one canonical text, so one caller's number matches however it was typed."""
 import re
 
+from domain.errors import Reason
+
 # Loose on purpose: what people type (digits, spaces, +, -, parentheses), with enough digits to dial.
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]+$")
 MIN_DIGITS, MAX_DIGITS = 5, 20
 
 
-def phone_problem(text: str) -> str | None:
+def phone_problem(text: str) -> Reason | None:
     """Why the text is not a phone number, or None."""
     if not PHONE_PATTERN.match(text or ""):
-        return "Use digits, spaces, +, - and parentheses only."
+        return Reason("phone.characters")
     digits = sum(character.isdigit() for character in text)
     if not MIN_DIGITS <= digits <= MAX_DIGITS:
-        return f"A phone number has {MIN_DIGITS} to {MAX_DIGITS} digits."
+        return Reason("phone.digits", low=MIN_DIGITS, high=MAX_DIGITS)
     return None
 
 

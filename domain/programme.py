@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import Actor
 from domain.clock import as_aware, utc_now
-from domain.errors import Conflict, Forbidden, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, Reason
 from domain.ids import optional_id
 from domain.reference import Code
 
@@ -52,33 +52,29 @@ ALLOWED_FROM = MappingProxyType({
     "complete": ("enrolled",),
     "drop_out": ("enrolled",),
 })
-ACTIONS = {"record_session": "record a session of", "complete": "complete", "drop_out": "record a drop-out of"}
 
 
 def _now(now: datetime | None) -> datetime:
     return as_aware(now or utc_now())
 
 
-def eligibility_problem(assessment) -> str | None:
+def eligibility_problem(assessment) -> Reason | None:
     """Why the assessment does not make its subject eligible, or None when it does."""
     if assessment.instrument != INSTRUMENT:
-        return f"Enrolment needs an {INSTRUMENT} assessment; this one is {assessment.instrument}."
+        return Reason("programme.needs_aggressor_status", instrument=assessment.instrument)
     result = assessment.result
     eligible = result.get("programme_eligible")
     if eligible is True:
         return None
     if eligible is False:
-        present = ", ".join(result.get("contraindications") or [])
-        referral = result.get("suggested_referral") or "health"
-        return (f"Not eligible: contraindications ({present}). Suggested referral: {referral} services.")
-    unknown = ", ".join(result.get("unknown_contraindications") or [])
-    return (f"Eligibility undecided: contraindications unknown ({unknown}). Find out and record a new "
-            f"{INSTRUMENT} assessment.")
+        return Reason("programme.not_eligible", items=tuple(result.get("contraindications") or ()),
+                      target=result.get("suggested_referral") or "health")
+    return Reason("programme.eligibility_undecided", items=tuple(result.get("unknown_contraindications") or ()))
 
 
 def _require_role(actor: Actor) -> None:
     if not actor.has_role(*PROGRAMME_ROLES):
-        raise Forbidden("Only a psychologist or a supervisor may act on the correctional programme.")
+        raise Forbidden("programme.forbidden")
 
 
 class ProgrammeParticipation(Aggregate):
@@ -92,14 +88,14 @@ class ProgrammeParticipation(Aggregate):
         """concerning: the data subjects its notes and reasons may name (domain/personal.py), found by
         the service; the assessment's own are added."""
         _require_role(actor)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         problem = eligibility_problem(assessment)
         if problem:
             errors["assessment_id"] = [problem]
         referral_id = optional_id("referral_id", referral_id, errors)
         case_id = optional_id("case_id", case_id, errors)
         if case_id is not None and assessment.case_id is not None and case_id != assessment.case_id:
-            errors.setdefault("case_id", []).append("The assessment was made in another case.")
+            errors.setdefault("case_id", []).append(Reason("programme.other_case"))
         if errors:
             raise Invalid.many(errors)
         return cls(
@@ -135,7 +131,7 @@ class ProgrammeParticipation(Aggregate):
 
     def _require_state(self, command: str) -> None:
         if self.status not in ALLOWED_FROM[command]:
-            raise Conflict(f"Cannot {ACTIONS[command]} a participation that is {self.status}.", state=self.status)
+            raise Conflict("programme.wrong_state", state=self.status, action=command, status=self.status)
 
     # Sessions --------------------------------------------------------------------------------
 
@@ -145,17 +141,17 @@ class ProgrammeParticipation(Aggregate):
         _require_role(actor)
         self._require_state("record_session")
         now = _now(now)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         if not isinstance(held_at, datetime):
-            errors["at"] = ["Give the session's date and time."]
+            errors["at"] = [Reason("session.time_missing")]
         else:
             held_at = as_aware(held_at)
             if held_at > now:
-                errors["at"] = ["The session is in the future; record it once it has taken place."]
+                errors["at"] = [Reason("session.in_future")]
         if not isinstance(attended, bool):
-            errors["attended"] = ["Say whether the person came (true or false)."]
+            errors["attended"] = [Reason("attended.missing")]
         if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
-            errors["note"] = [f"A note is text of at most {NOTE_MAX} characters."]
+            errors["note"] = [Reason("session.note_too_long", max=NOTE_MAX)]
         if errors:
             raise Invalid.many(errors)
         note = note.strip() or None if note is not None else None
@@ -176,10 +172,9 @@ class ProgrammeParticipation(Aggregate):
         _require_role(actor)
         self._require_state("complete")
         if outcome not in OUTCOME_CODES:
-            raise Invalid("outcome", f"Unknown outcome {outcome!r}; one of {', '.join(OUTCOME_CODES)}.")
+            raise Invalid("outcome", "outcome.unknown", outcome=outcome, outcomes=tuple(OUTCOME_CODES))
         if not self.attended:
-            raise Conflict("Cannot complete the programme before the person has attended a session.",
-                           state=self.status)
+            raise Conflict("programme.nothing_attended", state=self.status)
         self._completed(outcome=outcome, at=_now(now), actor=actor.as_dict())
 
     @event("Completed")
@@ -190,7 +185,7 @@ class ProgrammeParticipation(Aggregate):
         _require_role(actor)
         self._require_state("drop_out")
         if not isinstance(reason, str) or not reason.strip():
-            raise Invalid("reason", "Give a reason in words.")
+            raise Invalid("reason", "reason.blank")
         self._dropped_out(reason=reason.strip(), at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("DroppedOut")

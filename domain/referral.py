@@ -37,7 +37,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import reference
 from domain.actor import CASEWORK_ROLES, SYSTEM_ROLE, Actor, same_person
 from domain.clock import as_aware, local, utc_now
-from domain.errors import Conflict, Forbidden, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, Reason
 from domain.ids import optional_id
 from domain.reference import Code
 from domain.schedule import (
@@ -86,17 +86,15 @@ ALLOWED_FROM = MappingProxyType({
     "complete": ("claimed", "attended", "missed"),
     "cancel": ("open", "claimed", "scheduled", "attended", "missed"),
 })
-ACTIONS = {"claim": "claim", "release": "release", "decline": "decline",
-           "schedule": "schedule an appointment for", "record_attendance": "record attendance for",
-           "complete": "complete", "cancel": "cancel"}
+# What to do first, when a command does not fit the status (domain/messages.py words them).
 HINTS = {
-    ("schedule", "open"): " Claim it first.",
-    ("record_attendance", "claimed"): " Schedule an appointment first.",
-    ("record_attendance", "missed"): " Schedule a new appointment first.",
-    ("record_attendance", "attended"): " Schedule a follow-up appointment first.",
-    ("complete", "open"): " Claim it first.",
-    ("complete", "scheduled"): " Record whether the appointment was attended first.",
-    ("decline", "scheduled"): " Record the appointment, then complete the referral with its outcome.",
+    ("schedule", "open"): "claim_first",
+    ("record_attendance", "claimed"): "schedule_first",
+    ("record_attendance", "missed"): "schedule_again_first",
+    ("record_attendance", "attended"): "schedule_follow_up_first",
+    ("complete", "open"): "claim_first",
+    ("complete", "scheduled"): "record_attendance_first",
+    ("decline", "scheduled"): "record_then_complete",
 }
 
 # How long a referral may wait in the queue before someone claims it, by urgency.
@@ -111,35 +109,34 @@ ESCALATOR_ROLES = (SYSTEM_ROLE, "supervisor")
 SUBJECT_ROLE_UNKNOWN = "unknown"
 
 
-def _text(field: str, value, errors: dict) -> str:
-    """The words of a required text; "" where they are missing, and `errors` says so."""
+def _text(field: str, value, errors: dict, blank: Reason | None = None) -> str:
+    """The words of a required text; "" where they are missing, and `errors` says so (`blank`: what
+    the referral's own reason says then)."""
     if not isinstance(value, str) or not value.strip():
-        errors.setdefault(field, []).append("Give a reason in words.")
+        errors.setdefault(field, []).append(blank or Reason("reason.blank"))
         return ""
     return value.strip()
 
 
-def consent_errors(consent, actor: Actor) -> dict[str, list[str]]:
+def consent_errors(consent, actor: Actor) -> dict[str, list[Reason]]:
     """The consent gate: no referral without consent to services, unless a supervisor overrides it."""
     if not isinstance(consent, Mapping) or not isinstance(consent.get("services"), bool):
-        return {"consent.services": ["Say whether the person agreed to be referred (true or false)."]}
+        return {"consent.services": [Reason("consent.services_missing")]}
     unknown = [key for key in consent if key not in ("services", "override_reason")]
     if unknown:
-        return {f"consent.{key}": ["Unknown consent field."] for key in unknown}
+        return {f"consent.{key}": [Reason("consent.field_unknown")] for key in unknown}
     override = consent.get("override_reason")
     override = override.strip() if isinstance(override, str) else override
     if override is not None and not isinstance(override, str):
-        return {"consent.override_reason": ["Give the reason for the override in words."]}
+        return {"consent.override_reason": [Reason("consent.override_not_text")]}
     if consent["services"]:
         if override:
-            return {"consent.override_reason": ["Nothing to override: the person consented."]}
+            return {"consent.override_reason": [Reason("consent.nothing_to_override")]}
         return {}
     if not override:
-        return {"consent.services": [
-            "The person did not consent to be referred; only a supervisor may override that, "
-            "giving consent.override_reason."]}
+        return {"consent.services": [Reason("consent.refused")]}
     if not actor.has_role("supervisor"):
-        return {"consent.override_reason": ["Only a supervisor may override a refusal of consent."]}
+        return {"consent.override_reason": [Reason("consent.override_forbidden")]}
     return {}
 
 
@@ -165,16 +162,16 @@ class Referral(Aggregate):
         """concerning: the data subjects its reasons may name (the case and its persons, the contact's
         caller), found by the service; its free text is sealed for them too (domain/personal.py)."""
         if not actor.has_role(*CASEWORK_ROLES):
-            raise Forbidden(f"The role {actor.role!r} may not make referrals.")
+            raise Forbidden("referral.make_forbidden", role=actor.role)
         subject_role = subject_role or SUBJECT_ROLE_UNKNOWN
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         for field, value, list_name in (("source", source, "referral_sources"),
                                         ("target", target, "referral_targets"),
                                         ("urgency", urgency, "urgencies"),
                                         ("subject_role", subject_role, "caller_roles")):
             if value not in reference.codes(list_name):
-                errors[field] = [f"Unknown code: {value!r}."]
-        reason = _text("reason", reason, errors)
+                errors[field] = [Reason("code.unknown", code=value)]
+        reason = _text("reason", reason, errors, Reason("referral.reason_blank"))
         contact_id = optional_id("contact_id", contact_id, errors)
         case_id = optional_id("case_id", case_id, errors)
         errors.update(consent_errors(consent, actor))
@@ -218,26 +215,25 @@ class Referral(Aggregate):
 
     def _require_state(self, command: str) -> None:
         if self.status not in ALLOWED_FROM[command]:
-            hint = HINTS.get((command, self.status), "")
-            raise Conflict(f"Cannot {ACTIONS[command]} a referral that is {self.status}.{hint}",
-                           state=self.status)
+            raise Conflict("referral.wrong_state", state=self.status, action=command, status=self.status,
+                           hint=HINTS.get((command, self.status)))
 
-    def _require_responsible(self, actor: Actor, doing: str) -> None:
+    def _require_responsible(self, actor: Actor, duty: str) -> None:
         if actor.has_role("supervisor") or same_person(self.claimant, actor):
             return
-        raise Forbidden(f"Only the psychologist who claimed this referral, or a supervisor, may {doing}.")
+        raise Forbidden("referral.not_responsible", duty=duty)
 
     # Claims ----------------------------------------------------------------------------------
 
     def claim(self, *, actor: Actor, now: datetime | None = None) -> bool:
         """True when the claim was recorded; False when the actor already holds the referral."""
         if not actor.has_role(*CLAIMER_ROLES):
-            raise Forbidden("Only a psychologist or a supervisor may claim a referral.")
+            raise Forbidden("referral.claim_forbidden")
         if self.status not in FINAL_STATUSES and same_person(self.claimant, actor):
             return False
         if self.status == "claimed":
             assert self.claimant is not None  # a claimed referral has its claimant: for the type checker
-            raise Conflict(f"The referral is already claimed by {self.claimant['username']}.", state="claimed")
+            raise Conflict("referral.already_claimed", state="claimed", name=self.claimant["username"])
         self._require_state("claim")
         self._claimed(at=_now(now), actor=actor.as_dict())
         return True
@@ -249,7 +245,7 @@ class Referral(Aggregate):
 
     def release(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
         self._require_state("release")
-        self._require_responsible(actor, "give it back to the queue")
+        self._require_responsible(actor, "release")
         errors: dict = {}
         reason = _text("reason", reason, errors)
         if errors:
@@ -265,9 +261,9 @@ class Referral(Aggregate):
         self._require_state("decline")
         if self.status == "open":
             if not actor.has_role(*CLAIMER_ROLES):
-                raise Forbidden("Only a psychologist or a supervisor may decline a referral.")
+                raise Forbidden("referral.decline_forbidden")
         else:
-            self._require_responsible(actor, "decline it")
+            self._require_responsible(actor, "decline")
         errors: dict = {}
         reason = _text("reason", reason, errors)
         if errors:
@@ -288,23 +284,23 @@ class Referral(Aggregate):
     ) -> None:
         """Books the claimant (and a pair colleague) at `at`; `availability` is keyed by username."""
         self._require_state("schedule")
-        self._require_responsible(actor, "schedule an appointment for it")
+        self._require_responsible(actor, "schedule")
         now = _now(now)
         check_duration(duration)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         if format not in reference.codes("consultation_formats"):
-            errors["format"] = [f"Unknown format {format!r}; one of "
-                                f"{', '.join(reference.codes('consultation_formats'))}."]
+            errors["format"] = [Reason("appointment.format_unknown", format=format,
+                                       formats=reference.codes("consultation_formats"))]
         psychologists = [self.claimant]
         if colleague is not None:
             if not colleague.has_role(*CLAIMER_ROLES):
-                errors["colleague"] = [f"{colleague.username} is not a psychologist."]
+                errors["colleague"] = [Reason("appointment.colleague_not_psychologist", name=colleague.username)]
             elif same_person(self.claimant, colleague):
-                errors["colleague"] = ["The pair colleague is someone other than the claimant."]
+                errors["colleague"] = [Reason("appointment.colleague_is_claimant")]
             else:
                 psychologists.append(colleague.as_dict())
         if not isinstance(at, datetime):
-            errors["at"] = ["Give the appointment's date and time."]
+            errors["at"] = [Reason("appointment.time_missing")]
         else:
             at = as_aware(at)
             problems = self._booking_problems(at, duration, psychologists, availability, now)
@@ -316,15 +312,15 @@ class Referral(Aggregate):
             starts_at=at, duration_minutes=int(duration.total_seconds() // 60), format=format,
             psychologists=psychologists, at=now, actor=actor.as_dict())
 
-    def _booking_problems(self, at, duration, psychologists, availability, now) -> list[str]:
+    def _booking_problems(self, at, duration, psychologists, availability, now) -> list[Reason]:
         own = None
         if self.status == "scheduled" and self.appointment:  # moving it: its own slot is free again
             own = (self.appointment["starts_at"], self.appointment["ends_at"])
-        problems: list[str] = []
+        problems: list[Reason] = []
         for person in psychologists:
             found = availability.get(person["username"])
             if found is None:
-                problems.append(f"No working hours are on record for {person['username']}.")
+                problems.append(Reason("appointment.no_working_hours", name=person["username"]))
                 continue
             others = [slot for slot in found.appointments if tuple(map(as_aware, slot)) != own]
             problems += appointment_problems(found.schedule, at, duration, others, now=now,
@@ -344,15 +340,14 @@ class Referral(Aggregate):
 
     def record_attendance(self, *, attended: bool, actor: Actor, now: datetime | None = None) -> None:
         self._require_state("record_attendance")
-        self._require_responsible(actor, "record attendance for it")
+        self._require_responsible(actor, "record_attendance")
         if not isinstance(attended, bool):
-            raise Invalid("attended", "Say whether the person came (true or false).")
+            raise Invalid("attended", "attended.missing")
         now = _now(now)
         assert self.appointment is not None  # attendance is recorded only when scheduled (checked above)
         starts_at = self.appointment["starts_at"]
         if now < starts_at:
-            raise Conflict(f"The appointment at {local(starts_at):%Y-%m-%d %H:%M} (local time) has not "
-                           "begun yet; record attendance once it has.", state=self.status)
+            raise Conflict("appointment.not_begun", state=self.status, at=local(starts_at))
         if attended:
             self._appointment_attended(at=now, actor=actor.as_dict())
         else:
@@ -371,11 +366,11 @@ class Referral(Aggregate):
 
     def complete(self, *, outcome: str, actor: Actor, now: datetime | None = None) -> None:
         self._require_state("complete")
-        self._require_responsible(actor, "complete it")
+        self._require_responsible(actor, "complete")
         if outcome not in OUTCOME_CODES:
-            raise Invalid("outcome", f"Unknown outcome {outcome!r}; one of {', '.join(OUTCOME_CODES)}.")
+            raise Invalid("outcome", "outcome.unknown", outcome=outcome, outcomes=tuple(OUTCOME_CODES))
         if OUTCOME_CODES[outcome].attributes["needs_attendance"] and not self.attended_count:
-            raise Invalid("outcome", f"The outcome {outcome!r} needs an attended appointment; none was.")
+            raise Invalid("outcome", "referral.outcome_needs_attendance", outcome=outcome)
         self._completed(outcome=outcome, at=_now(now), actor=actor.as_dict())
 
     @event("Completed")
@@ -387,7 +382,7 @@ class Referral(Aggregate):
         self._require_state("cancel")
         if not (actor.has_role("supervisor") or same_person(self.made_by, actor)
                 or same_person(self.claimant, actor)):
-            raise Forbidden("Only whoever made the referral, its claimant or a supervisor may cancel it.")
+            raise Forbidden("referral.cancel_forbidden")
         errors: dict = {}
         reason = _text("reason", reason, errors)
         if errors:
@@ -411,7 +406,7 @@ class Referral(Aggregate):
     def escalate(self, *, actor: Actor, now: datetime | None = None, deadlines: Mapping | None = None) -> bool:
         """True when an escalation was recorded; a referral is escalated once per missed deadline."""
         if not actor.has_role(*ESCALATOR_ROLES):
-            raise Forbidden("Escalations are recorded by the system or a supervisor.")
+            raise Forbidden("referral.escalate_forbidden")
         now = _now(now)
         if not self.is_overdue(now, deadlines) or self.is_escalated("claim"):
             return False

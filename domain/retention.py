@@ -53,13 +53,12 @@ def parse_period(raw: str) -> Period | None:
         return None
     match = _PERIOD.fullmatch(text)
     if not match:
-        raise Invalid("period", f"Write a whole number and a unit (d days, m months, y years), e.g. 90d, 6m "
-                                f"or 5y, or off; not {raw!r}.")
+        raise Invalid("period", "retention.period_unreadable", raw=raw)
     amount, unit = int(match[1]), match[2]
     if amount <= 0:
-        raise Invalid("period", "A retention period must be positive; write off to disable the rule.")
+        raise Invalid("period", "retention.period_not_positive")
     if amount * {"d": 1 / 365, "m": 1 / 12, "y": 1}[unit] > LONGEST_YEARS:
-        raise Invalid("period", f"A retention period longer than {LONGEST_YEARS} years is a typo.")
+        raise Invalid("period", "retention.period_too_long", years=LONGEST_YEARS)
     return Period(amount, unit)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from domain.clock import as_aware, local, utc_now
-from domain.errors import Invalid
+from domain.errors import Invalid, Reason
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_APPOINTMENT = timedelta(minutes=60)
@@ -35,13 +35,21 @@ class Shift:
         return [f"{self.start:%H:%M}", f"{self.end:%H:%M}"]
 
 
+class _Unreadable(ValueError):
+    """A value of plain data that is not what it stands for; carries the refusal."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
 def _parse_time(value) -> time:
     if isinstance(value, time):
         return value.replace(tzinfo=None)
     try:
         return time.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(f"Not a time: {value!r}; use HH:MM.") from None
+        raise _Unreadable(Reason("schedule.not_a_time", value=value)) from None
 
 
 def _weekday_index(key) -> int:
@@ -49,19 +57,20 @@ def _weekday_index(key) -> int:
         return key
     if isinstance(key, str) and key.strip().lower() in WEEKDAYS:
         return WEEKDAYS.index(key.strip().lower())
-    raise ValueError(f"Unknown weekday {key!r}; use one of {', '.join(WEEKDAYS)}.")
+    raise _Unreadable(Reason("schedule.weekday_unknown", day=key, weekdays=WEEKDAYS))
 
 
-def _day_problems(shifts: tuple[Shift, ...]) -> dict[int, str]:
+def _day_problems(shifts: tuple[Shift, ...]) -> dict[int, Reason]:
     """Per shift index: why the shift is unusable (start not before end, overlapping another)."""
-    problems: dict[int, str] = {}
+    problems: dict[int, Reason] = {}
     for index, shift in enumerate(shifts):
         if shift.start >= shift.end:
-            problems[index] = f"The start {shift.start:%H:%M} must be before the end {shift.end:%H:%M}."
+            problems[index] = Reason("schedule.start_after_end", start=shift.start, end=shift.end)
             continue
         for other_index, other in enumerate(shifts[:index]):
             if other.start < other.end and shift.start < other.end and other.start < shift.end:
-                problems[index] = f"Overlaps the shift {other} (number {other_index + 1} of the day)."
+                problems[index] = Reason("schedule.overlap", start=other.start, end=other.end,
+                                         number=other_index + 1)
                 break
     return problems
 
@@ -74,7 +83,7 @@ class WeeklySchedule:
 
     def __post_init__(self) -> None:
         if len(self.days) != 7:
-            raise Invalid("schedule", "A weekly schedule has seven days, Monday first.")
+            raise Invalid("schedule", "schedule.seven_days")
         errors = {
             f"schedule.{WEEKDAYS[day]}.{index}": [message]
             for day, shifts in enumerate(self.days)
@@ -88,26 +97,26 @@ class WeeklySchedule:
     def of(cls, hours: Mapping) -> "WeeklySchedule":
         """From plain data: {"monday": [["09:00", "13:00"], ...], ...}; days left out are days off."""
         days: list[list[Shift]] = [[] for _ in WEEKDAYS]
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         for key, shifts in (hours or {}).items():
             try:
                 day = _weekday_index(key)
-            except ValueError as error:
-                errors[f"schedule.{key}"] = [str(error)]
+            except _Unreadable as error:
+                errors[f"schedule.{key}"] = [error.reason]
                 continue
             if isinstance(shifts, (str, bytes)) or not isinstance(shifts, Iterable):
-                errors[f"schedule.{WEEKDAYS[day]}"] = ["Give the day's shifts as a list of [start, end]."]
+                errors[f"schedule.{WEEKDAYS[day]}"] = [Reason("schedule.day_not_list")]
                 continue
             for index, pair in enumerate(shifts):
                 field = f"schedule.{WEEKDAYS[day]}.{index}"
                 pair = [] if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable) else list(pair)
                 if len(pair) != 2:
-                    errors[field] = ["Give a shift as [start, end]."]
+                    errors[field] = [Reason("schedule.shift_not_pair")]
                     continue
                 try:
                     days[day].append(Shift(_parse_time(pair[0]), _parse_time(pair[1])))
-                except ValueError as error:
-                    errors[field] = [str(error)]
+                except _Unreadable as error:
+                    errors[field] = [error.reason]
         if errors:
             raise Invalid.many(errors)
         return cls(tuple(tuple(shifts) for shifts in days))
@@ -146,41 +155,38 @@ class Availability:
     appointments: tuple[tuple[datetime, datetime], ...] = ()
 
 
-def _moment(moment: datetime) -> str:
-    return f"{local(moment):%Y-%m-%d %H:%M}"
-
-
 def appointment_problems(
     schedule: WeeklySchedule, at: datetime, duration: timedelta = DEFAULT_APPOINTMENT,
     existing_appointments: Iterable[tuple[datetime, datetime]] = (), *, now: datetime | None = None,
     who: str = "The psychologist",
-) -> list[str]:
-    """Every reason one psychologist cannot take an appointment at `at`, in plain words."""
+) -> list[Reason]:
+    """Every reason one psychologist (`who`, a username) cannot take an appointment at `at`.
+
+    Moments are given in the service's local time: that is how the English says them."""
     at, now = as_aware(at), as_aware(now or utc_now())
     end = at + duration
     if at < now:
-        return [f"The time {_moment(at)} (local time) is in the past; an appointment is booked ahead."]
+        return [Reason("appointment.in_past", at=local(at))]
     if at - now > FURTHEST_AHEAD:
-        return [f"The time {_moment(at)} is more than a year ahead; check the year."]
+        return [Reason("appointment.too_far_ahead", at=local(at))]
     problems = []
     if not schedule.covers(at, end):
         weekday = local(at).weekday()
-        problems.append(
-            f"{who} does not work at {_moment(at)}–{local(end):%H:%M} (local time); working hours on "
-            f"{WEEKDAYS[weekday].capitalize()}: {schedule.describe(weekday)}.")
+        shifts = schedule.days[weekday]
+        problems.append(Reason("appointment.outside_hours" if shifts else "appointment.day_off", name=who,
+                               at=local(at), until=local(end), weekday=WEEKDAYS[weekday], shifts=shifts))
     for other_start, other_end in existing_appointments:
         other_start, other_end = as_aware(other_start), as_aware(other_end)
         if at < other_end and other_start < end:
-            problems.append(f"{who} already has an appointment at {_moment(other_start)}–"
-                            f"{local(other_end):%H:%M} (local time).")
+            problems.append(Reason("appointment.clash", name=who, at=local(other_start), until=local(other_end)))
     return problems
 
 
 def check_duration(duration: timedelta) -> timedelta:
     if not isinstance(duration, timedelta) or duration <= timedelta(0) or duration % timedelta(minutes=1):
-        raise Invalid("duration", "An appointment lasts a positive whole number of minutes.")
+        raise Invalid("duration", "appointment.duration_invalid")
     if duration > LONGEST_APPOINTMENT:
-        raise Invalid("duration", f"An appointment lasts at most {LONGEST_APPOINTMENT.seconds // 3600} hours.")
+        raise Invalid("duration", "appointment.duration_too_long", hours=LONGEST_APPOINTMENT.seconds // 3600)
     return duration
 
 

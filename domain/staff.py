@@ -51,13 +51,13 @@ def session_digest(session_token: str) -> str:
 def check_username(username: str) -> str:
     username = (username or "").strip().lower()
     if not USERNAME_PATTERN.match(username):
-        raise Invalid("username", "Use 2-63 characters: latin letters, digits, '.', '_' or '-'.")
+        raise Invalid("username", "username.invalid")
     return username
 
 
 def check_role(role: str) -> str:
     if role not in STAFF_ROLES:
-        raise Invalid("role", f"Unknown role {role!r}; one of {', '.join(STAFF_ROLES)}.")
+        raise Invalid("role", "role.unknown", role=role, roles=STAFF_ROLES)
     return role
 
 
@@ -98,7 +98,7 @@ class User(Aggregate):
 
     def change_role(self, *, role: str, actor: Actor, approval: UUID | None = None) -> None:
         if check_role(role) == self.role:
-            raise Conflict(f"The user already has the role {role!r}.", state=self.role)
+            raise Conflict("user.already_has_role", state=self.role, role=role, name=self.username)
         self._role_changed(role=role, previous_role=self.role, actor=actor.as_dict(),
                            approval=str(approval) if approval else None)
 
@@ -109,7 +109,7 @@ class User(Aggregate):
 
     def disable(self, *, reason: str, actor: Actor) -> None:
         if not self.active:
-            raise Conflict("The user is already disabled.", state="disabled")
+            raise Conflict("user.already_disabled", state="disabled", name=self.username)
         self._disabled(reason=reason, actor=actor.as_dict())
 
     @event("Disabled")
@@ -119,7 +119,7 @@ class User(Aggregate):
 
     def enable(self, *, actor: Actor) -> None:
         if self.active:
-            raise Conflict("The user is already active.", state="active")
+            raise Conflict("user.already_active", state="active", name=self.username)
         self._enabled(actor=actor.as_dict())
 
     @event("Enabled")
@@ -142,7 +142,7 @@ class User(Aggregate):
 
     def revoke_token(self, *, token_id: UUID, actor: Actor) -> None:
         if str(token_id) in self.revoked_tokens:
-            raise Conflict("The token is already revoked.", state="revoked")
+            raise Conflict("token.already_revoked", state="revoked")
         self._token_revoked(token_id=str(token_id), actor=actor.as_dict())
 
     @event("TokenRevoked")
@@ -157,7 +157,7 @@ class User(Aggregate):
 
     def choose_language(self, language: str, *, actor: Actor) -> None:
         if language not in LANGUAGES:
-            raise Invalid("language", f"One of {', '.join(LANGUAGES)}.")
+            raise Invalid("language", "language.unknown", languages=LANGUAGES)
         self._language_chosen(language=language, actor=actor.as_dict())
 
     @event("LanguageChosen")
@@ -210,7 +210,7 @@ class User(Aggregate):
     def unlock(self, *, actor: Actor) -> None:
         """An admin clears the failed sign-ins, so a held-back user need not wait for the hold to end."""
         if not self.failed_sign_ins:
-            raise Conflict("The account has no failed sign-ins to clear.", state="unlocked")
+            raise Conflict("user.not_locked", state="unlocked", name=self.username)
         self._unlocked(failed_sign_ins=len(self.failed_sign_ins), actor=actor.as_dict(), at=utc_now())
 
     @event("Unlocked")
@@ -224,9 +224,9 @@ class User(Aggregate):
         """Admins and supervisors set anyone's hours; a psychologist sets their own."""
         own = actor.user_id is not None and actor.user_id == str(self.id)
         if not (actor.has_role("admin", "supervisor", SYSTEM_ROLE) or (own and actor.has_role("psychologist"))):
-            raise Forbidden("Only an admin, a supervisor or the psychologist themself may set working hours.")
+            raise Forbidden("hours.forbidden")
         if not isinstance(schedule, WeeklySchedule):
-            raise Invalid("schedule", "Give a weekly schedule.")
+            raise Invalid("schedule", "schedule.not_weekly")
         self._working_hours_set(schedule=schedule.as_dict(), actor=actor.as_dict())
 
     @event("WorkingHoursSet")
@@ -267,7 +267,7 @@ class StaffDirectory(Aggregate):
 
     def list_user(self, *, username: str, user_id: UUID) -> None:
         if username in self.user_ids:
-            raise Conflict(f"The username {username!r} is taken.", state="taken")
+            raise Conflict("username.taken", state="taken", username=username)
         self._user_listed(username=username, user_id=str(user_id))
 
     @event("UserListed")

@@ -42,7 +42,7 @@ class StaffChange(Aggregate):
     def __init__(self, *, kind: str, user_id: str | None, username: str, role: str | None,
                  password_hash: str | None, actor: dict):
         if kind not in KINDS:
-            raise Invalid("kind", f"One of {', '.join(KINDS)}.")
+            raise Invalid("kind", "staff_change.kind_unknown", kinds=KINDS)
         self.kind = kind
         self.user_id = user_id  # None for a new account: it is created on approval
         self.username = username
@@ -75,21 +75,21 @@ class StaffChange(Aggregate):
 
     def check_decider(self, actor: Actor) -> None:
         if not actor.has_role(*APPROVER_ROLES):
-            raise Forbidden("Only a supervisor or an admin decides on a staff change.")
+            raise Forbidden("staff_change.decider_role")
         if same_person(self.requested_by, actor):
-            raise Forbidden("The person who asked for a change cannot approve or reject it: another one does.")
+            raise Forbidden("staff_change.own_request")
         if self.user_id and actor.user_id == self.user_id:
-            raise Forbidden("A change to your own account is decided by someone else.")
+            raise Forbidden("staff_change.own_account")
 
     def _check_pending(self) -> None:
         if self.state != "pending":
-            raise Conflict(f"The request is already {self.state}.", state=self.state)
+            raise Conflict("staff_change.decided", state=self.state, status=self.state)
 
     def approve(self, *, actor: Actor, now: datetime) -> None:
         self.check_decider(actor)  # first: the requester learns nothing from a state
         self._check_pending()
         if self.is_expired(now):
-            raise Conflict("The request has expired; ask again.", state="expired")
+            raise Conflict("staff_change.expired", state="expired")
         self._approved(actor=actor.as_dict())
 
     @event("Approved")
@@ -102,7 +102,7 @@ class StaffChange(Aggregate):
         self._check_pending()
         reason = (reason or "").strip()
         if not reason or len(reason) > REASON_MAX:
-            raise Invalid("reason", f"Give a reason of at most {REASON_MAX} characters.")
+            raise Invalid("reason", "staff_change.reason", max=REASON_MAX)
         self._rejected(reason=reason, actor=actor.as_dict())
 
     @event("Rejected")

@@ -3,9 +3,10 @@ from copy import deepcopy
 from functools import wraps
 
 from flask import g, request
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Unauthorized
 
 from domain.actor import Actor
+from domain.errors import Forbidden
 from intake.running import senim
 
 BEARER_SECURITY = [{"bearerAuth": []}]
@@ -34,7 +35,7 @@ def requires(*roles: str):
             actor = _authenticate()
             g.authenticated_actor = actor  # who a refusal is noted against (intake/refusals.py)
             if actor.role not in roles:
-                raise Forbidden(f"The role {actor.role!r} may not do this; allowed: {', '.join(roles)}.")
+                raise Forbidden("role.forbidden", role=actor.role, roles=roles)
             g.actor = actor
             return view(*args, **kwargs)
 

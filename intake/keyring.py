@@ -63,8 +63,7 @@ class SubjectErased(Conflict):
     """Personal data of an erased subject cannot be written again (their key is gone for good)."""
 
     def __init__(self) -> None:
-        super().__init__("The personal data of this person was erased; no personal data can be added to it.",
-                         state="erased")
+        super().__init__("subject.erased", state="erased")
 
 
 class KeyringError(RuntimeError):

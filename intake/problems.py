@@ -6,7 +6,7 @@ from flask import Flask, Response, current_app, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Reason
 from intake.refusals import note_refusal
 from intake.store import unavailable_errors
 
@@ -53,12 +53,18 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def validation_problem(errors: dict[str, list[str]]) -> Response:
+def validation_problem(errors: dict[str, list[str]], **extra) -> Response:
     first_field, first_messages = next(iter(errors.items()))
     detail = f"{first_field}: {first_messages[0]}"
     if len(errors) > 1:
         detail += f" (and {len(errors) - 1} more)"
-    return problem(422, detail, kind="validation-error", errors=errors)
+    return problem(422, detail, kind="validation-error", errors=errors, **extra)
+
+
+def refusal_problem(status: int, reason: Reason, *, kind: str | None = None, headers: dict | None = None,
+                    **extra) -> Response:
+    """A refusal with a code: its English as `detail`, its code beside it (clients branch on the code)."""
+    return problem(status, str(reason), kind=kind, headers=headers, code=reason.code, **extra)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -89,16 +95,17 @@ def _first_message(messages) -> str | None:
 
 
 def handle_domain_error(error: DomainError) -> Response:
+    """English `detail` and `errors` as ever, plus `code` and, for a refused input, `codes` by field."""
     if isinstance(error, Invalid):
-        return validation_problem(error.errors)
+        return validation_problem(error.errors, code=error.code, codes=error.codes)
     if isinstance(error, NotFound):
-        return problem(404, error.detail)
+        return refusal_problem(404, error.reason)
     if isinstance(error, Forbidden):
-        return problem(403, error.detail)
+        return refusal_problem(403, error.reason)
     if isinstance(error, Conflict):
         extra = {"state": error.state} if error.state else {}
-        return problem(409, error.detail, kind="conflict", **extra)
-    return problem(400, error.detail)
+        return refusal_problem(409, error.reason, kind="conflict", **extra)
+    return refusal_problem(400, error.reason)
 
 
 def handle_store_unavailable(error: Exception) -> Response:
@@ -122,7 +129,8 @@ def for_pages(handler):
         if render is None or request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
             return response
         detail = json.loads(response.get_data()).get("detail")
-        page, status = render(response.status_code, detail)
+        # A domain error is said from its code (the page's language); the rest from the English detail.
+        page, status = render(response.status_code, detail, error if isinstance(error, DomainError) else None)
         page = current_app.make_response((page, status))
         for name in ("Retry-After", "Allow"):
             if name in response.headers:

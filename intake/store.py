@@ -102,14 +102,15 @@ class SenimStore(Application):
         return Environment(name, {**({"APPLICATION_RECORDER_TOPIC": recorder} if recorder else {}), **env})
 
     def load(self, aggregate_id: UUID, kind: type[A], what: str = "record") -> A:
-        """Gets an aggregate of the expected kind, or raises NotFound."""
+        """Gets an aggregate of the expected kind, or raises NotFound; `what` names the kind in the refusal
+        (one of domain/messages.py RECORDS)."""
         self.keyring.refresh()
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
-            raise NotFound(f"No {what} with id {aggregate_id}.") from None
+            raise NotFound("record.not_found", what=what, id=aggregate_id) from None
         if not isinstance(aggregate, kind):
-            raise NotFound(f"No {what} with id {aggregate_id}.")
+            raise NotFound("record.not_found", what=what, id=aggregate_id)
         return aggregate
 
     def commit(self, *aggregates) -> int:
@@ -124,7 +125,7 @@ class SenimStore(Application):
             recorded = self.recorder.find_claim(claim.scope) if claim is not None else None
             if recorded is not None:
                 raise AlreadyRecorded(recorded) from None
-            raise Conflict("The record was changed by someone else at the same moment; try again.") from None
+            raise Conflict("record.changed_concurrently") from None
         if not recordings:
             return self.head()
         position = max(r.notification.id for r in recordings)

@@ -4,7 +4,7 @@ Each instrument lives in its own module as plain data (items in kk/ru/en, allowe
 scoring rule and levels per published version); this package registers them and is the only
 way the rest of the system reads or scores them.
 """
-from domain.errors import Invalid
+from domain.errors import Invalid, Reason
 from domain.instruments import aggressor_status, odara, victim_risk
 from domain.instruments.answers import answer_errors as _answer_errors
 from domain.instruments.registry import Registry
@@ -34,7 +34,7 @@ def fingerprint(code: str, version: str | None = None) -> str:
 
 
 def answer_errors(code: str, answers, version: str | None = None,
-                  registry: Registry = REGISTRY) -> dict[str, list[str]]:
+                  registry: Registry = REGISTRY) -> dict[str, list[Reason]]:
     """Every problem of a set of answers, by field; raises Invalid for an unknown instrument or version."""
     return _answer_errors(code, registry.version(code, version), answers)
 

@@ -120,7 +120,7 @@ class Registry:
 
     def instrument(self, code):
         if not isinstance(code, str) or code not in self._instruments:
-            raise Invalid("instrument", f"Unknown instrument: {code!r}; known: {', '.join(self._instruments)}.")
+            raise Invalid("instrument", "instrument.unknown", instrument=code, known=tuple(self._instruments))
         return self._instruments[code]
 
     def current_version(self, code: str) -> str:
@@ -134,8 +134,8 @@ class Registry:
         for candidate in versions:
             if candidate["version"] == version:
                 return candidate
-        numbers = ", ".join(candidate["version"] for candidate in versions)
-        raise Invalid("version", f"Unknown version {version!r} of {code}; published: {numbers}.")
+        raise Invalid("version", "instrument.version_unknown", version=version, instrument=code,
+                      published=tuple(candidate["version"] for candidate in versions))
 
     def get(self, code: str, version: str | None = None) -> dict:
         """One version as plain data, with the instrument's code and title."""

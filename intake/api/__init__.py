@@ -54,7 +54,8 @@ def init_api(app: Flask) -> SenimApi:
     )
     api = SenimApi(app, spec_kwargs={"info": {"description": (
         "Intake API of a 24/7 trust line and a domestic-violence crisis centre. "
-        "Errors are application/problem+json (RFC 9457). Every write answers with "
+        "Errors are application/problem+json (RFC 9457); a refusal by a rule also carries a stable `code` "
+        "(and, for refused input, `codes` by field beside `errors`). Every write answers with "
         "X-Senim-Position; reads accept ?min_position=N to see their own writes.")}})
     building = not api.use_built_spec()
     if building:

@@ -7,7 +7,7 @@ from uuid import UUID
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.clock import SERVICE_TIMEZONE
-from domain.errors import Forbidden, Invalid
+from domain.errors import Forbidden, Invalid, Reason
 from domain.referral import CLAIMER_ROLES
 from domain.schedule import LONGEST_APPOINTMENT, WEEKDAYS, WeeklySchedule
 from domain.staff import User
@@ -58,26 +58,25 @@ class WorkingHoursOut(Schema):
 def schedule_from_json(data) -> WeeklySchedule:
     """{"monday": [{"start": "09:00", "end": "13:00"}]} to a WeeklySchedule; errors name schedule.<day>.<n>."""
     if not isinstance(data, dict):
-        raise Invalid("schedule", 'Give the working hours per weekday: {"monday": [{"start": "09:00", '
-                                  '"end": "13:00"}], …}.')
-    errors: dict[str, list[str]] = {}
+        raise Invalid("schedule", "hours.not_object")
+    errors: dict[str, list[Reason]] = {}
     pairs: dict[str, list[list[str]]] = {}
     for day, shifts in data.items():
         if not isinstance(day, str) or day.strip().lower() not in WEEKDAYS:
-            errors[f"schedule.{day}"] = [f"Unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}."]
+            errors[f"schedule.{day}"] = [Reason("schedule.weekday_unknown", day=day, weekdays=WEEKDAYS)]
             continue
         if not isinstance(shifts, list):
-            errors[f"schedule.{day}"] = ["Give the day's shifts as a list of {start, end}."]
+            errors[f"schedule.{day}"] = [Reason("hours.day_not_list")]
             continue
         pairs[day] = []
         for index, shift in enumerate(shifts):
             field = f"schedule.{day.strip().lower()}.{index}"
             if not isinstance(shift, dict) or set(shift) != {"start", "end"}:
-                errors[field] = ['Give a shift as {"start": "HH:MM", "end": "HH:MM"}.']
+                errors[field] = [Reason("hours.shift_not_object")]
                 continue
             bad = [key for key in ("start", "end") if not isinstance(shift[key], str) or not HH_MM.match(shift[key])]
             if bad:
-                errors[field] = [f"Not a time: {shift[key]!r}; use HH:MM (00:00–23:59)." for key in bad]
+                errors[field] = [Reason("hours.not_a_time", value=shift[key]) for key in bad]
                 continue
             pairs[day].append([shift["start"], shift["end"]])
     if errors:
@@ -188,14 +187,14 @@ def _person(asked: str) -> str:
     actor = current_actor()
     if asked == "me":
         if not actor.user_id:
-            raise Invalid("psychologist", "Name the psychologist by user id.")
+            raise Invalid("psychologist", "appointments.me_without_id")
         return actor.user_id
     try:
         user_id = str(UUID(asked))
     except ValueError:
-        raise Invalid("psychologist", "Give `me` or a user id.") from None
+        raise Invalid("psychologist", "appointments.person_invalid") from None
     if user_id != actor.user_id and not actor.has_role("supervisor"):
-        raise Forbidden("A psychologist sees their own appointments; supervisors see anyone's.")
+        raise Forbidden("appointments.others_forbidden")
     return user_id
 
 
@@ -213,7 +212,7 @@ def list_appointments(query):
         start = now - timedelta(days=now.weekday())
     end = query["date_to"] or start + timedelta(days=6)
     if end < start:
-        raise Invalid("to", "'to' is before 'from'.")
+        raise Invalid("to", "range.to_before_from")
     await_projection(PROJECTION, query["min_position"])
     with senim().views.transaction(write=False) as tx:
         rows = appointments_of(tx, user_id=user_id, start=_local_midnight(start),

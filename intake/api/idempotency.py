@@ -11,11 +11,12 @@ from functools import wraps
 
 from flask import after_this_request, current_app, request
 
+from domain.errors import Invalid, Reason
 from intake.api.blueprint import ApiBlueprint
 from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor
 from intake.idempotency import AlreadyRecorded, Claim, Recorded, claim_for, claiming
-from intake.problems import problem, validation_problem
+from intake.problems import handle_domain_error, refusal_problem
 from intake.running import senim
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def idempotent(*, status: int = 201, answer_from_commit: bool = True):
             if key is None:
                 return view(*args, **kwargs)
             if not _KEY.fullmatch(key):
-                return validation_problem({HEADER: ["Use 1 to 255 visible ASCII characters, e.g. a UUID."]})
+                return handle_domain_error(Invalid(HEADER, "idempotency.key_malformed"))
             store = senim().store
             claim = claim_for(store.idempotency_secret(), user_id=str(current_actor().user_id), key=key,
                               method=request.method, path=request.path, body=request.get_data())
@@ -108,8 +109,7 @@ def _answered_position(body: str) -> int | None:
 
 def _replay(store, claim: Claim, recorded: Recorded, status: int, answer_from_commit: bool):
     if recorded.fingerprint != claim.fingerprint:
-        return problem(422, f"This {HEADER} was used for a different request (another body or address); "
-                            "use a new key for a new record.", kind="idempotency-key-reused")
+        return refusal_problem(422, Reason("idempotency.key_reused"), kind="idempotency-key-reused")
     deadline = time.monotonic() + ANSWER_WAIT_SECONDS
     while recorded.body is None and time.monotonic() < deadline:
         time.sleep(0.05)  # the first request committed and is about to keep its answer
@@ -119,9 +119,8 @@ def _replay(store, claim: Claim, recorded: Recorded, status: int, answer_from_co
     elif answer_from_commit:
         answer_status, body = status, _rebuilt(recorded.position, recorded)
     else:
-        return problem(409, "The first request with this key was saved, but its answer was lost; read the "
-                            f"record back with ?min_position={recorded.position}.", kind="conflict",
-                       position=recorded.position)
+        return refusal_problem(409, Reason("idempotency.answer_lost", position=recorded.position), kind="conflict",
+                               position=recorded.position)
     response = current_app.response_class(body, status=answer_status, mimetype="application/json")
     response.headers[POSITION_HEADER] = str(_answered_position(body) or recorded.position)
     response.headers[REPLAYED_HEADER] = "true"

@@ -50,7 +50,7 @@ class JournalOut(Schema):
 def get_journal(query, service: str):
     """The journal of one service; supervisors see every row, other staff the contacts they recorded."""
     if service not in reference.codes("services"):
-        raise NotFound(f"No service {service!r}; one of {', '.join(reference.codes('services'))}.")
+        raise NotFound("journal.service_unknown", service=service, services=reference.codes("services"))
     await_projection(journals.PROJECTION, query["min_position"])
     actor = current_actor()
     rows = journals.journal(senim(), service=service, date_from=query["date_from"], date_to=query["date_to"],

@@ -207,7 +207,7 @@ def referral_queue(query):
     each with the time left before its claim deadline, computed now with the configured deadlines."""
     actor = current_actor()
     if not actor.has_role("supervisor") and query["target"] != PSYCHOLOGISTS_TARGET:
-        raise Forbidden(f"Psychologists see the queue of {PSYCHOLOGISTS_TARGET}; supervisors see every queue.")
+        raise Forbidden("referral.queue_forbidden", target=PSYCHOLOGISTS_TARGET)
     await_projection("referral_queue", query["min_position"])
     with senim().views.transaction(write=False) as tx:
         rows = open_referrals(tx, target=query["target"], deadlines=senim().referrals.deadlines)

@@ -162,5 +162,13 @@ class ProblemSchema(Schema):
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    detail = fields.String(metadata={"description": "Why, in English, for people; branch on `code`, not on this."})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "A refused input: English messages by field (`caller.role`, `answers.fear`)."})
+    code = fields.String(metadata={"description": (
+        "A refusal of a rule: its stable dotted code (`referral.already_claimed`, `text.longer_than`). For a "
+        "refused input, the first field's first code. Absent when the request itself could not be read "
+        "(a malformed body, an unknown field) and for errors of the server.")})
+    codes = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={"description": (
+        "Beside `errors` when a rule refused the input: the codes by field, in the order of the messages "
+        "(`{\"caller.name\": [\"caller.text_too_long\"]}`).")})

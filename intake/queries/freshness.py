@@ -21,7 +21,7 @@ def await_projection(running, name: str, min_position: int | None) -> None:
     """Blocks (a few seconds at most) until projection `name` has processed min_position."""
     if min_position and min_position > running.store.head():
         # No write ever answered with this position: waiting would not help, so it is the request's fault.
-        raise Invalid("min_position", f"No event has been written at position {min_position} yet.")
+        raise Invalid("min_position", "read.position_unwritten", position=min_position)
     if not running.projections.wait_for(name, min_position, running.settings.read_your_writes_timeout):
         raise ProjectionNotReady(name, min_position, running.projections.position(name))
 

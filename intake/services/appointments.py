@@ -33,9 +33,9 @@ class AppointmentService:
         try:
             user = self.staff.get_by_username(username)
         except (NotFound, Invalid):
-            raise Invalid("colleague", f"No member of staff is called {username!r}.") from None
+            raise Invalid("colleague", "staff.unknown_name", username=username) from None
         if not user.active:
-            raise Invalid("colleague", f"{user.username} is disabled.")
+            raise Invalid("colleague", "staff.disabled", name=user.username)
         return user.as_actor()
 
     def availability(self, people: list[dict], at: datetime, duration: timedelta) -> dict[str, Availability]:

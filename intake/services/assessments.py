@@ -95,12 +95,12 @@ class AssessmentService:
         try:
             self.store.load(contact_id, Contact, "contact")
         except NotFound:
-            raise Invalid("contact_id", f"No contact with id {contact_id}.") from None
+            raise Invalid("contact_id", "record.not_found", what="contact", id=contact_id) from None
 
     def get(self, assessment_id: UUID, *, actor: Actor) -> Assessment:
         assessment = self.store.load(assessment_id, Assessment, "assessment")
         if not may_see_assessment(actor, assessment):
-            raise Forbidden("This assessment was made by someone else.")
+            raise Forbidden("assessment.read_forbidden")
         return assessment
 
     def override(self, assessment_id: UUID, *, level: str, reason: str, actor: Actor) -> Overridden:

@@ -18,7 +18,7 @@ from domain.actor import Actor
 from domain.assessment import Assessment
 from domain.case import sees_redacted
 from domain.contact import Contact
-from domain.errors import DomainError, Invalid
+from domain.errors import DomainError, Invalid, Reason
 from domain.referral import Referral
 from intake.services.assessments import AssessmentService
 from intake.services.cases import CaseService
@@ -66,17 +66,15 @@ class CallRecorded:
 
 class CallRefused(Invalid):
     """A part of the call breaks a rule; nothing was written. `parts` holds each part's own errors
-    ({"contact": {"caller.role": [...]}, "assessment": {...}, "referral": {...}}); `errors` the same
+    ({"contact": {"caller.role": [...]}, "assessment": {...}, "referral": {...}}); `reasons` the same
     under the request's names (contact.caller.role, checklist.answers.fear, referral.reason)."""
 
     PREFIXES: ClassVar[dict[str, str]] = {"contact": "contact.", "assessment": "checklist.", "referral": "referral."}
 
-    def __init__(self, parts: dict[str, dict[str, list[str]]]):
-        errors = {f"{self.PREFIXES[part]}{name}": messages for part, found in parts.items()
-                  for name, messages in found.items()}
-        first = next(iter(errors))
-        super().__init__(first, errors[first][0])
-        self.errors, self.parts = errors, parts
+    def __init__(self, parts: dict[str, dict[str, list[Reason]]]):
+        self.parts = parts
+        self._refuse({f"{self.PREFIXES[part]}{name}": reasons for part, found in parts.items()
+                      for name, reasons in found.items()})
 
 
 def subject_role(contact: dict) -> str:
@@ -99,22 +97,22 @@ class CallService:
     def check(self, call: Call, *, actor: Actor) -> None:
         """Every rule the parts must keep, checked before anything is written: CallRefused names them all.
         A case the contact names must be one the actor sees (Forbidden) and exist (Invalid)."""
-        parts: dict[str, dict[str, list[str]]] = {}
+        parts: dict[str, dict[str, list[Reason]]] = {}
         try:
             Contact.record(actor=actor, **call.contact)
         except Invalid as refused:
-            parts["contact"] = refused.errors
+            parts["contact"] = refused.reasons
         if call.checklist is not None:
             try:
                 Assessment.record(instrument=CHECKLIST, answers=call.checklist, actor=actor,
                                   subject_role=subject_role(call.contact))
             except Invalid as refused:
-                parts["assessment"] = refused.errors
+                parts["assessment"] = refused.reasons
         if call.referral is not None:
             try:
                 Referral.make(actor=actor, **self._referral_fields(call))
             except Invalid as refused:
-                parts["referral"] = refused.errors
+                parts["referral"] = refused.reasons
         if parts:
             raise CallRefused(parts)
         self.contacts.links.check_fields({"case_id": call.contact.get("case_id")}, actor=actor)

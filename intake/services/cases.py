@@ -25,7 +25,7 @@ from eventsourcing.domain import DomainEvent
 from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.case import Case, redacted_person
 from domain.contact import Contact
-from domain.errors import Forbidden, Invalid, NotFound
+from domain.errors import Forbidden, Invalid, NotFound, Reason
 from domain.ids import id_text
 from intake.services import Written
 from intake.store import SenimStore
@@ -156,12 +156,12 @@ class CaseService:
         concerning = [*([contact.person_id] if contact is not None else []), *person_ids]
         case = Case.open(actor=actor, summary=fields.get("summary"), contact_id=fields.get("contact_id"),
                          concerning=concerning)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[Reason]] = {}
         for index, (person, person_id) in enumerate(zip(persons, person_ids)):
             try:
                 case.add_person(actor=actor, person_id=person_id, **person)
             except Invalid as refused:
-                errors.update({f"persons.{index}.{name}": messages for name, messages in refused.errors.items()})
+                errors.update({f"persons.{index}.{name}": reasons for name, reasons in refused.reasons.items()})
         if errors:
             raise Invalid.many(errors)
         if contact is not None and contact.fields.get("case_id") != case.id:
@@ -174,14 +174,13 @@ class CaseService:
         try:
             contact_id = UUID(str(contact_id))
         except ValueError:
-            raise Invalid("contact_id", "Not a valid id.") from None
+            raise Invalid("contact_id", "id.invalid") from None
         try:
             return self.contacts.get(contact_id, actor=actor)
         except NotFound:
-            raise Invalid("contact_id", f"No contact with id {contact_id}.") from None
+            raise Invalid("contact_id", "record.not_found", what="contact", id=contact_id) from None
         except Forbidden:
-            raise Forbidden("The contact was recorded by someone else; a case is opened from your own contacts.") \
-                from None
+            raise Forbidden("case.contact_not_own") from None
 
     def add_person(self, case_id: UUID, person: dict, *, actor: Actor) -> PartWritten:
         case = self.get(case_id, actor=actor)
@@ -215,9 +214,9 @@ class CaseService:
         try:
             user = self.staff.get(user_id)
         except NotFound:
-            raise Invalid("user_id", f"No user with id {user_id}.") from None
+            raise Invalid("user_id", "record.not_found", what="user", id=user_id) from None
         if not user.active:
-            raise Invalid("user_id", f"{user.username} is disabled.")
+            raise Invalid("user_id", "staff.disabled", name=user.username)
         return user.as_actor()
 
     def close(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
@@ -234,10 +233,10 @@ class CaseService:
 
     def get(self, case_id: UUID, *, actor: Actor) -> Case:
         if not actor.has_role(*CASEWORK_ROLES):
-            raise Forbidden(f"The role {actor.role!r} reads no case files.")
+            raise Forbidden("case.read_forbidden", role=actor.role)
         case = self.store.load(case_id, Case, "case")
         if not sees_case(self.store, self.projections, case, actor):
-            raise Forbidden("You do not work on this case.")
+            raise Forbidden("case.not_a_worker")
         return case
 
     def members(self, case_id: UUID) -> dict[str, list[str]]:
@@ -252,7 +251,7 @@ class CaseService:
         viewer = None
         if not actor.has_role("supervisor"):
             if actor.role not in VISIBLE_VIA or not actor.user_id:
-                raise Forbidden(f"The role {actor.role!r} reads no case files.")
+                raise Forbidden("case.read_forbidden", role=actor.role)
             viewer = (actor.user_id, VISIBLE_VIA[actor.role])
         owner_user_id = owner_username = None
         if owner:
@@ -273,7 +272,7 @@ class CaseService:
         case_members only names the candidates; whether a record belonged to the case, and when,
         is judged from its own events, read from the store."""
         if not actor.has_role("supervisor"):
-            raise Forbidden("Only a supervisor audits a case's history.")
+            raise Forbidden("case.audit_forbidden")
         self.store.load(case_id, Case, "case")
         self.refresh()
         with self.projections.views.transaction(write=False) as tx:

@@ -53,7 +53,7 @@ class ContactService:
     def get(self, contact_id: UUID, *, actor: Actor) -> Contact:
         contact = self.store.load(contact_id, Contact, "contact")
         if not may_see_contact(actor, contact):
-            raise Forbidden("This contact was recorded by someone else.")
+            raise Forbidden("contact.read_forbidden")
         return contact
 
     def complete(self, contact_id: UUID, *, ended_at: datetime | None, actor: Actor) -> Written:

@@ -19,7 +19,7 @@ from intake.store import SenimStore
 
 class AlreadyErased(Conflict):
     def __init__(self) -> None:
-        super().__init__("This subject's personal data was erased already.", state="erased")
+        super().__init__("subject.already_erased", state="erased")
 
 
 class ErasureService:
@@ -35,7 +35,7 @@ class ErasureService:
         keyring = self.store.keyring
         subject = keyring.subject(subject_id)
         if subject is None or (kind is not None and subject.kind != kind):
-            raise NotFound(f"No {kind or 'data subject'} with id {subject_id}.")
+            raise NotFound("record.not_found", what=kind or "subject", id=subject_id)
         if subject.erased:
             raise AlreadyErased()
         erasure = Erasure.perform(subject_id=UUID(subject.subject_id), kind=subject.kind, reason=reason, actor=actor)
@@ -49,7 +49,7 @@ class ErasureService:
         return Written(erasure.id, position)
 
     def get(self, subject_id: UUID) -> Erasure:
-        return self.store.load(erasure_id(subject_id), Erasure, "erasure of this subject")
+        return self.store.load(erasure_id(subject_id), Erasure, "erasure")
 
     def history(self, subject_id: UUID) -> list:
         return list(self.store.events_of(self.get(subject_id).id))

@@ -28,26 +28,17 @@ from intake.services.contacts import may_see_contact
 from intake.services.referrals import may_see_referral
 from intake.store import SenimStore
 
-# kind → (aggregate class, what the messages call it)
-KINDS: dict[str, tuple[type[Aggregate], str]] = {
-    "case": (Case, "case"),
-    "contact": (Contact, "contact"),
-    "referral": (Referral, "referral"),
-    "assessment": (Assessment, "assessment"),
-    "participation": (ProgrammeParticipation, "programme participation"),
+# kind → the aggregate class it names (the kind is what refusals call the record: domain/messages.py)
+KINDS: dict[str, type[Aggregate]] = {
+    "case": Case,
+    "contact": Contact,
+    "referral": Referral,
+    "assessment": Assessment,
+    "participation": ProgrammeParticipation,
 }
 # Where each kind is named in a request body.
 FIELDS = {"case_id": "case", "contact_id": "contact", "referral_id": "referral", "assessment_id": "assessment",
           "participation_id": "participation"}
-# What a refused writer can do instead, said with the refusal.
-INSTEAD = {"case": " Ask the case's owner or a supervisor to add you to the case."}
-
-
-def refusal(what: str) -> str:
-    """The one sentence every refused link says (the web UI recognises it to translate it)."""
-    return f"You may not link to this {what}, because you may not see it."
-
-
 class LinkChecker:
     """One check for every record a write names; used by every application service that writes links."""
 
@@ -59,18 +50,19 @@ class LinkChecker:
         """The named record, when the actor may see it; None when nothing is named."""
         if record_id is None:
             return None
-        aggregate, what = KINDS[kind]
+        aggregate = KINDS[kind]
         field = field or f"{kind}_id"
         try:
             record_id = record_id if isinstance(record_id, UUID) else UUID(str(record_id))
         except ValueError:
-            raise Invalid(field, "Not a valid id.") from None
+            raise Invalid(field, "id.invalid") from None
         try:
-            record = self.store.load(record_id, aggregate, what)
+            record = self.store.load(record_id, aggregate, kind)
         except NotFound:
-            raise Invalid(field, f"No {what} with id {record_id}.") from None
+            raise Invalid(field, "record.not_found", what=kind, id=record_id) from None
         if not self.may_see(kind, record, actor):
-            raise Forbidden(refusal(what) + INSTEAD.get(kind, ""))
+            # A refused case says what to do instead: ask to be added to it.
+            raise Forbidden("link.case_forbidden" if kind == "case" else "link.forbidden", what=kind)
         return record
 
     def check_fields(self, fields: dict, *, actor: Actor, prefix: str = "") -> dict:

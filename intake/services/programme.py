@@ -46,11 +46,11 @@ class ProgrammeService:
 
     def enrol(self, fields: dict, *, actor: Actor) -> Written:
         if not actor.has_role(*PROGRAMME_ROLES):
-            raise Forbidden("Only a psychologist or a supervisor may enrol a person in the programme.")
+            raise Forbidden("programme.enrol_forbidden")
         named = self.links.check_fields(
             {key: fields.get(key) for key in ("assessment_id", "referral_id", "case_id")}, actor=actor)
         if "assessment_id" not in named:
-            raise Invalid("assessment_id", "Missing data for required field.")
+            raise Invalid("assessment_id", "field.required")
         assessment = named["assessment_id"]
         self._check_latest(assessment)
         participation = ProgrammeParticipation.enrol(
@@ -67,13 +67,12 @@ class ProgrammeService:
         with self.projections.views.transaction(write=False) as tx:
             latest = latest_assessment(tx, assessment.case_id, INSTRUMENT)
         if latest is not None and latest != str(assessment.id):
-            raise Invalid("assessment_id", f"A newer aggressor-status assessment of this case exists ({latest}); "
-                                           "enrol on the latest one.")
+            raise Invalid("assessment_id", "programme.newer_assessment", assessment_id=latest)
 
     def get(self, participation_id: UUID, *, actor: Actor) -> ProgrammeParticipation:
         if not actor.has_role(*PROGRAMME_ROLES):
-            raise Forbidden("Only psychologists and supervisors see the correctional programme.")
-        return self.store.load(participation_id, ProgrammeParticipation, "programme participation")
+            raise Forbidden("programme.read_forbidden")
+        return self.store.load(participation_id, ProgrammeParticipation, "participation")
 
     def runs(self, participation: ProgrammeParticipation, actor: Actor) -> bool:
         """Supervisors, the psychologist who enrolled the person, the one who claimed their referral."""
@@ -109,15 +108,14 @@ class ProgrammeService:
         for attempt in (1, 2):
             participation = self.get(participation_id, actor=actor)
             if not self.runs(participation, actor):
-                raise Forbidden("Only the psychologist who runs this participation (who enrolled the person or "
-                                "claimed their referral) or a supervisor may change it.")
+                raise Forbidden("programme.not_runner")
             command(participation)
             try:
                 return answer(participation, self.store.commit(participation))
             except Conflict as lost:
                 if attempt == 2:
-                    current = self.store.load(participation_id, ProgrammeParticipation, "programme participation")
-                    raise Conflict(lost.detail, state=current.status) from None
+                    current = self.store.load(participation_id, ProgrammeParticipation, "participation")
+                    raise Conflict(lost.code, state=current.status, **lost.params) from None
         raise AssertionError("unreachable")
 
 

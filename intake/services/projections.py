@@ -27,7 +27,7 @@ class Projections:
 
     def get(self, name: str) -> Projection:
         if name not in self.registry:
-            raise NotFound(f"No projection named {name!r}; known: {', '.join(self.registry)}.")
+            raise NotFound("projection.unknown", name=name, known=tuple(self.registry))
         return self.registry[name]
 
     def affected_by(self, topics: set[str]) -> list[str]:

@@ -52,7 +52,7 @@ class ReferralService:
     def get(self, referral_id: UUID, *, actor: Actor) -> Referral:
         referral = self.store.load(referral_id, Referral, "referral")
         if not may_see_referral(actor, referral):
-            raise Forbidden("This referral was made by someone else, to a service you do not work for.")
+            raise Forbidden("referral.read_forbidden")
         return referral
 
     def claim(self, referral_id: UUID, *, actor: Actor) -> Written:
@@ -83,5 +83,5 @@ class ReferralService:
             except Conflict as lost:
                 if attempt == 2:
                     current = self.store.load(referral_id, Referral, "referral")
-                    raise Conflict(lost.detail, state=current.status) from None
+                    raise Conflict(lost.code, state=current.status, **lost.params) from None
         raise AssertionError("unreachable")

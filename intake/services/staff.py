@@ -63,9 +63,9 @@ def session_parts(session_id: str) -> tuple[UUID, str] | None:
 
 def check_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise Invalid("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+        raise Invalid("password", "password.too_short", count=MIN_PASSWORD_LENGTH)
     if len(password) > 1024:
-        raise Invalid("password", "Use at most 1024 characters.")
+        raise Invalid("password", "password.too_long", max=1024)
     return password
 
 
@@ -112,7 +112,7 @@ class StaffService:
     def get_by_username(self, username: str) -> User:
         user_id = self.user_id_of(username)
         if user_id is None:
-            raise NotFound(f"No user named {username!r}.")
+            raise NotFound("user.unknown_name", username=username)
         return self.get(user_id)
 
     def list_users(self) -> list[User]:
@@ -124,7 +124,7 @@ class StaffService:
         password_hash = self.hasher.hash(check_password(password))
         if needs_approval(actor, role=role):
             if self.user_id_of(username) is not None:
-                raise Conflict(f"The username {username!r} is taken.", state="taken")
+                raise Conflict("username.taken", state="taken", username=username)
             return self._request(kind="new_user", user_id=None, username=username, role=role,
                                  password_hash=password_hash, actor=actor)
         user = User.create(username=username, role=role, password_hash=password_hash, actor=actor)
@@ -137,7 +137,7 @@ class StaffService:
         user = self.get(user_id)
         if needs_approval(actor, role=check_role(role)):
             if role == user.role:
-                raise Conflict(f"The user already has the role {role!r}.", state=user.role)
+                raise Conflict("user.already_has_role", state=user.role, role=role, name=user.username)
             return self._request(kind="role", user_id=user.id, username=user.username, role=role,
                                  password_hash=None, actor=actor)
         user.change_role(role=role, actor=actor)
@@ -187,7 +187,7 @@ class StaffService:
         return Pending(change.id, self.store.commit(change, index))
 
     def change(self, change_id: UUID) -> StaffChange:
-        return self.store.load(change_id, StaffChange, "staff change request")
+        return self.store.load(change_id, StaffChange, "staff_change")
 
     def pending_changes(self) -> list[StaffChange]:
         """Requests waiting for a decision, oldest first (expired ones included, marked by the page)."""
@@ -203,7 +203,7 @@ class StaffService:
             change.expire(actor=actor)
             index.close(change.id)
             self.store.commit(change, index)
-            raise Conflict("The request has expired; ask again.", state="expired")
+            raise Conflict("staff_change.expired", state="expired")
         change.approve(actor=actor, now=now)
         index.close(change.id)
         approval = change.id
@@ -338,7 +338,7 @@ class StaffService:
     def issue_token(self, user_id: UUID, *, actor: Actor) -> tuple[str, Written]:
         user = self.get(user_id)
         if not user.active:
-            raise Conflict("The user is disabled.", state="disabled")
+            raise Conflict("user.disabled", state="disabled", name=user.username)
         secret = secrets.token_urlsafe(32)
         token = ApiToken(user_id=user.id, secret_hash=_secret_hash(secret), actor=actor.as_dict())
         return f"{TOKEN_PREFIX}_{token.id.hex}_{secret}", Written(token.id, self.store.commit(token))

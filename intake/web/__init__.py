@@ -12,8 +12,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
 from domain.actor import CASEWORK_ROLES
+from domain.errors import DomainError
 from intake.config import Settings
 from intake.web.i18n import init_i18n
+from intake.web.refusals import say
 from intake.web.session import init_session, is_web_request
 
 csrf = CSRFProtect()
@@ -83,9 +85,12 @@ ERROR_TITLES = {
 }
 
 
-def error_page(status: int, detail: str | None):
-    """The HTML face of an error for pages; the API keeps problem+json (intake.problems)."""
-    if status == 400 and "CSRF" in (detail or ""):
+def error_page(status: int, detail: str | None, refusal: DomainError | None = None):
+    """The HTML face of an error for pages; the API keeps problem+json (intake.problems). A domain
+    error no page caught is said from its code, in the page's language (never the API's English)."""
+    if refusal is not None and status not in (403, 404):
+        detail = say(refusal)
+    elif status == 400 and "CSRF" in (detail or ""):
         detail = _("The form had expired. What you typed is kept: open the page again and send it once more.")
     elif status >= 500:
         detail = _("Something went wrong on our side; nothing was saved. Please try again.")

@@ -27,6 +27,7 @@ from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.event_text import NOT_ACCOUNT_CHANGES, SIGN_IN_EVENTS, account_event_text
 from intake.web.forms import Form, length, required
 from intake.web.i18n import role_name
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
@@ -54,15 +55,11 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-USERNAME_RULE = _l("Use 2 to 63 characters: latin letters, digits, dot, underscore or hyphen, "
-                   "starting with a letter or a digit.")
-
-
 def valid_username(form, field):
     try:
         check_username(field.data)
-    except Invalid:
-        raise validators.ValidationError(str(USERNAME_RULE)) from None
+    except Invalid as refused:
+        raise validators.ValidationError(say(refused)) from None
 
 
 def long_enough():
@@ -114,18 +111,13 @@ def password_hint() -> str:
 
 def show_invalid(form: Form, refused: Invalid) -> None:
     """The service's refusals, in the page's language, next to the field they name."""
-    messages = {
-        "username": str(USERNAME_RULE),
-        "password": _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH),
-        "role": _("Choose one of the offered roles."),
-        "reason": _("Fill in this field."),
-    }
-    for name in refused.errors:
+    for name, reasons in refused.reasons.items():
         field = getattr(form, name, None)
         if field is None:  # a rule no field of this form stands for: said at the top
-            flash(_("The change was refused: %(detail)s", detail=refused.detail), "error")
+            for reason in reasons:
+                flash(say(reason), "error")
             continue
-        field.errors = [*field.errors, messages.get(name, _("This value is not accepted."))]
+        field.errors = [*field.errors, *(say(reason) for reason in reasons)]
 
 
 # Views of users ----------------------------------------------------------------------------------
@@ -227,9 +219,8 @@ def new_user():
                                              password=form.password.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
-        except Conflict:
-            form.username.errors = [*form.username.errors,
-                                    _("This username is taken; choose another one.")]
+        except Conflict as taken:
+            form.username.errors = [*form.username.errors, say(taken)]
         else:
             if isinstance(written, Pending):
                 flash(_("The account %(name)s with the role %(role)s is created once another admin or a "
@@ -264,8 +255,8 @@ def change_role(user_id: UUID):
             written = senim().staff.change_role(user.id, role=form.role.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
-        except Conflict:
-            form.role.errors = [*form.role.errors, _("%(name)s already has this role.", name=user.username)]
+        except Conflict as unchanged:
+            form.role.errors = [*form.role.errors, say(unchanged)]
         else:
             if isinstance(written, Pending):
                 flash(_("%(name)s becomes %(role)s once another admin or a supervisor approves it on the "
@@ -314,8 +305,8 @@ def disable(user_id: UUID):
             senim().staff.disable(user.id, reason=form.reason.data, actor=current_actor())
         except Invalid as refused:
             show_invalid(form, refused)
-        except Conflict:
-            flash(_("%(name)s was already disabled.", name=user.username), "info")
+        except Conflict as already:
+            flash(say(already), "info")
             return redirect(url_for("web_admin.user", user_id=user.id))
         else:
             flash(_("%(name)s is disabled: they are signed out and can no longer sign in or use API tokens.",
@@ -333,8 +324,8 @@ def enable(user_id: UUID):
         return render_user(user, 422)
     try:
         senim().staff.enable(user.id, actor=current_actor())
-    except Conflict:
-        flash(_("%(name)s was already active.", name=user.username), "info")
+    except Conflict as already:
+        flash(say(already), "info")
     else:
         flash(_("%(name)s is active again and may sign in.", name=user.username), "success")
     return redirect(url_for("web_admin.user", user_id=user.id))
@@ -349,8 +340,8 @@ def unlock(user_id: UUID):
         return render_user(user, 422)
     try:
         senim().staff.unlock(user.id, actor=current_actor())
-    except Conflict:
-        flash(_("%(name)s was not locked out.", name=user.username), "info")
+    except Conflict as already:
+        flash(say(already), "info")
     else:
         flash(_("%(name)s is unlocked and may sign in now.", name=user.username), "success")
     return redirect(url_for("web_admin.user", user_id=user.id))
@@ -385,14 +376,10 @@ def render_approvals(status: int = 200, reject_form: RejectForm | None = None, r
                            reject_form=reject_form or RejectForm(formdata=None), rejected_id=rejected_id), status
 
 
-def decision_refused(error) -> None:
-    if isinstance(error, Forbidden):
-        flash(_("Someone other than the requester (and other than the account's holder) decides on this request."),
-              "error")
-    elif getattr(error, "state", None) == "expired":
-        flash(_("The request has expired and changed nothing; ask again if it is still needed."), "error")
-    else:
-        flash(_("The request was already decided."), "info")
+def decision_refused(error: Forbidden | Conflict) -> None:
+    """Refused, or too late: an expired request is an error to the decider, one decided already is news."""
+    decided = isinstance(error, Conflict) and error.state != "expired"
+    flash(say(error), "info" if decided else "error")
 
 
 @bp.route("/approvals")
@@ -426,8 +413,8 @@ def reject(change_id: UUID):
         return render_approvals(422, reject_form=form, rejected_id=change_id)
     try:
         senim().staff.reject_change(change_id, reason=form.reason.data, actor=current_actor())
-    except Invalid:
-        form.reason.errors = [*form.reason.errors, _("Fill in this field.")]
+    except Invalid as refused:
+        form.reason.errors = [*form.reason.errors, *(say(reason) for reason in refused.reasons.get("reason", ()))]
         return render_approvals(422, reject_form=form, rejected_id=change_id)
     except (Forbidden, Conflict) as refused:
         decision_refused(refused)

@@ -41,13 +41,14 @@ from intake.web.consultant_forms import (
     checklist,
     checklist_answers,
     checklist_for_page,
+    errors_by_field,
     now_value,
     parse_moment,
 )
-from intake.web.consultant_messages import errors_by_field, translated
 from intake.web.event_text import contact_event_name, contact_step
 from intake.web.i18n import label, language
 from intake.web.own_writes import caught_up, remember
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 
 bp = Blueprint("web_consultant", __name__)
@@ -286,10 +287,10 @@ def new_contact():
         problems = refused_by_field(refused)
         return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
     except Invalid as refused:
-        problems = errors_by_field(refused.errors)
+        problems = errors_by_field(refused.reasons)
         return render_new(form, status=422, problems=problems, general=form_level(form, problems), restored=True)
     except DomainError as refused:
-        return render_new(form, status=409, general=[translated(refused.detail)], restored=True)
+        return render_new(form, status=409, general=[say(refused)], restored=True)
     except store_unavailable():
         return render_new(form, status=503, restored=True, general=[_(
             "The database is not answering, so nothing was saved. Everything you typed is still here "
@@ -460,7 +461,7 @@ def end_call(contact_id: UUID):
     except Conflict:
         flash(_("The call was already marked as ended; correct its end with a correction if needed."), "warning")
     except Invalid as refused:
-        flash(" ".join(translated(m) for messages in refused.errors.values() for m in messages), "error")
+        flash(" ".join(say(reason) for reasons in refused.reasons.values() for reason in reasons), "error")
     else:
         remember(written.position)
         flash(_("The call is marked as ended."), "success")
@@ -489,11 +490,11 @@ def amend(contact_id: UUID):
         written = services.contacts.amend(contact_id, changes=changes, reason=reason or "", actor=actor)
     except Invalid as refused:
         return render_amend(record, form, erased, status=422,
-                            general=form.show_problems(errors_by_field(refused.errors, amend=True)))
+                            general=form.show_problems(errors_by_field(refused.reasons, amend=True)))
     except Conflict as refused:
         return render_amend(record, form, erased, status=409, general=[_(
             "Someone else corrected this contact at the same moment. Open it again to see their correction, "
-            "then make yours.")] if "version" in refused.detail.lower() else [translated(refused.detail)])
+            "then make yours.")] if refused.code == "record.changed_concurrently" else [say(refused)])
     except store_unavailable():
         return render_amend(record, form, erased, status=503, general=[_(
             "The database is not answering, so nothing was saved. What you typed is still here: "

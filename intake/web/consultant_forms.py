@@ -5,6 +5,7 @@ of rules for the API and the pages); these forms only turn what the browser sent
 services take, saying in the person's language what could not be read.
 """
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
@@ -13,9 +14,11 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from domain import instruments, reference
 from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from domain.contact import CALLER_PERSONAL_LIMITS
+from domain.errors import Reason
 from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.web.forms import Form, length
 from intake.web.i18n import language, options
+from intake.web.refusals import say
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CHECKLIST = "victim_risk"
@@ -134,6 +137,54 @@ def checklist_for_page() -> dict:
         "levels": [{"code": level["code"], "min": level["min"], "max": level["max"],
                     "label": level.get(lang) or level["en"]} for level in version["scoring"]["levels"]],
     }
+
+
+# Domain field paths → the form field that shows the message ("_form": the form as a whole).
+FIELD_OF_PATH = {
+    "service": "service", "channel": "channel", "contact_type": "contact_type",
+    "started_at": "started_at", "ended_at": "started_at", "summary": "summary",
+    "categories": "categories", "risk": "risk", "outcome": "outcome", "case_id": "_form",
+    "changes": "_form", "reason": "reason",
+    "consent.services": "consent_services", "consent.reporting": "consent_reporting",
+    "consent.override_reason": "consent_override",
+    # The referral made from the contact (see the referral_ prefix below).
+    "target": "referral_target", "urgency": "referral_urgency", "source": "service",
+    "subject_role": "caller_role", "contact_id": "_form",
+}
+
+
+def form_field(path: str, *, referral: bool = False, amend: bool = False) -> str:
+    """The name of the form field for a domain error path (`caller.role`, `changes.risk.2`, `answers.fear`)."""
+    path = path.removeprefix("changes.")
+    if path.startswith("answers."):
+        return "vr-" + path[len("answers."):]
+    if path == "answers":
+        return "_checklist"
+    if referral and path == "reason":
+        return "referral_reason"
+    if referral and path == "ended_at":
+        return "_form"
+    head, _dot, rest = path.partition(".")
+    if head == "caller":
+        return "caller_" + rest.split(".")[0] if rest else "caller_role"
+    if head in ("categories", "risk", "outcome"):
+        return head
+    if path in FIELD_OF_PATH:
+        field = FIELD_OF_PATH[path]
+        return "ended_at" if amend and path == "ended_at" else field
+    return "_form"
+
+
+def errors_by_field(reasons: Mapping[str, list[Reason]], **where) -> dict[str, list[str]]:
+    """A refusal's {path: [reasons]} (Invalid.reasons) as {form field: [messages in the page's language]}."""
+    shown: dict[str, list[str]] = {}
+    for path, path_reasons in reasons.items():
+        field = form_field(path, **where)
+        for reason in path_reasons:
+            text = say(reason)
+            if text not in shown.setdefault(field, []):
+                shown[field].append(text)
+    return shown
 
 
 def show_problems(form, problems: dict[str, list[str]]) -> list[str]:

@@ -25,7 +25,7 @@ from domain.schedule import WeeklySchedule
 from intake.running import senim
 from intake.web.i18n import language
 from intake.web.own_writes import remember
-from intake.web.psychologist_messages import say, say_all
+from intake.web.refusals import say, say_all
 from intake.web.session import current_actor
 
 bp = Blueprint("web_psychologist", __name__)
@@ -110,10 +110,10 @@ def read(kind: str, record_id) -> None:
     senim().access.record(current_actor(), kind, record_id, remote_addr=request.remote_addr)
 
 
-def put_errors(form, errors: dict[str, list[str]], fields: dict[str, str]) -> list[str]:
-    """Domain errors onto the form's fields (translated); what no field shows is returned."""
+def put_errors(form, refused: Invalid, fields: dict[str, str]) -> list[str]:
+    """A refusal's messages onto the form's fields (in the page's language); what no field shows is returned."""
     left = []
-    for key, messages in say_all(errors).items():
+    for key, messages in say_all(refused).items():
         name = fields.get(key, key)
         if name in form and name != "csrf_token":
             form[name].errors = list(form[name].errors or []) + messages
@@ -132,11 +132,11 @@ def carry_out(form, run, *, fields: dict[str, str], success: str, draft: str | N
         try:
             written = run(form)
         except Invalid as invalid:
-            problem = " ".join(put_errors(form, invalid.errors, fields)) or None
+            problem = " ".join(put_errors(form, invalid, fields)) or None
         except Conflict as conflict:
-            problem, status = say(conflict.detail), 409
+            problem, status = say(conflict), 409
         except Forbidden as refused:  # e.g. a participation someone else runs: said on the page, not a bare 403
-            problem, status = say(refused.detail), 403
+            problem, status = say(refused), 403
         else:
             remember(written.position)
             if draft:

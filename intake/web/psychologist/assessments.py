@@ -11,7 +11,7 @@ from intake.running import senim
 from intake.web.i18n import language
 from intake.web.psychologist import PSYCHOLOGIST_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember
 from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
-from intake.web.psychologist_messages import say, say_all
+from intake.web.refusals import say, say_all
 from intake.web.session import current_actor, page
 
 # Assessments -------------------------------------------------------------------------------------
@@ -86,12 +86,12 @@ def new_assessment():
             try:
                 written = senim().assessments.record(fields, actor=current_actor())
             except Invalid as invalid:
-                errors = say_all(invalid.errors)
+                errors = say_all(invalid)
                 known = {f"answers.{item['id']}" for item in spec["items"]}
                 problem = " ".join(message for key, messages in errors.items() if key not in known
                                    for message in messages) or None
             except Forbidden as refused:  # a case or contact named in the address that is not theirs
-                problem, status = say(refused.detail), 403
+                problem, status = say(refused), 403
             else:
                 remember(written.position)
                 clear_drafts(draft_name(code, link))

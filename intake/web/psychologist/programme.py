@@ -23,7 +23,7 @@ from intake.web.psychologist import (
     remember,
 )
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
-from intake.web.psychologist_messages import say
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 from projections.programme_stats import participations
 
@@ -78,9 +78,9 @@ def enrol():
             except ValueError:
                 problem = _("This is not a valid record number.")
             except Invalid as invalid:
-                problem = " ".join(put_errors(form, invalid.errors, {"assessment_id": "assessment"})) or None
+                problem = " ".join(put_errors(form, invalid, {"assessment_id": "assessment"})) or None
             except Forbidden as refused:  # someone else's assessment or referral
-                return render_programme(form=form, problem=say(refused.detail), status=403)
+                return render_programme(form=form, problem=say(refused), status=403)
             else:
                 remember(written.position)
                 flash(_("The person is enrolled in the correctional programme."), "success")

@@ -16,7 +16,7 @@ from intake.web.forms import Form
 from intake.web.own_writes import caught_up
 from intake.web.psychologist import LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, referral_status, remember
 from intake.web.psychologist.referrals import render_referral
-from intake.web.psychologist_messages import say
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 from projections.referral_queue import claimed_referrals, open_referrals
 
@@ -89,14 +89,14 @@ def claim_refusal(referral_id: UUID, conflict: Conflict) -> str:
     try:
         referral = senim().referrals.get(referral_id, actor=current_actor())
     except DomainError:
-        return say(conflict.detail)
+        return say(conflict)
     if referral.status in FINAL_STATUSES:
         return _("This referral is no longer waiting: its status is now “%(status)s”.",
                  status=referral_status(referral.status))
     if referral.claimant:
         return _("Someone else claimed this referral first: %(name)s. The queue below is up to date.",
                  name=referral.claimant.get("username", ""))
-    return say(conflict.detail)
+    return say(conflict)
 
 
 @bp.route("/referrals/<uuid:referral_id>/claim", methods=["POST"])

@@ -25,7 +25,7 @@ from intake.web.psychologist_forms import (
     local_moment,
     parse_date,
 )
-from intake.web.psychologist_messages import say
+from intake.web.refusals import say
 from intake.web.session import current_actor, page
 
 ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral; any instrument works by URL
@@ -255,7 +255,7 @@ def attendance(referral_id: UUID):
     try:
         written = senim().appointments.record_attendance(referral_id, attended=answer == "yes", actor=current_actor())
     except (Conflict, Invalid) as refused:
-        problem = say(refused.detail if isinstance(refused, Conflict) else next(iter(refused.errors.values()))[0])
+        problem = say(refused)  # an Invalid says its first field's first refusal
         if back_to_week:
             flash(problem, "error")
             return redirect(week_url())
@@ -299,8 +299,8 @@ def consultation(referral_id: UUID):
 
     def run(form):
         if referral.status != "attended":
-            raise Conflict(f"Cannot record the consultation of a referral that is {referral.status}.",
-                           state=referral.status)
+            raise Conflict("referral.wrong_state", state=referral.status, action="record_consultation",
+                           status=referral.status)
         started = local_moment(form.day.data, form.start.data)
         ended = local_moment(form.day.data, form.end.data)
         subject = referral.subject_role if referral.subject_role in reference.codes("caller_roles") else "unknown"

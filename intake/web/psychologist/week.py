@@ -14,7 +14,7 @@ from intake.web.i18n import language
 from intake.web.own_writes import caught_up
 from intake.web.psychologist import APPOINTMENTS, PSYCHOLOGIST_ROLES, bp, position_arg, remember, shifts_text
 from intake.web.psychologist_forms import WeekForm, parse_date, parse_time
-from intake.web.psychologist_messages import say_all
+from intake.web.refusals import say_all
 from intake.web.session import current_actor, page
 from projections.appointments import appointments_of
 
@@ -129,10 +129,10 @@ def hours_from_form() -> tuple[dict, dict, dict[str, list[str]]]:
     return typed, filled, errors
 
 
-def rows_of(errors: dict[str, list[str]], filled: dict) -> dict[str, list[str]]:
+def rows_of(refused: Invalid, filled: dict) -> dict[str, list[str]]:
     """The domain names a shift by its place among the filled ones; the page, by its row."""
     mapped: dict[str, list[str]] = {}
-    for key, messages in say_all(errors).items():
+    for key, messages in say_all(refused).items():
         parts = key.split(".")
         if len(parts) == 3 and parts[1] in filled and parts[2].isdigit() and int(parts[2]) < len(filled[parts[1]]):
             key = f"schedule.{parts[1]}.{filled[parts[1]][int(parts[2])][0]}"
@@ -156,7 +156,7 @@ def hours():
             try:
                 written = senim().staff.set_working_hours(user.id, schedule=WeeklySchedule.of(shifts), actor=actor)
             except Invalid as invalid:
-                errors = rows_of(invalid.errors, filled)
+                errors = rows_of(invalid, filled)
             else:
                 remember(written.position)
                 flash(_("Your working hours are saved."), "success")
