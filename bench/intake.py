@@ -11,7 +11,7 @@ Three layers are timed on one fresh schema in the `senim_bench` database (droppe
 (c) is the ceiling of one-event transactions with the library's Postgres recorder (it locks the
 events table per insert), so (b)/(c) at the same concurrency says how much of it the HTTP path uses.
 (a) and (b) go through the product as it is: on PostgreSQL SenimStore group-commits the commands of
-concurrent threads of one process (intake/group_commit.py), so they may exceed (c), which does not.
+concurrent threads of one process (intake/adapters/group_commit.py), so they may exceed (c), which does not.
 Figures are printed, never asserted. Run: `.venv/bin/python bench/intake.py [--quick]`.
 `--redis redis://127.0.0.1:6379/13` runs (b) in production mode: commits enqueue projection jobs
 instead of each gunicorn worker building projections in a thread (use a Redis db of its own).

@@ -34,7 +34,7 @@ CATEGORIES = (
     ("event encoding (mapper)", ("to_stored_event",)),
     ("after-commit trigger", ("_announce",)),
     ("store: commit (group commit: leading a batch or waiting)",
-     ("commit (intake/store.py", "intake/group_commit.py", "insert_events (eventsourcing")),
+     ("commit (intake/adapters/store.py", "intake/adapters/group_commit.py", "insert_events (eventsourcing")),
     ("domain: Contact.record", ("record (domain/contact.py",)),
     ("request parse + marshmallow load", ("Parser.parse (webargs", "Schema._do_load", "get_json")),
     ("response (marshmallow dump, json)", ("Schema.dump (marshmallow", "JSONProvider.response", "JSONProvider.dumps")),

@@ -1,6 +1,6 @@
 """An erasure of a data subject's personal data (crypto-shredding): the audited record that it happened.
 
-The erasure itself is the destruction of the subject's key (intake/keyring.py); this aggregate is
+The erasure itself is the destruction of the subject's key (intake/adapters/keyring.py); this aggregate is
 the fact, with who did it and why, in the same log as everything else. Its id is derived from the
 subject's id (a random uuid, never personal data), so a subject can be erased only once: a second
 erasure of the same subject is a conflict.

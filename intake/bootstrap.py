@@ -2,6 +2,7 @@
 for the web app, the CLI and the workers alike."""
 from dataclasses import dataclass
 
+from intake.adapters.store import SenimStore
 from intake.config import Settings
 from intake.services.access import AccessLog
 from intake.services.appointments import AppointmentService
@@ -16,7 +17,6 @@ from intake.services.programme import ProgrammeService
 from intake.services.projections import Projections
 from intake.services.referrals import ReferralService
 from intake.services.staff import FAST_TEST_HASHER, StaffService
-from intake.store import SenimStore
 from projections.db import ViewDatabase
 
 
@@ -26,7 +26,7 @@ class Senim:
     store: SenimStore
     views: ViewDatabase
     projections: Projections
-    trigger: object  # workers.queue.RqTrigger with Redis, else workers.inprocess.InProcessRunner
+    trigger: object  # intake.adapters.rq_trigger.RqTrigger with Redis, else intake.adapters.inprocess.InProcessRunner
     staff: StaffService
     contacts: ContactService
     assessments: AssessmentService
@@ -61,10 +61,10 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         projections = Projections(store, views, batch_size=settings.projection_batch_size)
         projections.ensure()
     if settings.redis_url:
-        from workers.queue import RqTrigger
+        from intake.adapters.rq_trigger import RqTrigger
         trigger = RqTrigger(projections, settings.redis_url)
     else:
-        from workers.inprocess import InProcessRunner
+        from intake.adapters.inprocess import InProcessRunner
         trigger = InProcessRunner(projections)
     store.after_commit.append(trigger.notify)
     staff = StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None)

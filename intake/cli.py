@@ -209,7 +209,7 @@ def _failed_jobs() -> int:
         return 0
     from rq import Queue
 
-    from workers.queue import QUEUE_NAME, connect
+    from intake.adapters.rq_trigger import QUEUE_NAME, connect
     try:
         return Queue(QUEUE_NAME, connection=connect(settings.redis_url)).failed_job_registry.count
     except Exception as error:  # noqa: BLE001 - status must still print when Redis is down

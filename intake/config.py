@@ -92,7 +92,7 @@ class Settings:
             env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key
         if self.phone_salt:
-            env["SENIM_PHONE_SALT"] = self.phone_salt  # read by the store's keyring (intake/keyring.py)
+            env["SENIM_PHONE_SALT"] = self.phone_salt  # read by the store's keyring (intake/adapters/keyring.py)
         return env
 
     @property

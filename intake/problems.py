@@ -7,8 +7,8 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Reason
+from intake.adapters.store import unavailable_errors
 from intake.refusals import note_refusal
-from intake.store import unavailable_errors
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Two tables:
 - callers: one row per contact (contact_id, phone_hash, person_id, recorded_by, started_at).
-  phone_hash is the HMAC-SHA256 of the normalised number (intake/keyring.py); the number itself is
+  phone_hash is the HMAC-SHA256 of the normalised number (intake/adapters/keyring.py); the number itself is
   never here. A contact without a number has a row with phone_hash NULL, so a correction that adds
   one finds the rest of the row.
 - caller_referrals: the referrals made from a contact that have not ended (referral_id, contact_id,

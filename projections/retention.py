@@ -120,7 +120,7 @@ class RetentionProjection(Projection):
 # Readers ---------------------------------------------------------------------------------------
 
 # Subjects whose key still exists: the only ones an erasure changes (an erased subject's key is gone,
-# see intake/keyring.py; person_keys lives in the same database as these tables).
+# see intake/adapters/keyring.py; person_keys lives in the same database as these tables).
 _LIVE = "EXISTS (SELECT 1 FROM person_keys k WHERE k.subject_id = s.subject_id)"
 
 

@@ -1,8 +1,8 @@
 """RQ jobs: module-level functions with primitive arguments; each processes batches, not single events."""
 import logging
 
+from intake.adapters.rq_trigger import FAILING_COOLDOWN_SECONDS, FAILING_KEY, LOCK_KEY, PENDING_KEY
 from workers.context import services
-from workers.queue import FAILING_COOLDOWN_SECONDS, FAILING_KEY, LOCK_KEY, PENDING_KEY
 
 log = logging.getLogger(__name__)
 # A live worker renews its lock after every batch; a killed worker's lock expires this soon.

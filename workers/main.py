@@ -8,9 +8,9 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
+from intake.adapters.rq_trigger import QUEUE_NAME
 from workers import context
 from workers.escalation import sweep_escalations
-from workers.queue import QUEUE_NAME
 from workers.retention import AtMostHourly
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The Idempotency-Key header of creating writes: a retry gets the first answer, never a second record.
 
-How the key and the write stay together is told in intake/idempotency.py; here the request is
+How the key and the write stay together is told in intake/adapters/idempotency.py; here the request is
 checked against what the store holds and the answer is kept for the retries.
 """
 import json
@@ -12,10 +12,10 @@ from functools import wraps
 from flask import after_this_request, current_app, request
 
 from domain.errors import Invalid, Reason
+from intake.adapters.idempotency import AlreadyRecorded, Claim, Recorded, claim_for, claiming
 from intake.api.blueprint import ApiBlueprint
 from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor
-from intake.idempotency import AlreadyRecorded, Claim, Recorded, claim_for, claiming
 from intake.problems import handle_domain_error, refusal_problem
 from intake.running import senim
 

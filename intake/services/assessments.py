@@ -10,9 +10,9 @@ from domain.assessment import Assessment
 from domain.clock import utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
+from intake.adapters.store import SenimStore
 from intake.services import Written
 from intake.services.subjects import subjects_concerned
-from intake.store import SenimStore
 from projections.case_index import contacts_since
 
 if TYPE_CHECKING:  # links.py imports the services for their visibility rules

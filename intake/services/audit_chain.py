@@ -9,9 +9,9 @@ goes on from the original link.
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from intake.adapters.store import SenimStore
 from intake.config import ConfigError
 from intake.services.projections import Projections
-from intake.store import SenimStore
 from projections.db import ViewDatabase
 from projections.hash_chain import GENESIS, HashChainProjection, Undecryptable, link_of, readable
 

@@ -1,7 +1,7 @@
 """`senim backup` and `senim restore`: a consistent copy of the store, and its return, checked.
 
 What a backup holds: the whole store except the read models, which restore rebuilds from the
-events: the events, the person keys and the list of erased subjects (intake/keyring.py), the
+events: the events, the person keys and the list of erased subjects (intake/adapters/keyring.py), the
 secrets kept in the database (the phone-hash salt, the web sessions' key when SENIM_SECRET_KEY is
 unset), staff accounts and tokens (events), and the hash chain (so restore can check the events
 against the links written while the store was live). Any table that is not a read model is kept.
@@ -35,8 +35,8 @@ from pathlib import Path
 from eventsourcing.utils import get_topic
 
 from domain.erasure import Erasure
+from intake.adapters.keyring import subject_text
 from intake.config import ConfigError, Settings
-from intake.keyring import subject_text
 from intake.services.audit_chain import Audit, verify
 from projections import all_projections
 from projections.hash_chain import GENESIS, HashChainProjection, link_of

@@ -12,8 +12,8 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.referral import Referral
+from intake.adapters.store import SenimStore
 from intake.services.referrals import may_see_referral
-from intake.store import SenimStore
 from projections.callers import contacts_with_number, unended_referrals
 from projections.db import ViewDatabase
 

@@ -20,11 +20,11 @@ from domain.case import sees_redacted
 from domain.contact import Contact
 from domain.errors import DomainError, Invalid, Reason
 from domain.referral import Referral
+from intake.adapters.store import unavailable_errors
 from intake.services.assessments import AssessmentService
 from intake.services.cases import CaseService
 from intake.services.contacts import ContactService
 from intake.services.referrals import ReferralService
-from intake.store import unavailable_errors
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from domain.case import Case, redacted_person
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound, Reason
 from domain.ids import id_text
+from intake.adapters.store import SenimStore
 from intake.services import Written
-from intake.store import SenimStore
 from projections.case_timeline import current_members, ever_members, list_cases, worker_vias
 
 log = logging.getLogger(__name__)

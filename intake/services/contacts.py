@@ -7,8 +7,8 @@ from domain.actor import CASEWORK_ROLES, Actor
 from domain.clock import utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden
+from intake.adapters.store import SenimStore
 from intake.services import Written
-from intake.store import SenimStore
 
 if TYPE_CHECKING:  # links.py imports the services for their visibility rules
     from intake.services.links import LinkChecker

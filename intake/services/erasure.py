@@ -1,7 +1,7 @@
 """Erasure of a data subject's personal data by crypto-shredding: the audited event, then the key goes.
 
 Order: the Erasure.Performed event is committed first (who, why, when: the audit trail), then the
-subject's key is destroyed (intake/keyring.py). Should the process die in between, the key is still
+subject's key is destroyed (intake/adapters/keyring.py). Should the process die in between, the key is still
 there and the erasure is not complete: asking again destroys the key and answers 409 (the event
 exists). Erasure never changes a stored event; the sealed values in them simply cannot be opened.
 
@@ -13,8 +13,8 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.erasure import Erasure, erasure_id
 from domain.errors import Conflict, NotFound
+from intake.adapters.store import SenimStore
 from intake.services import Written
-from intake.store import SenimStore
 
 
 class AlreadyErased(Conflict):

@@ -43,7 +43,7 @@ class Target:
     nothing in this process writes an event (under the old key) while or after the rows are rotated."""
 
     def __init__(self, settings):
-        from intake.store import SenimStore  # not at import: the store's keyring imports this module
+        from intake.adapters.store import SenimStore  # not at import: the store's keyring imports this module
 
         env = settings.event_store_env()
         self.settings = settings

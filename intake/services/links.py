@@ -22,11 +22,11 @@ from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound
 from domain.programme import PROGRAMME_ROLES, ProgrammeParticipation
 from domain.referral import Referral
+from intake.adapters.store import SenimStore
 from intake.services.assessments import may_see_assessment
 from intake.services.cases import sees_case
 from intake.services.contacts import may_see_contact
 from intake.services.referrals import may_see_referral
-from intake.store import SenimStore
 
 # kind → the aggregate class it names (the kind is what refusals call the record: domain/messages.py)
 KINDS: dict[str, type[Aggregate]] = {

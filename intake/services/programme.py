@@ -19,9 +19,9 @@ from domain.assessment import Assessment
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
 from domain.programme import INSTRUMENT, PROGRAMME_ROLES, ProgrammeParticipation
 from domain.referral import Referral
+from intake.adapters.store import SenimStore
 from intake.services import Written
 from intake.services.subjects import subjects_concerned
-from intake.store import SenimStore
 from projections.case_index import latest_assessment
 
 if TYPE_CHECKING:  # links.py imports the services for their visibility rules

@@ -12,9 +12,9 @@ from uuid import UUID
 from domain.actor import CASEWORK_ROLES, Actor, same_person
 from domain.errors import Conflict, Forbidden
 from domain.referral import Referral
+from intake.adapters.store import SenimStore
 from intake.services import Written
 from intake.services.subjects import subjects_concerned
-from intake.store import SenimStore
 
 if TYPE_CHECKING:  # links.py imports the services for their visibility rules
     from intake.services.links import LinkChecker

@@ -15,8 +15,8 @@ from domain.errors import Conflict, Invalid, NotFound
 from domain.schedule import WeeklySchedule
 from domain.staff import ApiToken, SignInAttempts, StaffDirectory, User, check_role, check_username, session_digest
 from domain.staff_approval import StaffChange, StaffChangeIndex, needs_approval
+from intake.adapters.store import SenimStore
 from intake.services import Written
-from intake.store import SenimStore
 
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "snm"

@@ -21,12 +21,12 @@ from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
 from domain.phone import phone_problem
 from domain.referral import STATUSES as REFERRAL_STATUSES
+from intake.adapters.store import unavailable_errors
 from intake.queries import journals
 from intake.refusals import note_refused
 from intake.running import senim
 from intake.services.calls import Call, CallRefused
 from intake.services.contacts import CONTACT_ROLES
-from intake.store import unavailable_errors
 from intake.web.consultant_forms import (
     DANGER_FLAGS,
     DEFAULT_SERVICE,

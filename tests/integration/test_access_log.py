@@ -13,9 +13,9 @@ from eventsourcing.utils import get_topic
 from domain.access import AccessBatch
 from domain.actor import Actor
 from intake import create_app
+from intake.adapters.store import SenimStore
 from intake.bootstrap import bootstrap
 from intake.services.access import AccessLog
-from intake.store import SenimStore
 from tests.integration.test_assessments_api import assess
 from tests.integration.test_contacts_api import a_call
 from tests.integration.test_referrals_api import a_referral

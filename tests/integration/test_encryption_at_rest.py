@@ -110,7 +110,7 @@ def test_without_a_key_the_same_call_is_readable_on_disk_but_its_summary_is_seal
     rows = stored_rows()
     # The control for the test above: without the store's key, what is not personal is plain text...
     assert found_in(rows, "turkistan") and found_in(rows, USERNAME)
-    # ...and the personal fields are still sealed with the caller's own key (intake/personal.py).
+    # ...and the personal fields are still sealed with the caller's own key (intake/adapters/personal.py).
     assert not found_in(rows, SUMMARY) and not found_in(rows, "Gulnar-7Q")
 
 

@@ -5,7 +5,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError
 
 from domain.errors import Conflict
-from intake.group_commit import GroupCommitter, _Request
+from intake.adapters.group_commit import GroupCommitter, _Request
 from tests.integration.test_contacts_api import a_call
 
 

@@ -23,10 +23,12 @@ from rq.scheduler import RQScheduler
 
 from domain.contact import Contact
 from intake import create_app
+from intake.adapters import rq_trigger
+from intake.adapters.rq_trigger import FAILING_KEY, QUEUE_NAME
+from intake.adapters.store import SenimStore
 from intake.bootstrap import bootstrap
 from intake.config import Settings
 from intake.services.projections import Projections
-from intake.store import SenimStore
 from projections import all_projections
 from projections.db import ViewDatabase
 from tests.conftest import ADMIN, service_missing
@@ -44,10 +46,9 @@ from tests.helpers.workers import (
     wait_until,
 )
 from tests.integration.test_contacts_api import a_call
-from workers import context, queue as workers_queue
+from workers import context
 from workers.jobs import catch_up_projection
 from workers.main import schedule_forever
-from workers.queue import FAILING_KEY, QUEUE_NAME
 
 NOW = datetime.now(timezone.utc)
 AN_HOUR_AGO = (NOW - timedelta(hours=1)).isoformat()
@@ -400,7 +401,7 @@ def poison(projection, contact_id: UUID, failures: list) -> None:
 def test_a_poisoned_event_stops_only_its_projection_retries_then_fails_visibly(
         senim, consultant, supervisor, client, monkeypatch, run_jobs, tmp_path, postgres_url, redis_url):
     # Two retries after 1 and 2 seconds; in production five, after 1, 2, 5, 10 and 30 seconds.
-    monkeypatch.setattr(workers_queue, "RETRY", Retry(max=2, interval=[1, 2]))
+    monkeypatch.setattr(rq_trigger, "RETRY", Retry(max=2, interval=[1, 2]))
     actor = consultant[0]
     written = [senim.contacts.record(contact_fields(index), actor=actor) for index in range(30)]
     poisoned_id, poisoned_at = written[11].id, written[11].position

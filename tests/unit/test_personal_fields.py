@@ -11,8 +11,8 @@ from domain.actor import Actor
 from domain.contact import Contact
 from domain.personal import PERSONAL_FIELDS
 from domain.phone import normalise_phone, phone_problem
-from intake.keyring import Keyring, SubjectErased, subject_text
-from intake.personal import PersonalDataError, PersonalMapper, is_sealed
+from intake.adapters.keyring import Keyring, SubjectErased, subject_text
+from intake.adapters.personal import PersonalDataError, PersonalMapper, is_sealed
 from tests.helpers.events import replay
 
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)

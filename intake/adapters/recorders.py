@@ -1,6 +1,6 @@
 """The library's event recorders, with two things Senim needs in the events' own transaction.
 
-- An Idempotency-Key (intake/idempotency.py) is written with the events of the write it answers.
+- An Idempotency-Key (intake/adapters/idempotency.py) is written with the events of the write it answers.
 - On SQLite, every insert queues at the file's in-process write gate (projections/db.py), as the
   projections and the keyring do, so writers are served in turn instead of polling SQLite's lock.
 """
@@ -13,7 +13,16 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
-from intake.idempotency import COLUMNS, CREATE_INDEX, CREATE_TABLE, KEEP_SECONDS, TABLE, Claim, Recorded, recorded_from
+from intake.adapters.idempotency import (
+    COLUMNS,
+    CREATE_INDEX,
+    CREATE_TABLE,
+    KEEP_SECONDS,
+    TABLE,
+    Claim,
+    Recorded,
+    recorded_from,
+)
 from projections.db import sqlite_write_gate
 
 # Request threads that wait for the gate hold no pooled connection; those reading need one only

@@ -1,6 +1,6 @@
 """One random AES key per data subject (crypto-shredding), kept beside the event tables.
 
-Personal fields are encrypted inside the event state with their subject's key (intake/personal.py).
+Personal fields are encrypted inside the event state with their subject's key (intake/adapters/personal.py).
 Erasing a subject destroys the key; the events stay as they are (immutable, hash-chained), and the
 sealed values in them can no longer be opened by anyone.
 

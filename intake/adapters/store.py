@@ -9,13 +9,13 @@ from eventsourcing.persistence import IntegrityError, MapperDeserialisationError
 from eventsourcing.utils import Environment
 
 from domain.errors import Conflict, NotFound
-from intake import idempotency
+from intake.adapters import idempotency
+from intake.adapters.group_commit import GroupCommitter
+from intake.adapters.idempotency import AlreadyRecorded
+from intake.adapters.keyring import Keyring
+from intake.adapters.personal import PersonalMapper
+from intake.adapters.recorders import topic_for
 from intake.config import ConfigError
-from intake.group_commit import GroupCommitter
-from intake.idempotency import AlreadyRecorded
-from intake.keyring import Keyring
-from intake.personal import PersonalMapper
-from intake.recorders import topic_for
 
 A = TypeVar("A")
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class SenimStore(Application):
         self._check_cipher_key()
 
     def construct_mapper(self) -> PersonalMapper:
-        """The library's mapper, also sealing personal fields with their subject's key (intake/personal.py);
+        """The library's mapper, also sealing personal fields with their subject's key (intake/adapters/personal.py);
         both save paths (the library's and the group commit) encode through it."""
         cipher = self.factory.cipher()
         self.keyring = Keyring.for_store(self.env, master=cipher)

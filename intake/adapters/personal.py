@@ -35,7 +35,7 @@ from eventsourcing.persistence import Mapper
 from eventsourcing.utils import get_topic
 
 from domain.personal import ORIGINATOR, PERSONAL_FIELDS, PersonalFields, groups
-from intake.keyring import Keyring, SubjectErased, subject_text
+from intake.adapters.keyring import Keyring, SubjectErased, subject_text
 
 log = logging.getLogger(__name__)
 
