@@ -347,8 +347,3 @@ def rewrap_person_keys(old_cipher, new_cipher, tx: Tx) -> None:
         tx.executemany(f"UPDATE {table} SET {value_column} = %s WHERE {name_column} = %s",
                        [(wrap(new_cipher, unwrap(old_cipher, stored)), name) for name, stored in rows])
 
-
-# `senim keys rotate` re-wraps the keys in its own transaction (imported last: that module may import the store).
-from intake.services.key_rotation import ROTATION_STEPS  # noqa: E402
-
-ROTATION_STEPS.append(rewrap_person_keys)

@@ -4,28 +4,31 @@ Everything happens in one transaction of the store's database: a failure (a row 
 cannot read, a step below that raises, a lost connection) leaves every row as it was. The hash
 chain is unaffected: it hashes the state with the store's cipher removed (projections/hash_chain.py).
 
-Extension point: ROTATION_STEPS. Data encrypted under the master key outside the events table
-(say, per-person keys wrapped with it) must be re-wrapped in the same transaction. Append a callable
+ROTATION_STEPS: everything else encrypted under the master key outside the events table (the
+per-person keys and the kept secrets, wrapped with it) is re-wrapped in the same transaction. Each
+step is a callable
     step(old_cipher, new_cipher, tx) -> None
-to ROTATION_STEPS (at import of the module that owns the data). `old_cipher` is None when the store
-was not encrypted; both ciphers have encrypt(bytes) -> bytes and decrypt(bytes) -> bytes (the
-eventsourcing Cipher interface); `tx` is a projections.db.Tx on the store's database (%s placeholders
-on SQLite and PostgreSQL alike). Raise to abort the whole rotation. Steps run in list order, after
-the events and snapshots are re-encrypted and before the commit.
+listed here, by name, so what a rotation covers does not depend on which modules happen to be
+imported. `old_cipher` is None when the store was not encrypted; both ciphers have encrypt(bytes) ->
+bytes and decrypt(bytes) -> bytes (the eventsourcing Cipher interface); `tx` is a projections.db.Tx on
+the store's database (%s placeholders on SQLite and PostgreSQL alike). Raise to abort the whole
+rotation. Steps run in order, after the events and snapshots are re-encrypted and before the commit.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
 from eventsourcing.utils import Environment, resolve_topic
 
+from intake.adapters.keyring import rewrap_person_keys
+from intake.adapters.store import SenimStore
 from intake.config import ConfigError
 from projections.db import Tx, ViewDatabase
 from projections.hash_chain import readable
 
 PAGE = 1000
 
-ROTATION_STEPS: list[Callable] = []
+ROTATION_STEPS: tuple[Callable, ...] = (rewrap_person_keys,)
 
 
 class RotationRefused(ValueError):
@@ -43,8 +46,6 @@ class Target:
     nothing in this process writes an event (under the old key) while or after the rows are rotated."""
 
     def __init__(self, settings):
-        from intake.adapters.store import SenimStore  # not at import: the store's keyring imports this module
-
         env = settings.event_store_env()
         self.settings = settings
         self.views = ViewDatabase(env, size=1)
@@ -124,7 +125,7 @@ def _id_text(value) -> str:
 
 
 def rotate(target, new_key: str, *, before_commit: Callable[[], None] | None = None,
-           steps: list[Callable] | None = None) -> Rotated:
+           steps: Sequence[Callable] | None = None) -> Rotated:
     """Re-encrypts the store under new_key in one transaction; the current key is the one it was started with.
 
     target: a Target (what the CLI opens) or anything with its settings, store and views (the app's Senim).
