@@ -1,8 +1,11 @@
 """The composition root: builds the store, the services and the projection runner from settings,
-for the web app, the CLI and the workers alike."""
+for the web app, the CLI and the workers alike, in one pass: every part is whole once built."""
 from dataclasses import dataclass
 
+from intake.adapters.inprocess import InProcessRunner
+from intake.adapters.rq_trigger import RqTrigger
 from intake.adapters.store import SenimStore
+from intake.adapters.trigger import Trigger
 from intake.config import Settings
 from intake.services.access import AccessLog
 from intake.services.appointments import AppointmentService
@@ -12,12 +15,14 @@ from intake.services.calls import CallService
 from intake.services.cases import CaseService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
+from intake.services.escalation import EscalationService
 from intake.services.links import LinkChecker
 from intake.services.programme import ProgrammeService
-from intake.services.projections import Projections
 from intake.services.referrals import ReferralService
+from intake.services.retention import EMBEDDED_BATCH_LIMIT, AtMostHourly, RetentionService, rules_of
 from intake.services.staff import FAST_TEST_HASHER, StaffService
 from projections.db import ViewDatabase
+from projections.runner import Projections
 
 
 @dataclass
@@ -26,7 +31,7 @@ class Senim:
     store: SenimStore
     views: ViewDatabase
     projections: Projections
-    trigger: object  # intake.adapters.rq_trigger.RqTrigger with Redis, else intake.adapters.inprocess.InProcessRunner
+    trigger: Trigger  # RqTrigger with Redis, else the InProcessRunner
     staff: StaffService
     contacts: ContactService
     assessments: AssessmentService
@@ -34,20 +39,20 @@ class Senim:
     appointments: AppointmentService
     programme: ProgrammeService
     access: AccessLog
-    cases: CaseService | None = None  # set right after the other services: it uses contacts and staff
-    erasure: ErasureService | None = None  # crypto-shredding of a person's (or a case's) personal data
-    callers: CallerService | None = None  # repeat-caller lookup by the keyed hash of the number
-    calls: CallService | None = None  # a call with its case file, checklist and referral, as one use case
+    cases: CaseService
+    erasure: ErasureService  # crypto-shredding of a person's (or a case's) personal data
+    callers: CallerService  # repeat-caller lookup by the keyed hash of the number
+    calls: CallService  # a call with its case file, checklist and referral, as one use case
+    escalation: EscalationService  # referrals past their claim deadline, on every sweep
+    retention: RetentionService  # shredding after the retention periods, hourly
 
     def start_background(self) -> None:
-        """The embedded default builds projections in a thread of this process."""
-        if hasattr(self.trigger, "start") and not self.settings.redis_url:
-            self.trigger.start()
+        """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
+        self.trigger.start()
 
     def close(self) -> None:
         self.access.close()
-        if hasattr(self.trigger, "stop"):
-            self.trigger.stop()
+        self.trigger.stop()
         self.views.close()
         self.store.close()
 
@@ -60,35 +65,37 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         store = SenimStore(env=env)
         projections = Projections(store, views, batch_size=settings.projection_batch_size)
         projections.ensure()
-    if settings.redis_url:
-        from intake.adapters.rq_trigger import RqTrigger
-        trigger = RqTrigger(projections, settings.redis_url)
-    else:
-        from intake.adapters.inprocess import InProcessRunner
-        trigger = InProcessRunner(projections)
-    store.after_commit.append(trigger.notify)
     staff = StaffService(store, hasher=FAST_TEST_HASHER if settings.testing else None)
     # Every write that names another record checks it through this one checker (linking is not a key).
     links = LinkChecker(store, projections)
+    contacts = ContactService(store, links=links)
     referrals = ReferralService(store, deadlines=settings.claim_deadlines, links=links)
-    senim = Senim(settings=settings, store=store, views=views, projections=projections, trigger=trigger,
-                  staff=staff, contacts=ContactService(store, links=links), assessments=AssessmentService(
-                      store, projections, incidents=settings.escalation_incidents,
-                      months=settings.escalation_months, links=links),
-                  referrals=referrals, appointments=AppointmentService(referrals, staff, views, projections),
-                  programme=ProgrammeService(store, projections, links=links),
-                  # Tests flush by hand: refused-request tests compare event-store heads.
-                  access=AccessLog(store, background=not settings.testing))
-    senim.cases = CaseService(store, projections, senim.contacts, staff)
-    senim.erasure, senim.callers = ErasureService(store), CallerService(store, views)
-    senim.calls = CallService(contacts=senim.contacts, cases=senim.cases, assessments=senim.assessments,
-                              referrals=senim.referrals)
-    if hasattr(trigger, "periodic"):  # the embedded runner escalates overdue referrals each sweep
-        from functools import partial
+    assessments = AssessmentService(store, projections, incidents=settings.escalation_incidents,
+                                    months=settings.escalation_months, links=links)
+    cases = CaseService(store, projections, contacts, staff)
+    erasure = ErasureService(store)
+    escalation = EscalationService(store, views, settings.claim_deadlines)
+    retention = RetentionService(rules_of(settings), projections, views, erasure)
+    trigger = _trigger(settings, projections, escalation, retention)
+    store.after_commit.append(trigger.notify)
+    return Senim(
+        settings=settings, store=store, views=views, projections=projections, trigger=trigger, staff=staff,
+        contacts=contacts, referrals=referrals, assessments=assessments, cases=cases, erasure=erasure,
+        escalation=escalation, retention=retention,
+        appointments=AppointmentService(referrals, staff, views, projections),
+        programme=ProgrammeService(store, projections, links=links),
+        callers=CallerService(store, views),
+        calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
+        # Tests flush by hand: refused-request tests compare event-store heads.
+        access=AccessLog(store, background=not settings.testing))
 
-        from workers.escalation import sweep_escalations
-        trigger.periodic.append(partial(sweep_escalations, senim))
-    if hasattr(trigger, "periodic"):  # and shreds what the retention periods make due, at most hourly
-        from workers.retention import EMBEDDED_BATCH_LIMIT, AtMostHourly
-        trigger.periodic.append(AtMostHourly(senim, limit=EMBEDDED_BATCH_LIMIT))
-    return senim
+
+def _trigger(settings: Settings, projections: Projections, escalation: EscalationService,
+             retention: RetentionService) -> Trigger:
+    """With Redis, RQ jobs (the workers sweep escalations and retention themselves, workers/main.py);
+    without, a thread of this process that also escalates overdue referrals on each sweep and shreds
+    what the retention periods make due, at most hourly."""
+    if settings.redis_url:
+        return RqTrigger(projections, settings.redis_url)
+    return InProcessRunner(projections, periodic=(escalation.sweep,
+                                                  AtMostHourly(retention.run, limit=EMBEDDED_BATCH_LIMIT)))

@@ -324,11 +324,9 @@ def retention():
               help="Subjects erased at most in this run; run again for the rest.")
 def retention_run(dry_run: bool, limit: int):
     """Run the retention job now (the workers run it hourly); prints counts by rule, nothing personal."""
-    from workers.retention import sweep_retention
-
     senim = _senim()
     try:
-        run = sweep_retention(senim, limit=limit, dry_run=dry_run)
+        run = senim.retention.run(limit=limit, dry_run=dry_run)
     finally:
         senim.close()
     click.echo("rule\tperiod\tdue\terased\tskipped\tfailed")

@@ -2,7 +2,7 @@
 import logging
 
 from intake.adapters.rq_trigger import FAILING_COOLDOWN_SECONDS, FAILING_KEY, LOCK_KEY, PENDING_KEY
-from workers.context import services
+from workers.context import rq_trigger, services
 
 log = logging.getLogger(__name__)
 # A live worker renews its lock after every batch; a killed worker's lock expires this soon.
@@ -12,9 +12,11 @@ WAIT_SECONDS = 300
 
 
 def catch_up_projection(name: str) -> int:
-    """Reads projection `name` from its position to the head; returns how many events it read."""
+    """Reads projection `name` from its position to the head; returns how many events it read.
+
+    Enqueued by intake/adapters/rq_trigger.py under this module's path (CATCH_UP_JOB)."""
     senim = services()
-    trigger = senim.trigger
+    trigger = rq_trigger(senim)
     # Cleared before reading, so a commit from now on enqueues another job rather than being missed.
     trigger.redis.delete(PENDING_KEY.format(name=name))
     lock = trigger.redis.lock(LOCK_KEY.format(name=name), timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)

@@ -2,21 +2,22 @@
 import logging
 import threading
 import time
-from functools import partial
+from collections.abc import Callable, Sequence
 
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 
-from intake.adapters.rq_trigger import QUEUE_NAME
+from intake.adapters.rq_trigger import QUEUE_NAME, RqTrigger
+from intake.bootstrap import Senim
+from intake.services.retention import AtMostHourly
 from workers import context
-from workers.escalation import sweep_escalations
-from workers.retention import AtMostHourly
 
 log = logging.getLogger(__name__)
 
 
-def sweep_forever(trigger, stop: threading.Event, seconds: float, jobs=()) -> None:
+def sweep_forever(trigger: RqTrigger, stop: threading.Event, seconds: float,
+                  jobs: Sequence[Callable[[], None]] = ()) -> None:
     while not stop.wait(seconds):
         try:
             trigger.sweep()
@@ -84,29 +85,30 @@ def work_until_stopped(redis, stop: threading.Event, *, longest_pause: float = 3
         pause = min(pause * 2, longest_pause)
 
 
-def run_worker(senim, *, sweep_seconds: float = 5.0) -> None:
+def run_worker(senim: Senim, *, sweep_seconds: float = 5.0) -> None:
     # SimpleWorker runs jobs in this process (no fork per job), so the services built once here
     # serve every job; a job costs milliseconds, not a new connection pool.
     context.install(senim)
+    trigger = context.rq_trigger(senim)
     stop = threading.Event()
-    scheduler = RQScheduler([QUEUE_NAME], connection=senim.trigger.redis)
+    scheduler = RQScheduler([QUEUE_NAME], connection=trigger.redis)
     threads = [
         threading.Thread(target=sweep_forever,
-                         args=(senim.trigger, stop, sweep_seconds, (
-                             partial(sweep_escalations, senim),
+                         args=(trigger, stop, sweep_seconds, (
+                             senim.escalation.sweep,
                              # At most once an hour across every worker: a Redis key claims the run.
-                             AtMostHourly(senim, redis=senim.trigger.redis))),
+                             AtMostHourly(senim.retention.run, redis=trigger.redis))),
                          name="senim-sweep", daemon=True),
         threading.Thread(target=schedule_forever, args=(scheduler, stop), name="senim-scheduler", daemon=True),
     ]
     for thread in threads:
         thread.start()
     try:
-        senim.trigger.sweep()  # whatever was left behind while no worker ran, at once
+        trigger.sweep()  # whatever was left behind while no worker ran, at once
     except Exception:
         log.warning("the first sweep failed; the sweep thread tries again", exc_info=True)
     try:
-        work_until_stopped(senim.trigger.redis, stop)
+        work_until_stopped(trigger.redis, stop)
     finally:
         stop.set()
         for thread in threads:

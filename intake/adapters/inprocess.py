@@ -2,6 +2,9 @@
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
+
+from projections.runner import Projections
 
 log = logging.getLogger(__name__)
 
@@ -9,22 +12,23 @@ log = logging.getLogger(__name__)
 class InProcessRunner:
     """Catches every projection up after each commit, and sweeps every few seconds regardless."""
 
-    def __init__(self, projections, sweep_seconds: float = 2.0, gather_seconds: float = 0.05):
+    def __init__(self, projections: Projections, *, periodic: Sequence[Callable[[], None]] = (),
+                 sweep_seconds: float = 2.0, gather_seconds: float = 0.05):
         self.projections = projections
         self.sweep_seconds = sweep_seconds
         self.gather_seconds = gather_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._failures: dict[str, int] = {}
-        # Jobs run after a catch-up at most once per sweep_seconds (the escalation of overdue referrals).
-        self.periodic: list = []
+        # Jobs run after a catch-up at most once per sweep_seconds: the escalation of overdue referrals
+        # and the retention job (which itself runs at most hourly).
+        self.periodic = tuple(periodic)
         self._last_periodic = 0.0
         self._thread = threading.Thread(target=self._run, name="senim-projections", daemon=True)
 
-    def start(self) -> "InProcessRunner":
+    def start(self) -> None:
         if not self._thread.is_alive() and not self._stop.is_set():
             self._thread.start()
-        return self
 
     def notify(self, topics: set[str] | None = None) -> None:
         self._wake.set()

@@ -5,6 +5,8 @@ import time
 import redis
 from rq import Queue, Retry
 
+from projections.runner import Projections
+
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "senim-projections"
@@ -21,6 +23,9 @@ QUIET_SECONDS_AFTER_FAILURE = 30
 # retries of the failed job go on. Without it, every commit and sweep would start a fresh job with
 # fresh retries, flooding the queue with doomed work behind a poisoned event.
 FAILING_COOLDOWN_SECONDS = 60
+# The job, named by its path: RQ workers (`senim worker`) import it, this adapter does not, since
+# workers/ stand above the adapters. RQ records the same name when handed the function itself.
+CATCH_UP_JOB = "workers.jobs.catch_up_projection"
 
 
 def connect(redis_url: str) -> redis.Redis:
@@ -30,11 +35,17 @@ def connect(redis_url: str) -> redis.Redis:
 class RqTrigger:
     """Enqueues "catch up projection P" after a commit; at most one pending job per projection."""
 
-    def __init__(self, projections, redis_url: str):
+    def __init__(self, projections: Projections, redis_url: str):
         self.projections = projections
         self.redis = connect(redis_url)
         self.queue = Queue(QUEUE_NAME, connection=self.redis)
         self._quiet_until = 0.0
+
+    def start(self) -> None:
+        """Nothing to start here: RQ workers (`senim worker`) run the jobs in processes of their own."""
+
+    def stop(self) -> None:
+        """Nothing runs here to stop."""
 
     def notify(self, topics: set[str] | None = None) -> None:
         if time.monotonic() < self._quiet_until:
@@ -53,9 +64,8 @@ class RqTrigger:
         pending = PENDING_KEY.format(name=name)
         if not self.redis.set(pending, 1, nx=True, ex=PENDING_TTL_SECONDS):
             return False
-        from workers.jobs import catch_up_projection
         try:
-            self.queue.enqueue(catch_up_projection, name, retry=RETRY, job_timeout=600,
+            self.queue.enqueue(CATCH_UP_JOB, name, retry=RETRY, job_timeout=600,
                                description=f"catch up projection {name}")
         except Exception:
             self.redis.delete(pending)  # no job was queued: the next commit may try again at once

@@ -55,7 +55,7 @@ class AssessmentService:
     def __init__(self, store: SenimStore, projections=None, *, incidents: int = 3, months: int = 12, links: "LinkChecker"):
         self.store = store
         self.links = links  # intake.services.links.LinkChecker: the contact and case named must be visible
-        self.projections = projections  # intake.services.projections.Projections: the case index
+        self.projections = projections  # projections.runner.Projections: the case index
         self.escalation_incidents = incidents
         self.escalation_months = months
 

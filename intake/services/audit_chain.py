@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from intake.adapters.store import SenimStore
 from intake.config import ConfigError
-from intake.services.projections import Projections
 from projections.db import ViewDatabase
 from projections.hash_chain import GENESIS, HashChainProjection, Undecryptable, link_of, readable
+from projections.runner import Projections
 
 NAME = "hash_chain"
 PAGE = 1000

@@ -134,7 +134,7 @@ def replay(events: list):
 class CaseService:
     def __init__(self, store: SenimStore, projections, contacts, staff):
         self.store = store
-        self.projections = projections  # intake.services.projections.Projections
+        self.projections = projections  # projections.runner.Projections
         self.contacts = contacts  # ContactService: who may see a contact
         self.staff = staff  # StaffService: owners are staff members
 

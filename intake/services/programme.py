@@ -41,7 +41,7 @@ class SessionWritten(Written):
 class ProgrammeService:
     def __init__(self, store: SenimStore, projections=None, *, links: "LinkChecker"):
         self.store = store
-        self.projections = projections  # intake.services.projections.Projections: the case index
+        self.projections = projections  # projections.runner.Projections: the case index
         self.links = links  # intake.services.links.LinkChecker: what an enrolment names must be visible
 
     def enrol(self, fields: dict, *, actor: Actor) -> Written:

@@ -15,7 +15,6 @@ from domain.clock import SERVICE_TIMEZONE, local, utc_now
 from intake.bootstrap import bootstrap
 from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, check_accessibility, screenshot, sign_in
-from workers.escalation import escalate_overdue
 
 # What each language's page says (checked against the translations, not the English source).
 WORDS = {
@@ -80,7 +79,7 @@ def recorded(site):
         # Last month's urgent referrals are long overdue: escalate them now, as the periodic job
         # would, so the dashboard's key figure and the escalations page do not race that job.
         senim.projections.catch_up("referral_queue")
-        escalate_overdue(senim, utc_now())  # those the site's own sweep has not flagged yet
+        senim.escalation.escalate_overdue(utc_now())  # those the site's own sweep has not flagged yet
         senim.projections.catch_up("referral_queue")
     finally:
         senim.close()

@@ -9,7 +9,6 @@ from domain.schedule import WorkingDays
 from intake import create_app
 from intake.bootstrap import bootstrap
 from intake.config import parse_claim_deadlines
-from workers.escalation import escalate_overdue
 
 URL = "/api/v1/referrals"
 
@@ -54,8 +53,8 @@ def test_a_configured_deadline_is_used_by_the_queue_and_the_escalation_job(
 
     two_minutes_later = made_at + timedelta(minutes=2)
     configured.projections.catch_up("referral_queue")
-    assert escalate_overdue(senim, two_minutes_later) == []  # 15 minutes by default: still in time
-    assert escalate_overdue(configured, two_minutes_later) == [referral["id"]]
+    assert senim.escalation.escalate_overdue(two_minutes_later) == []  # 15 minutes by default: still in time
+    assert configured.escalation.escalate_overdue(two_minutes_later) == [referral["id"]]
 
     position = senim.store.head()
     listed = configured_client.get(f"/api/v1/escalations?min_position={position}", headers=supervisor[1]).json
@@ -69,8 +68,8 @@ def test_a_changed_configuration_applies_to_referrals_already_waiting(client, se
     senim.projections.catch_up("referral_queue")
     made_at = datetime.fromisoformat(client.get(f"{URL}/{referral['id']}", headers=consultant[1]).json["made_at"])
     # Made under the default (15 minutes); escalated after one minute once emergency=1m is configured.
-    assert escalate_overdue(senim, made_at + timedelta(minutes=14)) == []
-    assert escalate_overdue(configured, made_at + timedelta(seconds=61)) == [referral["id"]]
+    assert senim.escalation.escalate_overdue(made_at + timedelta(minutes=14)) == []
+    assert configured.escalation.escalate_overdue(made_at + timedelta(seconds=61)) == [referral["id"]]
 
 
 def test_a_deadline_in_working_days_is_checked_exactly(client, senim, consultant, settings):
@@ -83,7 +82,7 @@ def test_a_deadline_in_working_days_is_checked_exactly(client, senim, consultant
         made_at = datetime.fromisoformat(client.get(f"{URL}/{referral['id']}", headers=consultant[1]).json["made_at"])
         services.projections.catch_up("referral_queue")
         deadline = WorkingDays(1).after(made_at)
-        assert escalate_overdue(services, deadline - timedelta(seconds=1)) == []
-        assert escalate_overdue(services, deadline + timedelta(seconds=1)) == [referral["id"]]
+        assert services.escalation.escalate_overdue(deadline - timedelta(seconds=1)) == []
+        assert services.escalation.escalate_overdue(deadline + timedelta(seconds=1)) == [referral["id"]]
     finally:
         services.close()

@@ -17,7 +17,6 @@ from domain.clock import utc_now
 from intake.config import Settings
 from tests.helpers.raw_store import RawStore
 from tests.helpers.web import sign_in
-from workers.retention import sweep_retention
 
 NAME = "Saule Freetextova"
 SURNAME = "Freetextova"
@@ -193,7 +192,7 @@ def test_retention_of_a_closed_case_erases_the_reasons_and_notes_of_everything_i
     story = her_whole_story(client, consultant, supervisor, psychologist)
     assert events_naming(database_url, cipher_key, SURNAME) == []
 
-    run = sweep_retention(senim, now=utc_now() + AFTER_FIVE_YEARS)
+    run = senim.retention.run(now=utc_now() + AFTER_FIVE_YEARS)
 
     assert sum(run.erased.values()) >= 4 and sum(run.failed.values()) == 0
     boss = Actor(user_id=supervisor[0].user_id, username=supervisor[0].username, role="supervisor")

@@ -28,9 +28,9 @@ from intake.adapters.rq_trigger import FAILING_KEY, QUEUE_NAME
 from intake.adapters.store import SenimStore
 from intake.bootstrap import bootstrap
 from intake.config import Settings
-from intake.services.projections import Projections
 from projections import all_projections
 from projections.db import ViewDatabase
+from projections.runner import Projections
 from tests.conftest import ADMIN, service_missing
 from tests.helpers.workers import (
     CHANNELS,

@@ -7,7 +7,7 @@ import pytest
 from domain.actor import Actor
 from domain.clock import local, utc_now
 from domain.referral import Referral
-from workers.escalation import ESCALATION_ACTOR, escalate_overdue
+from intake.services.escalation import ESCALATION_ACTOR
 
 URL = "/api/v1/referrals"
 STATS = "/api/v1/stats/referrals"
@@ -153,10 +153,10 @@ def test_an_overdue_emergency_is_escalated_once_and_a_routine_referral_in_time_i
     routine = make(client, consultant[1], urgency="routine")
     caught_up(senim)
     later = utc_now() + timedelta(minutes=20)
-    assert escalate_overdue(senim, later) == [emergency["id"]]
-    assert escalate_overdue(senim, later + timedelta(minutes=1)) == []  # the queue had not caught up yet
+    assert senim.escalation.escalate_overdue(later) == [emergency["id"]]
+    assert senim.escalation.escalate_overdue(later + timedelta(minutes=1)) == []  # the queue had not caught up yet
     caught_up(senim)
-    assert escalate_overdue(senim, later + timedelta(minutes=2)) == []
+    assert senim.escalation.escalate_overdue(later + timedelta(minutes=2)) == []
     assert len(escalation_events(senim, emergency["id"])) == 1
     assert escalation_events(senim, routine["id"]) == []
 
@@ -176,7 +176,7 @@ def test_a_claimed_referral_is_neither_escalated_nor_listed(client, senim, consu
     emergency = make(client, consultant[1], urgency="emergency")
     caught_up(senim)
     later = utc_now() + timedelta(minutes=20)
-    assert escalate_overdue(senim, later) == [emergency["id"]]
+    assert senim.escalation.escalate_overdue(later) == [emergency["id"]]
     claimed = client.post(f"{URL}/{emergency['id']}/claim", headers=supervisor[1])
     assert claimed.status_code == 200
     listed = client.get(f"/api/v1/escalations?min_position={claimed.json['position']}", headers=supervisor[1])
@@ -184,7 +184,7 @@ def test_a_claimed_referral_is_neither_escalated_nor_listed(client, senim, consu
     another = make(client, consultant[1], urgency="emergency")
     client.post(f"{URL}/{another['id']}/claim", headers=supervisor[1])
     caught_up(senim)
-    assert escalate_overdue(senim, later) == []
+    assert senim.escalation.escalate_overdue(later) == []
 
 
 def test_a_lost_escalation_race_is_swallowed(client, senim, consultant, monkeypatch, caplog):
@@ -202,8 +202,8 @@ def test_a_lost_escalation_race_is_swallowed(client, senim, consultant, monkeypa
         return real_commit(*aggregates)
 
     monkeypatch.setattr(senim.store, "commit", commit_after_a_rival)
-    with caplog.at_level("DEBUG", logger="workers.escalation"):
-        assert escalate_overdue(senim, later) == []
+    with caplog.at_level("DEBUG", logger="intake.services.escalation"):
+        assert senim.escalation.escalate_overdue(later) == []
     assert "lost a race" in caplog.text
     assert len(escalation_events(senim, emergency["id"])) == 1
     assert ESCALATION_ACTOR.username == "escalation"
@@ -215,9 +215,8 @@ def test_escalations_are_for_supervisors(client, consultant, make_user):
 
 
 def test_both_runners_escalate_on_their_sweeps(senim):
-    from workers.escalation import sweep_escalations
     from workers.main import sweep_forever
-    assert any(getattr(job, "func", None) is sweep_escalations for job in senim.trigger.periodic)
+    assert senim.escalation.sweep in senim.trigger.periodic
 
     import threading
     stop, swept, ran = threading.Event(), [], []

@@ -3,7 +3,6 @@ on SQLite and on PostgreSQL. Time is injected (`now=`), never slept through: eve
 now and the job is run as if years had passed."""
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -15,7 +14,7 @@ from domain.clock import utc_now
 from domain.retention import CLOSED_CASES, NON_DATA_CONTACTS
 from intake.bootstrap import bootstrap
 from intake.config import Settings
-from workers.retention import RETENTION_ACTOR, RUN_KEY, AtMostHourly, sweep_retention
+from intake.services.retention import RETENTION_ACTOR, RUN_KEY, AtMostHourly
 
 YEAR = timedelta(days=366)
 AFTER_FIVE_YEARS = 5 * YEAR + timedelta(days=2)
@@ -77,7 +76,7 @@ def test_a_case_closed_longer_than_the_period_is_shredded_and_the_numbers_stay(
     query = f"/api/v1/stats/contacts?group_by=contact_type,gender&from={year - 1}-01-01"
     before = client.get(f"{query}&min_position={senim.store.head()}", headers=supervisor[1]).json
 
-    run = sweep_retention(senim, now=utc_now() + AFTER_FIVE_YEARS)
+    run = senim.retention.run(now=utc_now() + AFTER_FIVE_YEARS)
 
     assert (run.due, run.erased, run.skipped, run.failed) == (
         {CLOSED_CASES: 4, NON_DATA_CONTACTS: 0}, {CLOSED_CASES: 4, NON_DATA_CONTACTS: 0},
@@ -113,12 +112,12 @@ def test_a_case_closed_within_the_period_or_reopened_since_is_kept(senim, staff)
     still_open = a_case(senim, consultant, "Open")
     head = senim.store.head()
 
-    assert sweep_retention(senim, now=utc_now() + 4 * YEAR).total("due") == 0
-    assert sweep_retention(senim, now=utc_now() + 4 * YEAR + timedelta(days=300)).total("erased") == 0
+    assert senim.retention.run(now=utc_now() + 4 * YEAR).total("due") == 0
+    assert senim.retention.run(now=utc_now() + 4 * YEAR + timedelta(days=300)).total("erased") == 0
     assert senim.store.head() == head
 
     # Six years on, only the case closed (not reopened) then is due.
-    run = sweep_retention(senim, now=utc_now() + 6 * YEAR)
+    run = senim.retention.run(now=utc_now() + 6 * YEAR)
     assert run.erased == {CLOSED_CASES: 4, NON_DATA_CONTACTS: 0}
     assert senim.cases.get(recent["id"], actor=boss).summary is None
     for kept, label in ((reopened, "Reopened"), (still_open, "Open")):
@@ -139,8 +138,8 @@ def test_a_non_data_contact_older_than_the_period_loses_its_callers_data_and_a_d
     in_open_case = senim.contacts.record(a_contact("repeat_caller", name="Case Caller", case_id=case_id),
                                          actor=consultant).id
 
-    assert sweep_retention(senim, now=utc_now() + timedelta(days=89)).total("due") == 0
-    run = sweep_retention(senim, now=utc_now() + AFTER_91_DAYS)
+    assert senim.retention.run(now=utc_now() + timedelta(days=89)).total("due") == 0
+    run = senim.retention.run(now=utc_now() + AFTER_91_DAYS)
 
     assert run.erased == {CLOSED_CASES: 0, NON_DATA_CONTACTS: 2}
     for contact_id in (silent, prank):
@@ -159,10 +158,10 @@ def test_a_second_run_does_nothing(senim, staff):
     closed_case(senim, consultant, "Twice")
     senim.contacts.record(a_contact("wrong_number", name="Wrong Number"), actor=consultant)
     later = utc_now() + AFTER_FIVE_YEARS
-    assert sweep_retention(senim, now=later).total("erased") == 5
+    assert senim.retention.run(now=later).total("erased") == 5
     head, erasures = senim.store.head(), erasure_count(senim)
 
-    again = sweep_retention(senim, now=later + timedelta(hours=1))
+    again = senim.retention.run(now=later + timedelta(hours=1))
 
     assert (again.total("due"), again.total("erased"), again.total("skipped"), again.total("failed")) == (0, 0, 0, 0)
     assert senim.store.head() == head and erasures == erasure_count(senim) == 5
@@ -173,25 +172,25 @@ def test_off_disables_a_rule(senim, staff):
     case = closed_case(senim, consultant, "Offcase")
     silent = senim.contacts.record(a_contact("silent", name="Off Caller"), actor=consultant).id
     later = utc_now() + AFTER_FIVE_YEARS
-    senim.settings = replace(senim.settings, retention_closed_cases=None)
+    senim.retention.rules[CLOSED_CASES] = None  # SENIM_RETENTION_CLOSED_CASES=off
 
-    run = sweep_retention(senim, now=later)
+    run = senim.retention.run(now=later)
 
     assert run.rules[CLOSED_CASES] is None and CLOSED_CASES not in run.due
     assert run.erased == {NON_DATA_CONTACTS: 1}
     assert senim.cases.get(case["id"], actor=boss).summary == "Offcase summary"
     assert caller_name(senim, silent, boss) is None
-    senim.settings = replace(senim.settings, retention_non_data_contacts=None)
+    senim.retention.rules[NON_DATA_CONTACTS] = None
     head = senim.store.head()
-    assert sweep_retention(senim, now=later).due == {} and senim.store.head() == head
+    assert senim.retention.run(now=later).due == {} and senim.store.head() == head
 
 
 def test_a_changed_period_applies_to_what_was_recorded_before(senim, staff):
     consultant, boss = staff
     silent = senim.contacts.record(a_contact("hang_up", name="Early Caller"), actor=consultant).id
-    senim.settings = replace(senim.settings, retention_non_data_contacts=Settings.from_env(
-        {"SENIM_RETENTION_NON_DATA_CONTACTS": "1m"}).retention_non_data_contacts)
-    assert sweep_retention(senim, now=utc_now() + timedelta(days=32)).erased[NON_DATA_CONTACTS] == 1
+    senim.retention.rules[NON_DATA_CONTACTS] = Settings.from_env(
+        {"SENIM_RETENTION_NON_DATA_CONTACTS": "1m"}).retention_non_data_contacts
+    assert senim.retention.run(now=utc_now() + timedelta(days=32)).erased[NON_DATA_CONTACTS] == 1
     assert caller_name(senim, silent, boss) is None
 
 
@@ -211,7 +210,7 @@ def test_a_subject_erased_by_hand_or_meanwhile_is_skipped_quietly(senim, staff, 
 
     monkeypatch.setattr(senim.erasure, "erase_subject", erased_meanwhile)
     with caplog.at_level("DEBUG"):
-        run = sweep_retention(senim, now=utc_now() + AFTER_FIVE_YEARS)
+        run = senim.retention.run(now=utc_now() + AFTER_FIVE_YEARS)
 
     assert (run.due[CLOSED_CASES], run.erased[CLOSED_CASES], run.skipped[CLOSED_CASES]) == (3, 2, 1)
     assert run.failed[CLOSED_CASES] == 0
@@ -235,13 +234,13 @@ def test_one_failure_stops_nothing_and_logs_no_personal_data(senim, staff, monke
 
     monkeypatch.setattr(senim.erasure, "erase_subject", failing_once)
     later = utc_now() + AFTER_FIVE_YEARS
-    with caplog.at_level("DEBUG", logger="workers.retention"):
-        run = sweep_retention(senim, now=later)
+    with caplog.at_level("DEBUG", logger="intake.services.retention"):
+        run = senim.retention.run(now=later)
 
     assert (run.erased[CLOSED_CASES], run.failed[CLOSED_CASES]) == (3, 1)
     assert "erasing a" in caplog.text and "RuntimeError" in caplog.text
     assert "Qyzfail" not in caplog.text and "+7 70" not in caplog.text
-    again = sweep_retention(senim, now=later)  # the next run takes the one that failed
+    again = senim.retention.run(now=later)  # the next run takes the one that failed
     assert (again.due[CLOSED_CASES], again.erased[CLOSED_CASES], again.failed[CLOSED_CASES]) == (1, 1, 0)
     assert senim.cases.get(case["id"], actor=boss).summary is None
 
@@ -251,9 +250,9 @@ def test_a_run_erases_a_bounded_batch_and_the_next_run_the_rest(senim, staff):
     for index in range(3):
         senim.contacts.record(a_contact("silent", name=f"Batch {index}"), actor=consultant)
     later = utc_now() + AFTER_91_DAYS
-    first = sweep_retention(senim, now=later, limit=2)
+    first = senim.retention.run(now=later, limit=2)
     assert (first.due[NON_DATA_CONTACTS], first.erased[NON_DATA_CONTACTS]) == (3, 2)
-    second = sweep_retention(senim, now=later, limit=2)
+    second = senim.retention.run(now=later, limit=2)
     assert (second.due[NON_DATA_CONTACTS], second.erased[NON_DATA_CONTACTS]) == (1, 1)
 
 
@@ -263,7 +262,7 @@ def test_a_dry_run_counts_and_changes_nothing(senim, staff):
     silent = senim.contacts.record(a_contact("silent", name="Dry Caller"), actor=consultant).id
     senim.projections.catch_up("retention")
     head = senim.store.head()
-    run = sweep_retention(senim, now=utc_now() + AFTER_FIVE_YEARS, dry_run=True)
+    run = senim.retention.run(now=utc_now() + AFTER_FIVE_YEARS, dry_run=True)
     assert run.due == {CLOSED_CASES: 4, NON_DATA_CONTACTS: 1} and run.total("erased") == 0
     assert senim.store.head() == head and caller_name(senim, silent, boss) == "Dry Caller"
 
@@ -293,13 +292,13 @@ def test_the_sweeps_run_it_at_most_hourly(senim, redis_url):
     assert any(isinstance(job, AtMostHourly) for job in senim.trigger.periodic)
     runs = []
 
-    def job(_, limit):
+    def job(limit):
         runs.append(limit)
-    in_process = AtMostHourly(senim, job=job, limit=7)
+    in_process = AtMostHourly(job, limit=7)
     in_process(), in_process()
     assert runs == [7]
     client = redis.Redis.from_url(redis_url)
-    workers = [AtMostHourly(senim, redis=client, job=job) for _ in range(3)]
+    workers = [AtMostHourly(job, redis=client) for _ in range(3)]
     for worker in workers * 2:
         worker()
     assert runs == [7, 500] and 0 < client.ttl(RUN_KEY) <= 3600
@@ -309,10 +308,10 @@ def test_the_sweeps_run_it_at_most_hourly(senim, redis_url):
 
 
 def test_a_failing_run_is_logged_and_the_sweep_goes_on(senim, caplog):
-    def job(_, limit):
+    def job(limit):
         raise RuntimeError("database away")
-    with caplog.at_level("WARNING", logger="workers.retention"):
-        AtMostHourly(senim, job=job)()
+    with caplog.at_level("WARNING", logger="intake.services.retention"):
+        AtMostHourly(job)()
     assert "retention sweep failed" in caplog.text
 
 

@@ -324,14 +324,13 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 
 
 def test_the_escalations_page_lists_what_the_escalation_job_flagged(client, senim, consultant, supervisor):
-    from workers.escalation import escalate_overdue
 
     made = senim.referrals.make({"source": "helpline", "target": "family_service", "reason": "Просит помощи.",
                                  "urgency": "emergency", "consent": {"services": True}, "subject_role": "victim",
                                  "now": utc_now() - timedelta(days=3)}, actor=consultant[0])
     senim.projections.wait_for("referral_queue", made.position, 10)
     # The embedded runner's own sweep may have flagged it a moment earlier; either way it is flagged once.
-    assert escalate_overdue(senim, utc_now()) in ([str(made.id)], [])
+    assert senim.escalation.escalate_overdue(utc_now()) in ([str(made.id)], [])
     assert sign_in(client, supervisor[0].username).status_code == 302
     html = get_page(client, "/supervision/escalations")
     assert f'data-referral="{made.id}"' in html

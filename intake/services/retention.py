@@ -1,4 +1,4 @@
-"""The retention job: shreds the personal data of cases closed long ago and of old non-data contacts.
+"""Retention: shreds the personal data of cases closed long ago and of old non-data contacts.
 
 Rules (periods from Settings, `off` disables one; domain/retention.py):
 - closed cases (SENIM_RETENTION_CLOSED_CASES): once a case has been closed for the period (a case
@@ -15,21 +15,29 @@ Erasure.Performed, then the key goes) as the system actor "retention", with the 
 A subject erased meanwhile (by a supervisor, another worker) is counted as skipped; one that fails
 is logged by its kind and the error's type and counted, and the run goes on. Logs hold counts only.
 
-Runs: hourly from the sweeps (workers/main.py: at most once an hour across every worker sharing
-Redis; the embedded runner: at most once an hour per process), and by hand: `senim retention run`.
+Runs: hourly from the sweeps (AtMostHourly; workers/main.py: at most once an hour across every
+worker sharing Redis; the in-process runner: at most once an hour per process), and by hand:
+`senim retention run`.
 """
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from redis import Redis
 
 from domain import reference
 from domain.actor import Actor
 from domain.clock import as_aware, utc_now
 from domain.errors import NotFound
 from domain.retention import CLOSED_CASES, NON_DATA_CONTACTS, Period, reason
-from intake.services.erasure import AlreadyErased
+from intake.config import Settings
+from intake.services.erasure import AlreadyErased, ErasureService
+from projections.db import ViewDatabase
 from projections.retention import count_due, due_subjects, utc_text
+from projections.runner import Projections
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +63,7 @@ class RetentionRun:
         return sum(getattr(self, counts).values())
 
 
-def rules_of(settings) -> dict[str, Period | None]:
+def rules_of(settings: Settings) -> dict[str, Period | None]:
     return {CLOSED_CASES: settings.retention_closed_cases, NON_DATA_CONTACTS: settings.retention_non_data_contacts}
 
 
@@ -63,53 +71,60 @@ def non_data_types() -> list[str]:
     return [code.code for code in reference.CODE_LISTS["contact_types"] if code.attributes.get("non_data")]
 
 
-def sweep_retention(senim, now: datetime | None = None, *, limit: int = BATCH_LIMIT,
-                    dry_run: bool = False) -> RetentionRun:
-    """One run: finds what the rules make due at `now` and erases up to `limit` subjects (none on a dry run)."""
-    now = as_aware(now or utc_now())
-    run = RetentionRun(rules=rules_of(senim.settings))
-    periods = {rule: period for rule, period in run.rules.items() if period is not None}
-    if not periods:
-        return run
-    try:
-        senim.projections.catch_up(PROJECTION)
-    except Exception:  # recorded in the projection's status; work from what it holds
-        log.warning("retention: the retention projection could not catch up", exc_info=True)
-    cutoffs = {rule: utc_text(period.before(now)) for rule, period in periods.items()}
-    types = non_data_types()
-    with senim.views.transaction(write=False) as tx:
-        run.due = count_due(tx, cutoffs, types)
-        batch = due_subjects(tx, cutoffs, types, limit)
-    for rule in periods:
-        run.erased[rule] = run.skipped[rule] = run.failed[rule] = 0
-    if dry_run:
-        return run
-    for subject in batch:
-        rule = subject["rule"]
+class RetentionService:
+    def __init__(self, rules: dict[str, Period | None], projections: Projections, views: ViewDatabase,
+                 erasure: ErasureService):
+        self.rules = rules  # rules_of(settings): the period of each rule, None when it is off
+        self.projections = projections
+        self.views = views
+        self.erasure = erasure
+
+    def run(self, now: datetime | None = None, *, limit: int = BATCH_LIMIT, dry_run: bool = False) -> RetentionRun:
+        """One run: finds what the rules make due at `now` and erases up to `limit` subjects (none on a dry run)."""
+        now = as_aware(now or utc_now())
+        run = RetentionRun(rules=dict(self.rules))
+        periods = {rule: period for rule, period in run.rules.items() if period is not None}
+        if not periods:
+            return run
         try:
-            senim.erasure.erase_subject(subject["subject_id"], reason(rule, periods[rule]), RETENTION_ACTOR,
-                                        kind=subject["kind"])
-        except (AlreadyErased, NotFound):
-            run.skipped[rule] += 1
-        except Exception as error:  # one subject must not stop the others; the next run tries it again
-            run.failed[rule] += 1
-            log.warning("retention: erasing a %s subject failed (%s)", subject["kind"], type(error).__name__)
-            log.debug("retention: the failure", exc_info=True)
-        else:
-            run.erased[rule] += 1
-    if batch:
-        log.info("retention: %d due, %d erased, %d skipped, %d failed", run.total("due"), run.total("erased"),
-                 run.total("skipped"), run.total("failed"))
-    return run
+            self.projections.catch_up(PROJECTION)
+        except Exception:  # recorded in the projection's status; work from what it holds
+            log.warning("retention: the retention projection could not catch up", exc_info=True)
+        cutoffs = {rule: utc_text(period.before(now)) for rule, period in periods.items()}
+        types = non_data_types()
+        with self.views.transaction(write=False) as tx:
+            run.due = count_due(tx, cutoffs, types)
+            batch = due_subjects(tx, cutoffs, types, limit)
+        for rule in periods:
+            run.erased[rule] = run.skipped[rule] = run.failed[rule] = 0
+        if dry_run:
+            return run
+        for subject in batch:
+            rule = subject["rule"]
+            try:
+                self.erasure.erase_subject(subject["subject_id"], reason(rule, periods[rule]), RETENTION_ACTOR,
+                                            kind=subject["kind"])
+            except (AlreadyErased, NotFound):
+                run.skipped[rule] += 1
+            except Exception as error:  # one subject must not stop the others; the next run tries it again
+                run.failed[rule] += 1
+                log.warning("retention: erasing a %s subject failed (%s)", subject["kind"], type(error).__name__)
+                log.debug("retention: the failure", exc_info=True)
+            else:
+                run.erased[rule] += 1
+        if batch:
+            log.info("retention: %d due, %d erased, %d skipped, %d failed", run.total("due"), run.total("erased"),
+                     run.total("skipped"), run.total("failed"))
+        return run
 
 
 class AtMostHourly:
-    """Calls the retention job at most once per `seconds`: with Redis, across every process sharing it
-    (the first to set RUN_KEY runs; the key expires after `seconds`); without, within this process."""
+    """Calls the retention job (RetentionService.run) at most once per `seconds`: with Redis, across every
+    process sharing it (the first to set RUN_KEY runs; the key expires after `seconds`); without, within
+    this process."""
 
-    def __init__(self, senim, *, redis=None, seconds: float = EVERY_SECONDS, limit: int = BATCH_LIMIT,
-                 job=sweep_retention):
-        self.senim = senim
+    def __init__(self, job: Callable[..., Any], *, redis: Redis | None = None, seconds: float = EVERY_SECONDS,
+                 limit: int = BATCH_LIMIT):
         self.redis = redis
         self.seconds = seconds
         self.limit = limit
@@ -129,6 +144,6 @@ class AtMostHourly:
         """As the sweeps call it: a failure is logged and the next hour tries again."""
         try:
             if self._claim():
-                self.job(self.senim, limit=self.limit)
+                self.job(limit=self.limit)
         except Exception:  # the database or Redis away for a moment
             log.warning("retention sweep failed", exc_info=True)
