@@ -7,7 +7,8 @@ language, with everything typed kept (status 422); a lost race says who won (sta
 read a projection wait until it holds the user's own latest write (read-your-writes).
 
 This module holds the blueprint and what the areas share; each area's pages are in their own module
-(queue, referrals, week, assessments, programme), imported at the bottom so their routes register.
+(queue, referrals, week, assessments, programme), which intake/web/__init__.py imports so their
+routes register; they import this module, never the other way round.
 """
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -168,6 +169,3 @@ def instrument_title(code: str) -> str:
         return code
     return title.get(language(), title["en"])
 
-
-# The areas' pages register their routes on bp.
-from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: E402,F401
