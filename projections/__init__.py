@@ -1,7 +1,12 @@
-"""Read models built from the event log. The registry below lists every projection."""
+"""Read models built from the event log, and the one registry of them.
+
+The registry's order is the order in which the in-process runner catches them up and in which
+`senim projections status` lists them: the read models staff wait for come first, the hash chain last.
+"""
 from projections.access_log import AccessLogProjection
 from projections.appointments import AppointmentsProjection
 from projections.assessment_stats import AssessmentStatsProjection
+from projections.base import Projection
 from projections.callers import CallersProjection
 from projections.case_index import CaseIndexProjection
 from projections.case_timeline import CaseTimelineProjection
@@ -11,25 +16,24 @@ from projections.journal import JournalProjection
 from projections.programme_stats import ProgrammeStatsProjection
 from projections.referral_queue import ReferralQueueProjection
 from projections.referral_stats import ReferralStatsProjection
+from projections.retention import RetentionProjection
 
-REGISTRY = (JournalProjection, ContactStatsProjection, ReferralQueueProjection, ReferralStatsProjection,
-            AppointmentsProjection, ProgrammeStatsProjection, CaseIndexProjection, AccessLogProjection,
-            CaseTimelineProjection)
-
-# Repeat callers by the keyed hash of their number; the one read model that opens a personal field.
-REGISTRY += (CallersProjection,)
-
-# Risk levels and aggressor statuses by period, for the supervisors' statistics and monthly report.
-REGISTRY += (AssessmentStatsProjection,)
-
-# What the retention job may shred and from when (workers/retention.py): ids and moments only.
-from projections.retention import RetentionProjection  # noqa: E402
-
-REGISTRY += (RetentionProjection,)
-
-# Tamper evidence over the whole log (`senim audit verify`), last so it never delays a read model.
-REGISTRY += (HashChainProjection,)
+REGISTRY: tuple[type[Projection], ...] = (
+    JournalProjection,  # the registration journals
+    ContactStatsProjection,  # contacts counted per month, by every dimension and pair of dimensions
+    ReferralQueueProjection,  # referrals waiting to be claimed, per target service
+    ReferralStatsProjection,
+    AppointmentsProjection,  # each psychologist's appointments
+    ProgrammeStatsProjection,  # the correctional programme's participations
+    CaseIndexProjection,  # which contacts and assessments belong to a case
+    AccessLogProjection,  # who read which record, for the supervisors' audit
+    CaseTimelineProjection,  # cases, who works on them, what joined them and when
+    CallersProjection,  # repeat callers by the keyed hash of their number: the one that opens a personal field
+    AssessmentStatsProjection,  # risk levels and aggressor statuses by period, for the statistics and the report
+    RetentionProjection,  # what the retention job may shred and from when: ids and moments only
+    HashChainProjection,  # tamper evidence over the whole log (`senim audit verify`): last, so it delays no read model
+)
 
 
-def all_projections() -> dict:
+def all_projections() -> dict[str, Projection]:
     return {cls.name: cls() for cls in REGISTRY}
