@@ -58,11 +58,13 @@ class GroupCommitter:
             self._lead()
         if request.error is not None:
             raise request.error
+        assert request.ids is not None  # a request is answered with its ids or its error
         return request.ids
 
     def _lead(self) -> None:
         with self._lock:
-            batch, size = [], 0
+            batch: list[_Request] = []
+            size = 0
             while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH_EVENTS):
                 request = self._queue.pop(0)
                 batch.append(request)

@@ -66,7 +66,7 @@ def seal(key: bytes, subject: str, value, also: list[str] | None = None) -> dict
     cipher = AES.new(key, AES.MODE_OCB, nonce=nonce)
     cipher.update(AAD_PREFIX + ",".join([subject, *(also or ())]).encode())
     ciphertext, tag = cipher.encrypt_and_digest(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
-    sealed = {SEALED: subject, "v": base64.b64encode(nonce + ciphertext + tag).decode("ascii")}
+    sealed: dict[str, object] = {SEALED: subject, "v": base64.b64encode(nonce + ciphertext + tag).decode("ascii")}
     if also:
         sealed[ALSO] = list(also)
     return sealed
@@ -203,8 +203,8 @@ class PersonalMapper(Mapper):
                 for subject in subjects:
                     if subject not in keys:
                         keys[subject] = key_of(subject)
-                found = [keys[subject] for subject in subjects]
-                key = None if any(key is None for key in found) else joint_key(found)
+                found = [subject_key for subject in subjects if (subject_key := keys[subject]) is not None]
+                key = joint_key(found) if len(found) == len(subjects) else None  # one erased: unreadable
                 _set(state, parts, self._open(key, value, topic))
         return event
 

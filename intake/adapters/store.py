@@ -106,7 +106,7 @@ class SenimStore(Application):
         (one of domain/messages.py RECORDS)."""
         self.keyring.refresh()
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound("record.not_found", what=what, id=aggregate_id) from None
         if not isinstance(aggregate, kind):
@@ -122,7 +122,8 @@ class SenimStore(Application):
         try:
             recordings = self.save(*aggregates, **({"idempotency": claim} if claim is not None else {}))
         except IntegrityError:
-            recorded = self.recorder.find_claim(claim.scope) if claim is not None else None
+            # Our recorders (intake/adapters/recorders.py) add find_claim; the library's type lacks it.
+            recorded = self.recorder.find_claim(claim.scope) if claim is not None else None  # type: ignore[attr-defined]
             if recorded is not None:
                 raise AlreadyRecorded(recorded) from None
             raise Conflict("record.changed_concurrently") from None
