@@ -84,7 +84,11 @@ class Tracker:
         self.views = views
 
     def ensure(self, projection: Projection) -> None:
-        """Creates the projection's tables; rebuilds it when its version changed."""
+        """Creates the projection's tables; rebuilds it when its version changed. A projection already
+        at its version is left alone: every process runs this at start, and CREATE INDEX IF NOT EXISTS
+        on tables a running worker is writing takes locks that can deadlock with that worker."""
+        if self._is_current(projection):
+            return
         with self.views.transaction() as tx:
             self._serialise_ddl(tx)
             tx.execute(TRACKING_DDL)
@@ -96,6 +100,11 @@ class Tracker:
                 self._reset(tx, projection)
             else:
                 projection.create_tables(tx)
+
+    def _is_current(self, projection: Projection) -> bool:
+        with self.views.transaction(write=False) as tx:
+            return tx.has_table("projection_tracking") and tx.scalar(
+                "SELECT version FROM projection_tracking WHERE name = %s", (projection.name,)) == projection.version
 
     def reset(self, projection: Projection) -> None:
         with self.views.transaction() as tx:

@@ -94,6 +94,12 @@ class Tx:
         row = self.execute(statement, params).fetchone()
         return default if row is None or row[0] is None else row[0]
 
+    def has_table(self, name: str) -> bool:
+        """Whether the table exists (in the schema the connection works in), without locking anything."""
+        if self.dialect == "sqlite":
+            return self.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", (name,)) is not None
+        return bool(self.scalar("SELECT to_regclass(%s) IS NOT NULL", (name,)))
+
 
 class ViewDatabase:
     """A small pool of connections for projections and their readers."""
