@@ -5,18 +5,13 @@ process's buffer is written and the reader waits for the access_log projection t
 store's head, so a read done a moment ago here is listed, and so is every batch other processes wrote.
 """
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 
-from domain.clock import SERVICE_TIMEZONE
+from domain.clock import SERVICE_TIMEZONE, utc_text
 from projections.access_log import access_rows
 
 PROJECTION = "access_log"
 CURSOR = re.compile(r"^(\d{1,18})-(\d{1,9})$")
-
-
-def utc_text(moment: datetime) -> str:
-    """As the projection stores `at`: fixed-width UTC text, so the text order is the time order."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def start_of(value) -> datetime:

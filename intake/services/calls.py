@@ -19,6 +19,7 @@ from domain.assessment import Assessment
 from domain.case import sees_redacted
 from domain.contact import Contact
 from domain.errors import DomainError, Invalid, Reason
+from domain.personal import PERSON_DETAILS
 from domain.referral import Referral
 from intake.adapters.store import unavailable_errors
 from intake.services.assessments import AssessmentService
@@ -166,7 +167,7 @@ class CallService:
         """A case file opened from the contact, with the caller as its first person."""
         caller = call.contact.get("caller") or {}
         role = CASE_ROLE_OF_CALLER.get(caller.get("role") or "", "other")
-        person = {"role": role, **{key: caller[key] for key in ("name", "phone", "address") if caller.get(key)}}
+        person = {"role": role, **{key: caller[key] for key in PERSON_DETAILS if caller.get(key)}}
         if sees_redacted(actor, role):  # what the role cannot read in the case it does not write there
             person = {"role": role}  # (the caller's details stay on the contact, which they recorded)
         summary = {"summary": call.case["summary"]} if call.case and call.case.get("summary") else {}

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from domain import instruments
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
+from domain.personal import PERSON_DETAILS
 from domain.phone import phone_problem
 from domain.referral import STATUSES as REFERRAL_STATUSES
 from intake.adapters.store import unavailable_errors
@@ -121,7 +122,7 @@ def contact_rows(fields: dict, erased: bool) -> dict:
         return str(_l("Not asked")) if value is None else shown(f"{key}_consent", value)
 
     started, ended = fields["started_at"], fields.get("ended_at")
-    personal = [(CALLER_LABELS[key], shown(key, caller.get(key))) for key in ("name", "phone", "address")
+    personal = [(CALLER_LABELS[key], shown(key, caller.get(key))) for key in PERSON_DETAILS
                 if caller.get(key)]
     return {
         "call": [(FIELD_LABELS["service"], shown("service", fields["service"])),
