@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
@@ -318,32 +319,28 @@ def disable(user_id: UUID):
 @bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
 @page("admin")
 def enable(user_id: UUID):
-    user = senim().staff.get(user_id)
-    form = Form()
-    if not form.validate():
-        return render_user(user, 422)
-    try:
-        senim().staff.enable(user.id, actor=current_actor())
-    except Conflict as already:
-        flash(say(already), "info")
-    else:
-        flash(_("%(name)s is active again and may sign in.", name=user.username), "success")
-    return redirect(url_for("web_admin.user", user_id=user.id))
+    return switch_account(user_id, senim().staff.enable,
+                          lambda name: _("%(name)s is active again and may sign in.", name=name))
 
 
 @bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
 @page("admin")
 def unlock(user_id: UUID):
+    return switch_account(user_id, senim().staff.unlock,
+                          lambda name: _("%(name)s is unlocked and may sign in now.", name=name))
+
+
+def switch_account(user_id: UUID, command, done) -> ResponseReturnValue:
+    """A button with nothing to fill in (enable, unlock): already so is said, not refused."""
     user = senim().staff.get(user_id)
-    form = Form()
-    if not form.validate():
+    if not Form().validate():
         return render_user(user, 422)
     try:
-        senim().staff.unlock(user.id, actor=current_actor())
+        command(user.id, actor=current_actor())
     except Conflict as already:
         flash(say(already), "info")
     else:
-        flash(_("%(name)s is unlocked and may sign in now.", name=user.username), "success")
+        flash(done(user.username), "success")
     return redirect(url_for("web_admin.user", user_id=user.id))
 
 
