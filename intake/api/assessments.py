@@ -11,7 +11,7 @@ from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
 from intake.api.idempotency import idempotent
 from intake.api.reads import read_record, record_history
-from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryOut, ReadQuery
 from intake.api.writes import written
 from intake.auth import current_actor, requires
 from intake.running import senim
@@ -46,9 +46,7 @@ class AssessmentIn(Schema):
                         metadata={"description": "Whom the instrument assesses; defaults to the instrument's."})
 
 
-class AssessedOut(Schema):
-    id = fields.UUID()
-    position = fields.Integer()
+class AssessedOut(CreatedOut):
     instrument = fields.String()
     version = fields.String()
     score = fields.Integer()
@@ -74,9 +72,7 @@ class OverrideIn(Schema):
     reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
-class OverriddenOut(Schema):
-    id = fields.UUID()
-    position = fields.Integer()
+class OverriddenOut(CreatedOut):
     level = fields.String()
     previous_level = fields.String()
 
