@@ -81,6 +81,15 @@ def _reason(value, errors: dict) -> str:
     return text.strip() if text else ""
 
 
+def _required_reason(value) -> str:
+    """The words of a reason a command cannot do without (closing, reopening); refused otherwise."""
+    errors: dict = {}
+    reason = _reason(value, errors)
+    if errors:
+        raise Invalid.many(errors)
+    return reason
+
+
 def person_errors(fields: dict, prefix: str = "") -> dict[str, list[Reason]]:
     """Every rule a person's fields keep: a known role, personal fields as short text."""
     errors: dict[str, list[Reason]] = {}
@@ -316,10 +325,7 @@ class Case(Aggregate):
         self._require_responsible(actor, "close")  # who may, before what state: a 409 would tell an outsider
         if self.status == "closed":
             raise Conflict("case.already_closed", state="closed")
-        errors: dict = {}
-        reason = _reason(reason, errors)
-        if errors:
-            raise Invalid.many(errors)
+        reason = _required_reason(reason)
         self._closed(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self._sealed_for())
 
     @event("Closed")
@@ -330,10 +336,7 @@ class Case(Aggregate):
         self._require_responsible(actor, "reopen")
         if self.status != "closed":
             raise Conflict("case.not_closed", state=self.status, status=self.status)
-        errors: dict = {}
-        reason = _reason(reason, errors)
-        if errors:
-            raise Invalid.many(errors)
+        reason = _required_reason(reason)
         self._reopened(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self._sealed_for())
 
     @event("Reopened")

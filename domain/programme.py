@@ -29,6 +29,7 @@ from domain.clock import as_aware, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, Reason
 from domain.ids import optional_id
 from domain.reference import Code
+from domain.text import required_reason
 
 INSTRUMENT = "aggressor_status"
 PROGRAMME_ROLES = ("psychologist", "supervisor")
@@ -184,9 +185,7 @@ class ProgrammeParticipation(Aggregate):
     def drop_out(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
         _require_role(actor)
         self._require_state("drop_out")
-        if not isinstance(reason, str) or not reason.strip():
-            raise Invalid("reason", "reason.blank")
-        self._dropped_out(reason=reason.strip(), at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
+        self._dropped_out(reason=required_reason(reason), at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("DroppedOut")
     def _dropped_out(self, reason: str, at: datetime, actor: dict, sealed_for: list | None = None) -> None:

@@ -48,6 +48,7 @@ from domain.schedule import (
     appointment_problems,
     check_duration,
 )
+from domain.text import required_reason
 
 STATUSES = (
     Code("open", "Кезекте", "В очереди", "Open (in the queue)"),
@@ -246,10 +247,7 @@ class Referral(Aggregate):
     def release(self, *, reason: str, actor: Actor, now: datetime | None = None) -> None:
         self._require_state("release")
         self._require_responsible(actor, "release")
-        errors: dict = {}
-        reason = _text("reason", reason, errors)
-        if errors:
-            raise Invalid.many(errors)
+        reason = required_reason(reason)
         self._released(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Released")
@@ -264,10 +262,7 @@ class Referral(Aggregate):
                 raise Forbidden("referral.decline_forbidden")
         else:
             self._require_responsible(actor, "decline")
-        errors: dict = {}
-        reason = _text("reason", reason, errors)
-        if errors:
-            raise Invalid.many(errors)
+        reason = required_reason(reason)
         self._declined(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Declined")
@@ -383,10 +378,7 @@ class Referral(Aggregate):
         if not (actor.has_role("supervisor") or same_person(self.made_by, actor)
                 or same_person(self.claimant, actor)):
             raise Forbidden("referral.cancel_forbidden")
-        errors: dict = {}
-        reason = _text("reason", reason, errors)
-        if errors:
-            raise Invalid.many(errors)
+        reason = required_reason(reason)
         self._cancelled(reason=reason, at=_now(now), actor=actor.as_dict(), sealed_for=self.sealed_for)
 
     @event("Cancelled")

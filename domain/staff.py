@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.actor import STAFF_ROLES, SYSTEM_ROLE, Actor
 from domain.clock import utc_now
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.ids import OneOfAKind
 from domain.schedule import WeeklySchedule
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
@@ -248,7 +249,7 @@ class ApiToken(Aggregate):
         self.secret_hash = secret_hash
 
 
-class StaffDirectory(Aggregate):
+class StaffDirectory(OneOfAKind):
     """Usernames to user ids, in one aggregate so a username is taken at most once.
 
     Ids are never derived from names (ids are stored unencrypted), so the directory holds the
@@ -256,10 +257,6 @@ class StaffDirectory(Aggregate):
     """
 
     ID = uuid5(NAMESPACE_URL, "senim:staff-directory")
-
-    @staticmethod
-    def create_id() -> UUID:
-        return StaffDirectory.ID
 
     @event("Opened")
     def __init__(self):

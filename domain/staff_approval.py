@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import SYSTEM_ROLE, Actor, same_person
 from domain.errors import Conflict, Forbidden, Invalid
+from domain.ids import OneOfAKind
 from domain.text import REASON_MAX
 
 # Roles that read case content or can hand out access to it.
@@ -122,14 +123,10 @@ class StaffChange(Aggregate):
         self.decided_by = actor
 
 
-class StaffChangeIndex(Aggregate):
+class StaffChangeIndex(OneOfAKind):
     """The ids of pending staff changes, so the approvals page need not scan the store."""
 
     ID = uuid5(NAMESPACE_URL, "senim:staff-change-index")
-
-    @staticmethod
-    def create_id() -> UUID:
-        return StaffChangeIndex.ID
 
     @event("Opened")
     def __init__(self):

@@ -97,6 +97,14 @@ def users_add(username: str, role: str, password_stdin: bool):
     click.echo(f"Created {username.strip().lower()} ({role}), id {written.id}", err=True)
 
 
+def _change_user(username: str, command: str, done: str, **arguments) -> None:
+    """One staff command on the account of a username, then what it did, said on stderr."""
+    staff = _senim().staff
+    _fail_cleanly(lambda: getattr(staff, command)(staff.get_by_username(username).id, actor=_cli_actor(),
+                                                  **arguments))
+    click.echo(f"{username} {done}", err=True)
+
+
 @users.command("list")
 def users_list():
     """Every account with its role and state."""
@@ -109,9 +117,7 @@ def users_list():
 @click.argument("role", type=click.Choice(STAFF_ROLES))
 def users_role(username: str, role: str):
     """Change a user's role."""
-    staff = _senim().staff
-    _fail_cleanly(lambda: staff.change_role(staff.get_by_username(username).id, role=role, actor=_cli_actor()))
-    click.echo(f"{username} is now {role}", err=True)
+    _change_user(username, "change_role", f"is now {role}", role=role)
 
 
 @users.command("disable")
@@ -119,27 +125,21 @@ def users_role(username: str, role: str):
 @click.option("--reason", required=True)
 def users_disable(username: str, reason: str):
     """Disable a user; their tokens stop working at once."""
-    staff = _senim().staff
-    _fail_cleanly(lambda: staff.disable(staff.get_by_username(username).id, reason=reason, actor=_cli_actor()))
-    click.echo(f"{username} is disabled", err=True)
+    _change_user(username, "disable", "is disabled", reason=reason)
 
 
 @users.command("enable")
 @click.argument("username")
 def users_enable(username: str):
     """Enable a disabled user again."""
-    staff = _senim().staff
-    _fail_cleanly(lambda: staff.enable(staff.get_by_username(username).id, actor=_cli_actor()))
-    click.echo(f"{username} is active", err=True)
+    _change_user(username, "enable", "is active")
 
 
 @users.command("unlock")
 @click.argument("username")
 def users_unlock(username: str):
     """Lift a lock-out after repeated wrong passwords, e.g. when no admin can sign in."""
-    staff = _senim().staff
-    _fail_cleanly(lambda: staff.unlock(staff.get_by_username(username).id, actor=_cli_actor()))
-    click.echo(f"{username} may sign in again", err=True)
+    _change_user(username, "unlock", "may sign in again")
 
 
 @main.group()

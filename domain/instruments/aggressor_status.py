@@ -12,6 +12,7 @@ Items fall in four groups, named in each item's `group`:
 - `contraindication`: conditions the correctional programme cannot treat; one `yes` makes the
   person ineligible and suggests a referral to health services first.
 """
+from domain.instruments.registry import first_version
 
 _ITEMS_V1 = (
     # violence: one yes confirms the status
@@ -100,36 +101,28 @@ INSTRUMENT = {
         "en": "Aggressor status assessment",
     },
     "subject_roles": ("aggressor",),
-    "versions": (
-        {
-            "version": "1",
-            "published": "2025-06-01",
-            "answers": ("yes", "no", "unknown"),
-            "items": _ITEMS_V1,
-            "scoring": {
-                "method": "status",
-                "description": (
-                    "confirmed when any item of the group 'violence' is yes; otherwise potential when "
-                    "any item of the group 'risk' is yes; otherwise not_established. The score is the "
-                    "number of yes among the 'violence' and 'risk' items; 'readiness' items are not "
-                    "scored. An unknown answer counts neither way: the result is complete only when "
-                    "every unknown answered yes would leave the status unchanged. programme_eligible "
-                    "is false when any contraindication is yes (suggested referral: health), null "
-                    "when none is yes but one is unknown, true when all are no."
-                ),
-                "confirmed_if_any_yes": "violence",
-                "potential_if_any_yes": "risk",
-                "ineligible_referral": "health",
-                "levels": (
-                    {"code": "not_established",
-                     "kk": "Мәртебесі анықталмаған", "ru": "Статус не установлен", "en": "Not established"},
-                    {"code": "potential",
-                     "kk": "Ықтимал зорлық көрсетуші", "ru": "Потенциальный агрессор", "en": "Potential aggressor"},
-                    {"code": "confirmed",
-                     "kk": "Зорлық көрсетуші екені расталған", "ru": "Агрессор (статус подтверждён)",
-                     "en": "Confirmed aggressor"},
-                ),
-            },
-        },
-    ),
+    "versions": (first_version(_ITEMS_V1, scoring={
+        "method": "status",
+        "description": (
+            "confirmed when any item of the group 'violence' is yes; otherwise potential when "
+            "any item of the group 'risk' is yes; otherwise not_established. The score is the "
+            "number of yes among the 'violence' and 'risk' items; 'readiness' items are not "
+            "scored. An unknown answer counts neither way: the result is complete only when "
+            "every unknown answered yes would leave the status unchanged. programme_eligible "
+            "is false when any contraindication is yes (suggested referral: health), null "
+            "when none is yes but one is unknown, true when all are no."
+        ),
+        "confirmed_if_any_yes": "violence",
+        "potential_if_any_yes": "risk",
+        "ineligible_referral": "health",
+        "levels": (
+            {"code": "not_established",
+             "kk": "Мәртебесі анықталмаған", "ru": "Статус не установлен", "en": "Not established"},
+            {"code": "potential",
+             "kk": "Ықтимал зорлық көрсетуші", "ru": "Потенциальный агрессор", "en": "Potential aggressor"},
+            {"code": "confirmed",
+             "kk": "Зорлық көрсетуші екені расталған", "ru": "Агрессор (статус подтверждён)",
+             "en": "Confirmed aggressor"},
+        ),
+    }),),
 }

@@ -8,6 +8,7 @@ items; we do not: an unknown item is reported as unknown and marks the bin as no
 ODARA was built on and is validated for men who assaulted a female partner, so the Russian
 wording speaks of him and of her.
 """
+from domain.instruments.registry import first_version
 
 _ITEMS_V1 = (
     {"id": "prior_domestic_incident",
@@ -84,30 +85,22 @@ INSTRUMENT = {
         "en": "Ontario Domestic Assault Risk Assessment (ODARA)",
     },
     "subject_roles": ("aggressor",),
-    "versions": (
-        {
-            "version": "1",
-            "published": "2025-06-01",
-            "answers": ("yes", "no", "unknown"),
-            "items": _ITEMS_V1,
-            "scoring": {
-                "method": "count_yes",
-                "description": (
-                    "The score is the number of items answered yes (0-13); the level is the score's "
-                    "bin, which carries the share of men in the development sample who assaulted a "
-                    "partner again. An unknown answer counts neither way: the result is complete only "
-                    "when every unknown answered yes would leave the bin unchanged."
-                ),
-                "levels": (
-                    _bin("0", 0, 0, 0.05),
-                    _bin("1", 1, 1, 0.10),
-                    _bin("2", 2, 2, 0.20),
-                    _bin("3", 3, 3, 0.27),
-                    _bin("4", 4, 4, 0.41),
-                    _bin("5-6", 5, 6, 0.59),
-                    _bin("7-13", 7, 13, 0.70),
-                ),
-            },
-        },
-    ),
+    "versions": (first_version(_ITEMS_V1, scoring={
+        "method": "count_yes",
+        "description": (
+            "The score is the number of items answered yes (0-13); the level is the score's "
+            "bin, which carries the share of men in the development sample who assaulted a "
+            "partner again. An unknown answer counts neither way: the result is complete only "
+            "when every unknown answered yes would leave the bin unchanged."
+        ),
+        "levels": (
+            _bin("0", 0, 0, 0.05),
+            _bin("1", 1, 1, 0.10),
+            _bin("2", 2, 2, 0.20),
+            _bin("3", 3, 3, 0.27),
+            _bin("4", 4, 4, 0.41),
+            _bin("5-6", 5, 6, 0.59),
+            _bin("7-13", 7, 13, 0.70),
+        ),
+    }),),
 }

@@ -18,6 +18,11 @@ ANSWERS = ("yes", "no", "unknown")
 STATUS_LEVELS = ("not_established", "potential", "confirmed")
 
 
+def first_version(items: tuple, scoring: dict) -> dict:
+    """Version 1 of an instrument as the service first published them all, answered yes, no or unknown."""
+    return {"version": "1", "published": "2025-06-01", "answers": ANSWERS, "items": items, "scoring": scoring}
+
+
 def freeze(value):
     """A read-only deep copy: mappings become proxies, lists and tuples become tuples."""
     if isinstance(value, dict | MappingProxyType):

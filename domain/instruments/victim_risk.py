@@ -2,6 +2,7 @@
 domestic-abuse risk checklists share. The wording is our own, plain enough to read aloud on a
 call. Published versions are records: never edit one, add a new version below it instead.
 """
+from domain.instruments.registry import first_version
 
 _ITEMS_V1 = (
     {"id": "current_injury",
@@ -110,28 +111,20 @@ INSTRUMENT = {
         "en": "Victim risk checklist",
     },
     "subject_roles": ("victim", "potential_victim"),
-    "versions": (
-        {
-            "version": "1",
-            "published": "2025-06-01",
-            "answers": ("yes", "no", "unknown"),
-            "items": _ITEMS_V1,
-            "scoring": {
-                "method": "count_yes",
-                "description": (
-                    "The score is the number of items answered yes; the level is the band the score "
-                    "falls in. An unknown answer counts neither way: the result is complete only when "
-                    "every unknown answered yes would leave the level unchanged."
-                ),
-                "levels": (
-                    {"code": "standard", "min": 0, "max": 9,
-                     "kk": "Стандартты қауіп", "ru": "Стандартный риск", "en": "Standard risk"},
-                    {"code": "medium", "min": 10, "max": 13,
-                     "kk": "Орташа қауіп", "ru": "Средний риск", "en": "Medium risk"},
-                    {"code": "high", "min": 14, "max": 24,
-                     "kk": "Жоғары қауіп", "ru": "Высокий риск", "en": "High risk"},
-                ),
-            },
-        },
-    ),
+    "versions": (first_version(_ITEMS_V1, scoring={
+        "method": "count_yes",
+        "description": (
+            "The score is the number of items answered yes; the level is the band the score "
+            "falls in. An unknown answer counts neither way: the result is complete only when "
+            "every unknown answered yes would leave the level unchanged."
+        ),
+        "levels": (
+            {"code": "standard", "min": 0, "max": 9,
+             "kk": "Стандартты қауіп", "ru": "Стандартный риск", "en": "Standard risk"},
+            {"code": "medium", "min": 10, "max": 13,
+             "kk": "Орташа қауіп", "ru": "Средний риск", "en": "Medium risk"},
+            {"code": "high", "min": 14, "max": 24,
+             "kk": "Жоғары қауіп", "ru": "Высокий риск", "en": "High risk"},
+        ),
+    }),),
 }

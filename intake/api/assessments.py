@@ -10,11 +10,10 @@ from domain.assessment import Assessment
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import NonBlankText, Text
 from intake.api.idempotency import idempotent
-from intake.api.reads import record_read
-from intake.api.schemas import REASON_MAX, ActorOut, HistoryOut, ReadQuery
+from intake.api.reads import read_record, record_history
+from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, HistoryOut, ReadQuery
 from intake.api.writes import written
 from intake.auth import current_actor, requires
-from intake.queries.history import history_of
 from intake.running import senim
 
 # More answers than any instrument has items is junk; refuse it before naming each key.
@@ -47,9 +46,7 @@ class AssessmentIn(Schema):
                         metadata={"description": "Whom the instrument assesses; defaults to the instrument's."})
 
 
-class AssessedOut(Schema):
-    id = fields.UUID()
-    position = fields.Integer()
+class AssessedOut(CreatedOut):
     instrument = fields.String()
     version = fields.String()
     score = fields.Integer()
@@ -75,9 +72,7 @@ class OverrideIn(Schema):
     reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
-class OverriddenOut(Schema):
-    id = fields.UUID()
-    position = fields.Integer()
+class OverriddenOut(CreatedOut):
     level = fields.String()
     previous_level = fields.String()
 
@@ -159,8 +154,7 @@ def record_assessment(fields_in):
 def get_assessment(query, assessment_id: UUID):
     """The assessment: answers, the computed result, the current level and every override."""
     service = senim().assessments
-    assessment = service.get(assessment_id, actor=current_actor())
-    record_read("assessment", assessment_id)
+    assessment = read_record("assessment", assessment_id, service.get)
     return assessment_view(assessment, service.overrides(assessment))
 
 
@@ -183,6 +177,4 @@ def override_level(body, assessment_id: UUID):
 @blp.response(200, HistoryOut)
 def assessment_history(query, assessment_id: UUID):
     """Every event of the assessment, oldest first, with its type, time, actor and data."""
-    events = senim().assessments.history(assessment_id, actor=current_actor())
-    record_read("assessment", assessment_id)
-    return {"id": assessment_id, "events": history_of(events)}
+    return record_history("assessment", assessment_id, senim().assessments.history)

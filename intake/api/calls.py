@@ -3,10 +3,10 @@ the use case the consultant's page runs (intake/services/calls.py)."""
 from marshmallow import Schema, fields, validate
 
 from intake.api.blueprint import ApiBlueprint
-from intake.api.fields import Code, NonBlankText, Text
+from intake.api.fields import Code, Text
 from intake.api.idempotency import idempotent
-from intake.api.referrals import ReferralConsentIn
-from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ContactIn
+from intake.api.referrals import ReferralBasicsIn
+from intake.api.schemas import SUMMARY_MAX, ContactIn
 from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor, requires
 from intake.running import senim
@@ -29,12 +29,7 @@ class CallCaseIn(Schema):
     summary = Text(max_length=SUMMARY_MAX, allow_none=True)
 
 
-class CallReferralIn(Schema):
-    source = Code("referral_sources", required=True)
-    target = Code("referral_targets", required=True)
-    reason = NonBlankText(max_length=REASON_MAX, required=True)
-    urgency = Code("urgencies", required=True)
-    consent = fields.Nested(ReferralConsentIn, load_default=dict)
+class CallReferralIn(ReferralBasicsIn):
     subject_role = Code("caller_roles", allow_none=True, metadata={
         "description": "Whom the referral is for; defaults to the caller's role."})
 

@@ -1,5 +1,6 @@
 """Case files: open one (from a contact, with persons), add persons and notes, assign, close and
 reopen with reasons; the list of cases one may see; a supervisor's audit history, now or as of a moment."""
+from functools import partial
 from uuid import UUID
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -9,7 +10,7 @@ from domain.case import NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, Text
 from intake.api.idempotency import idempotent
-from intake.api.reads import await_projection, record_read
+from intake.api.reads import await_projection, read_record
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import POSITION_HEADER, written
 from intake.auth import current_actor, requires
@@ -260,10 +261,7 @@ def get_case(query, case_id: UUID):
     """The case as it stands: persons (a victim's or child's details withheld from psychologists), notes,
     owner, status history with reasons, and the ids of its contacts, referrals and assessments."""
     await_projection(TIMELINE, query["min_position"])
-    actor = current_actor()
-    case = senim().cases.get(case_id, actor=actor)
-    record_read("case", case_id)
-    return case_view(case, actor)
+    return case_view(read_record("case", case_id, senim().cases.get), current_actor())
 
 
 @blp.route("/<uuid:case_id>/persons", methods=["POST"])
@@ -347,11 +345,9 @@ def case_history(query, case_id: UUID):
     its type, time, actor and data. With as_of: only what had happened by then, membership judged from
     the events themselves, and the case as it stood then."""
     await_projection(TIMELINE, query["min_position"])
-    actor = current_actor()
-    history = senim().cases.history(case_id, actor=actor, as_of=query["as_of"])
-    record_read("case", case_id)
+    history = read_record("case", case_id, partial(senim().cases.history, as_of=query["as_of"]))
     return {
         "id": case_id, "as_of": query["as_of"],
-        "case": case_state(history.case, actor) if history.case is not None else None,
+        "case": case_state(history.case, current_actor()) if history.case is not None else None,
         "events": case_entries(history, wanted_types(query["type"]), query["person"]),
     }

@@ -6,11 +6,10 @@ from domain.actor import CASEWORK_ROLES
 from domain.contact import CALLER_PERSONAL_LIMITS, Contact
 from intake.api.blueprint import ApiBlueprint
 from intake.api.idempotency import idempotent
-from intake.api.reads import record_read
+from intake.api.reads import read_record, record_history
 from intake.api.schemas import AmendmentIn, CompletionIn, ContactIn, ContactOut, CreatedOut, HistoryOut, ReadQuery
 from intake.api.writes import written
 from intake.auth import current_actor, requires
-from intake.queries.history import history_of
 from intake.running import senim
 
 blp = ApiBlueprint("contacts", __name__, url_prefix="/api/v1/contacts",
@@ -53,9 +52,7 @@ def record_contact(fields):
 @blp.response(200, ContactOut)
 def get_contact(query, contact_id: UUID):
     """The contact as it stands now, after every amendment."""
-    contact = senim().contacts.get(contact_id, actor=current_actor())
-    record_read("contact", contact_id)
-    return contact_view(contact)
+    return contact_view(read_record("contact", contact_id, senim().contacts.get))
 
 
 @blp.route("/<uuid:contact_id>/completion", methods=["POST"])
@@ -84,6 +81,4 @@ def amend_contact(body, contact_id: UUID):
 @blp.response(200, HistoryOut)
 def contact_history(query, contact_id: UUID):
     """Every event of the contact, oldest first, with its type, time, actor and data."""
-    events = senim().contacts.history(contact_id, actor=current_actor())
-    record_read("contact", contact_id)
-    return {"id": contact_id, "events": history_of(events)}
+    return record_history("contact", contact_id, senim().contacts.history)

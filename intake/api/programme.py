@@ -8,7 +8,7 @@ from domain.programme import NOTE_MAX, OUTCOME_CODES, PROGRAMME_ROLES, Programme
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Moment, NonBlankText, StrictBoolean, Text
 from intake.api.idempotency import idempotent
-from intake.api.reads import record_read
+from intake.api.reads import read_record
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import written
 from intake.auth import current_actor, requires
@@ -102,9 +102,7 @@ def enrol(fields_in):
 @blp.response(200, ParticipationOut)
 def get_participation(query, participation_id: UUID):
     """The participation: its status, every session, and how many were attended or missed."""
-    participation = senim().programme.get(participation_id, actor=current_actor())
-    record_read("programme", participation_id)
-    return participation_view(participation)
+    return participation_view(read_record("programme", participation_id, senim().programme.get))
 
 
 @blp.route("/programme/<uuid:participation_id>/sessions", methods=["POST"])

@@ -11,6 +11,7 @@ from intake.api.schemas import ReadQuery
 from intake.problems import problem
 from intake.queries import freshness
 from intake.queries.freshness import ProjectionNotReady
+from intake.queries.history import history_of
 from intake.running import senim
 
 LONGEST_RANGE_DAYS = 366 * 10
@@ -53,6 +54,19 @@ class DateRangeQuery(ReadQuery):
         if data["date_from"] > data["date_to"]:
             raise ValidationError({"from": ["'from' is after 'to'."]})
         return data
+
+
+def read_record(kind: str, record_id, read):
+    """One record (or its events) read as the current actor may see it, the read noted in the access log."""
+    from intake.auth import current_actor
+    found = read(record_id, actor=current_actor())
+    record_read(kind, record_id)
+    return found
+
+
+def record_history(kind: str, record_id, read) -> dict:
+    """A record's history as the API answers it: its id and every event, oldest first."""
+    return {"id": record_id, "events": history_of(read_record(kind, record_id, read))}
 
 
 def record_read(kind: str, record_id) -> None:

@@ -11,7 +11,7 @@ from domain.referral import CLAIMER_ROLES, OUTCOME_CODES, Referral
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, NonBlankText, StrictBoolean, Text
 from intake.api.idempotency import idempotent
-from intake.api.reads import await_projection, record_read
+from intake.api.reads import await_projection, read_record
 from intake.api.schemas import REASON_MAX, ActorOut, CreatedOut, ReadQuery
 from intake.api.writes import written
 from intake.auth import current_actor, requires
@@ -31,13 +31,18 @@ class ReferralConsentIn(Schema):
                            metadata={"description": "A supervisor's reason to refer without consent."})
 
 
-class ReferralIn(Schema):
+class ReferralBasicsIn(Schema):
+    """What every referral says, made alone or with a call: from where, to whom, why, how urgently, consent."""
+
     source = Code("referral_sources", required=True)
     target = Code("referral_targets", required=True)
     reason = NonBlankText(max_length=REASON_MAX, required=True)
     urgency = Code("urgencies", required=True)
     # Left out, the domain's consent gate names consent.services.
     consent = fields.Nested(ReferralConsentIn, load_default=dict)
+
+
+class ReferralIn(ReferralBasicsIn):
     contact_id = fields.UUID(allow_none=True)
     case_id = fields.UUID(allow_none=True)
     subject_role = Code("caller_roles", allow_none=True,
@@ -139,9 +144,7 @@ def make_referral(fields):
 @blp.response(200, ReferralOut)
 def get_referral(query, referral_id: UUID):
     """The referral as it stands, with every status it has been in (who and when)."""
-    referral = senim().referrals.get(referral_id, actor=current_actor())
-    record_read("referral", referral_id)
-    return referral_view(referral)
+    return referral_view(read_record("referral", referral_id, senim().referrals.get))
 
 
 @blp.route("/referrals/<uuid:referral_id>/claim", methods=["POST"])

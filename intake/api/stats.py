@@ -32,6 +32,15 @@ def group_by_field(dimensions, at_most: int | None = None) -> DelimitedList:
                          metadata={"description": f"{limit}: {', '.join(dimensions)}."})
 
 
+def counted(projection: str, count, query: dict, *filters: str) -> dict:
+    """A count over the query's date range by its group_by (and filters, named as in the query), once the
+    projection has caught up with ?min_position=N."""
+    await_projection(projection, query["min_position"])
+    with statistics.reading(senim()) as tx:
+        return count(tx, date_from=query["date_from"], date_to=query["date_to"], group_by=query["group_by"],
+                     **{name: query[name] for name in filters})
+
+
 class ContactStatsQuery(DateRangeQuery):
     group_by = group_by_field(DIMENSIONS, at_most=3)
     consented_only = fields.Boolean(load_default=False,
@@ -50,11 +59,7 @@ class StatsOut(Schema):
 @blp.response(200, StatsOut)
 def contact_stats(query):
     """Contacts counted by up to three dimensions over a date range (the contact's local start date)."""
-    await_projection("contact_stats", query["min_position"])
-    with statistics.reading(senim()) as tx:
-        return statistics.contacts(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                   group_by=query["group_by"], consented_only=query["consented_only"],
-                                   service=query["service"])
+    return counted("contact_stats", statistics.contacts, query, "consented_only", "service")
 
 
 class ReferralStatsQuery(DateRangeQuery):
@@ -68,10 +73,7 @@ class ReferralStatsQuery(DateRangeQuery):
 def referral_stats(query):
     """Referrals counted by up to three dimensions over a date range (the referral's local made date),
     each under its current status."""
-    await_projection("referral_stats", query["min_position"])
-    with statistics.reading(senim()) as tx:
-        return statistics.referrals(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                    group_by=query["group_by"])
+    return counted("referral_stats", statistics.referrals, query)
 
 
 class ProgrammeStatsQuery(DateRangeQuery):
@@ -90,10 +92,7 @@ class ProgrammeStatsOut(StatsOut):
 def programme_stats(query):
     """Correctional programme participations counted by status and month of enrolment (local day) over a
     date range, each under its current status; with the sessions attended and missed, in total and per row."""
-    await_projection("programme_stats", query["min_position"])
-    with statistics.reading(senim()) as tx:
-        return statistics.participations(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                         group_by=query["group_by"])
+    return counted("programme_stats", statistics.participations, query)
 
 
 class AssessmentStatsQuery(DateRangeQuery):
@@ -109,7 +108,4 @@ class AssessmentStatsQuery(DateRangeQuery):
 def assessment_stats(query):
     """Assessments counted by instrument, level, month, day or subject role over a date range (the local day
     they were made), each under its current level (after any override): the risk levels of a report."""
-    await_projection("assessment_stats", query["min_position"])
-    with statistics.reading(senim()) as tx:
-        return statistics.assessments(tx, date_from=query["date_from"], date_to=query["date_to"],
-                                      group_by=query["group_by"], instrument=query["instrument"])
+    return counted("assessment_stats", statistics.assessments, query, "instrument")

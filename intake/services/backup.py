@@ -210,11 +210,7 @@ def _chain_the_copy(settings: Settings, copy: Path, say) -> tuple[int, str | Non
 
 def _single_file(database: Path) -> None:
     """Out of WAL mode: the backup is one self-contained file, whatever opened it last."""
-    connection = sqlite3.connect(database, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode = DELETE")
-    finally:
-        connection.close()
+    _pragma(database, "PRAGMA journal_mode = DELETE")
     for leftover in _sqlite_files(database)[1:]:
         leftover.unlink(missing_ok=True)
 
@@ -435,9 +431,14 @@ def _check_sqlite_file(work: Path) -> None:
 
 def _settle_sqlite(work: Path) -> None:
     """Folds the WAL into the file before it is moved into place: the -wal file stays behind otherwise."""
-    connection = sqlite3.connect(work, isolation_level=None)
+    _pragma(work, "PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _pragma(database: Path, statement: str) -> None:
+    """One PRAGMA on a connection of its own, closed at once (an open one would hold the file)."""
+    connection = sqlite3.connect(database, isolation_level=None)
     try:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute(statement)
     finally:
         connection.close()
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from uuid import UUID
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField, SelectField, StringField, TextAreaField, validators
@@ -249,7 +250,7 @@ def change_role(user_id: UUID):
     form.role.choices = role_choices()
     if is_self(user):
         flash(_("You cannot change your own role: another admin does that."), "error")
-        return redirect(url_for("web_admin.user", user_id=user.id))
+        return to_account(user)
     if form.validate():
         try:
             written = senim().staff.change_role(user.id, role=form.role.data, actor=current_actor())
@@ -261,9 +262,9 @@ def change_role(user_id: UUID):
             if isinstance(written, Pending):
                 flash(_("%(name)s becomes %(role)s once another admin or a supervisor approves it on the "
                         "approvals page.", name=user.username, role=role_name(form.role.data)), "success")
-                return redirect(url_for("web_admin.user", user_id=user.id))
+                return to_account(user)
             flash(_("%(name)s is now %(role)s.", name=user.username, role=role_name(form.role.data)), "success")
-            return redirect(url_for("web_admin.user", user_id=user.id))
+            return to_account(user)
     return render_user(senim().staff.get(user_id), 422, role_form=form)
 
 
@@ -288,7 +289,7 @@ def reset_password(user_id: UUID):
             else:
                 flash(_("The password of %(name)s was reset. Every open session of theirs was signed out; "
                         "they sign in with the new password.", name=user.username), "success")
-            return redirect(url_for("web_admin.user", user_id=user.id))
+            return to_account(user)
     return render_user(senim().staff.get(user_id), 422, password_form=form)
 
 
@@ -299,7 +300,7 @@ def disable(user_id: UUID):
     form = DisableForm(prefix="disable")
     if is_self(user):
         flash(_("You cannot disable your own account: another admin does that."), "error")
-        return redirect(url_for("web_admin.user", user_id=user.id))
+        return to_account(user)
     if form.validate():
         try:
             senim().staff.disable(user.id, reason=form.reason.data, actor=current_actor())
@@ -307,44 +308,45 @@ def disable(user_id: UUID):
             show_invalid(form, refused)
         except Conflict as already:
             flash(say(already), "info")
-            return redirect(url_for("web_admin.user", user_id=user.id))
+            return to_account(user)
         else:
             flash(_("%(name)s is disabled: they are signed out and can no longer sign in or use API tokens.",
                     name=user.username), "success")
-            return redirect(url_for("web_admin.user", user_id=user.id))
+            return to_account(user)
     return render_user(senim().staff.get(user_id), 422, disable_form=form)
 
 
 @bp.route("/users/<uuid:user_id>/enable", methods=["POST"])
 @page("admin")
 def enable(user_id: UUID):
-    user = senim().staff.get(user_id)
-    form = Form()
-    if not form.validate():
-        return render_user(user, 422)
-    try:
-        senim().staff.enable(user.id, actor=current_actor())
-    except Conflict as already:
-        flash(say(already), "info")
-    else:
-        flash(_("%(name)s is active again and may sign in.", name=user.username), "success")
-    return redirect(url_for("web_admin.user", user_id=user.id))
+    return switch_account(user_id, senim().staff.enable,
+                          lambda name: _("%(name)s is active again and may sign in.", name=name))
 
 
 @bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
 @page("admin")
 def unlock(user_id: UUID):
+    return switch_account(user_id, senim().staff.unlock,
+                          lambda name: _("%(name)s is unlocked and may sign in now.", name=name))
+
+
+def to_account(user: User) -> ResponseReturnValue:
+    """Back to the account's page, after a change to it (or a refusal said in a flash)."""
+    return redirect(url_for("web_admin.user", user_id=user.id))
+
+
+def switch_account(user_id: UUID, command, done) -> ResponseReturnValue:
+    """A button with nothing to fill in (enable, unlock): already so is said, not refused."""
     user = senim().staff.get(user_id)
-    form = Form()
-    if not form.validate():
+    if not Form().validate():
         return render_user(user, 422)
     try:
-        senim().staff.unlock(user.id, actor=current_actor())
+        command(user.id, actor=current_actor())
     except Conflict as already:
         flash(say(already), "info")
     else:
-        flash(_("%(name)s is unlocked and may sign in now.", name=user.username), "success")
-    return redirect(url_for("web_admin.user", user_id=user.id))
+        flash(done(user.username), "success")
+    return to_account(user)
 
 
 # Two-person staff changes -------------------------------------------------------------------------

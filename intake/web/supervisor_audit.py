@@ -7,7 +7,10 @@ from CaseService.history and is shaped and filtered by the same query the API us
 (intake/queries/access_log.py) after this process's buffered reads are written: a page and the API agree.
 """
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import ClassVar
 from uuid import UUID
 
 from flask import redirect, render_template, request, url_for
@@ -150,25 +153,52 @@ def parse_moment(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-class MomentField(StringField):
-    """A date-time picker with seconds; the value is read in the service's time zone."""
+class PickerField(StringField):
+    """The text of a browser's date or date-time picker, read into `parsed` before the validators run;
+    left empty, None."""
+
+    RENDER_KW: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"type": "datetime-local", "step": "1"})
+        kwargs.setdefault("render_kw", dict(self.RENDER_KW))
         super().__init__(*args, **kwargs)
-        self.moment: datetime | None = None
+        self.parsed = None
 
     def pre_validate(self, form):
-        self.moment = None
+        self.parsed = None
         if not self.data:
             return
         try:
-            self.moment = parse_moment(self.data)
+            parsed = self.parse(self.data)
         except (ValueError, OverflowError):
-            raise validators.StopValidation(_("Enter a date and a time, for example %(example)s.",
-                                              example=format_datetime(utc_now(), "short"))) from None
-        if self.moment < EARLIEST:
-            self.moment = None
+            raise validators.StopValidation(self.unreadable()) from None
+        self.refuse(parsed)
+        self.parsed = parsed
+
+    def parse(self, text: str):
+        raise NotImplementedError
+
+    def unreadable(self) -> str:
+        """What to say of text that is no date (or moment) at all, with an example."""
+        raise NotImplementedError
+
+    def refuse(self, parsed) -> None:
+        """Raises StopValidation for a value that reads well but may not be chosen."""
+
+
+class MomentField(PickerField):
+    """A date-time picker with seconds; the value is read in the service's time zone."""
+
+    RENDER_KW = MappingProxyType({"type": "datetime-local", "step": "1"})
+
+    def parse(self, text: str) -> datetime:
+        return parse_moment(text)
+
+    def unreadable(self) -> str:
+        return _("Enter a date and a time, for example %(example)s.", example=format_datetime(utc_now(), "short"))
+
+    def refuse(self, parsed) -> None:
+        if parsed < EARLIEST:
             raise validators.StopValidation(_("Choose a moment after the year 2000."))
 
 
@@ -184,9 +214,9 @@ class HistoryForm(Form):
 
     def moment_value(self) -> str:
         """What the picker shows: the moment in local time, to the second."""
-        if self.as_of.moment is None:
+        if self.as_of.parsed is None:
             return self.as_of.data or ""
-        return local(self.as_of.moment).strftime("%Y-%m-%dT%H:%M:%S")
+        return local(self.as_of.parsed).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def type_choices(entries: list[dict]) -> list:
@@ -263,7 +293,7 @@ def case_history(case_id: UUID):
     actor = current_actor()
     form = HistoryForm(request.args)
     form.validate()  # errors show beside the fields; the page still answers
-    as_of = form.as_of.moment
+    as_of = form.as_of.parsed
     service = senim().cases
     history = service.history(case_id, actor=actor, as_of=as_of)  # NotFound, Forbidden: error pages
     senim().access.record(actor, "case", case_id, remote_addr=request.remote_addr)
@@ -292,21 +322,15 @@ def case_history(case_id: UUID):
 
 # The access log -----------------------------------------------------------------------------------
 
-class DayField(StringField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("render_kw", {"type": "date", "min": "2000-01-01", "max": "2100-12-31"})
-        super().__init__(*args, **kwargs)
-        self.day: date | None = None
+class DayField(PickerField):
+    RENDER_KW = MappingProxyType({"type": "date", "min": "2000-01-01", "max": "2100-12-31"})
 
-    def pre_validate(self, form):
-        self.day = None
-        if not self.data:
-            return
-        try:
-            self.day = date.fromisoformat(self.data.strip())
-        except ValueError:
-            raise validators.StopValidation(_("Enter a date as day, month and year, for example %(example)s.",
-                                              example=format_date(utc_now(), "short"))) from None
+    def parse(self, text: str) -> date:
+        return date.fromisoformat(text.strip())
+
+    def unreadable(self) -> str:
+        return _("Enter a date as day, month and year, for example %(example)s.",
+                 example=format_date(utc_now(), "short"))
 
 
 class AccessForm(Form):
@@ -332,7 +356,7 @@ class AccessForm(Form):
                 example="3f0c9a52-7d1e-4b8a-9a55-2c1f0e6b7d10"))
 
     def validate_date_to(self, field):
-        if self.date_from.day and field.day and field.day < self.date_from.day:
+        if self.date_from.parsed and field.parsed and field.parsed < self.date_from.parsed:
             raise validators.ValidationError(_("The end is before the start."))
 
 
@@ -392,8 +416,8 @@ def access_log():
     if valid:
         entries, next_cursor, behind = read_access_log(
             record_id=record_id, user_id=user_id, kind=form.kind.data or None, outcome=form.outcome.data or None,
-            date_from=form.date_from.day,
-            date_to=form.date_to.day, cursor=cursor if cursor and CURSOR.match(cursor) else None)
+            date_from=form.date_from.parsed,
+            date_to=form.date_to.parsed, cursor=cursor if cursor and CURSOR.match(cursor) else None)
         # Reading the access log is itself noted, as the API does: auditors are audited too.
         senim().access.record(current_actor(), "audit", record_id or user_id or "all",
                               remote_addr=request.remote_addr)

@@ -94,16 +94,23 @@ def code_label(dimension: str, code) -> str:
 
 # -- charts ----------------------------------------------------------------------------------------
 @dataclass
-class Bar:
+class FigureRow:
+    """One count under its code and label: a row of the monthly report, or a bar of a chart."""
     key: str  # the code counted ("" when not recorded): what the API's row holds
     label: str
     count: int
+
+    @property
+    def text(self) -> str:
+        return number(self.count)
+
+
+@dataclass
+class Bar(FigureRow):
     share: float | None = None
     axis: str = ""  # the short label under a column
 
-    @property
-    def count_text(self) -> str:
-        return number(self.count)
+    count_text = FigureRow.text  # what the chart templates call it
 
     @property
     def share_text(self) -> str:
@@ -389,17 +396,6 @@ def cross_table(table_id: str, caption: str, corner: str, rows: list[dict], row_
                            for column_key in column_keys]
     table.total = sum(table.column_totals)
     return table
-
-
-@dataclass
-class FigureRow:
-    key: str
-    label: str
-    count: int
-
-    @property
-    def text(self) -> str:
-        return number(self.count)
 
 
 @dataclass

@@ -117,9 +117,15 @@ def participation(participation_id: UUID):
     return render_participation(participation_id)
 
 
-def act_on_participation(participation_id: UUID, name: str, form, run, *, fields: dict[str, str], success: str):
+def posted_form(name: str, form_class):
+    """The form of one action as posted, with the choices the page offers."""
+    return participation_forms({name: form_class(prefix=name)})[name]
+
+
+def act_on_participation(participation_id: UUID, name: str, form, run, *, fields: dict[str, str] | None = None,
+                         success: str):
     return carry_out(
-        form, run, fields=fields, success=success, draft=f"programme-{participation_id}-{name}",
+        form, run, fields=fields or {}, success=success, draft=f"programme-{participation_id}-{name}",
         to=lambda written: url_for(".participation", participation_id=participation_id),
         again=lambda problem, status: render_participation(participation_id, forms={name: form}, problem=problem,
                                                            status=status, failed=name))
@@ -140,9 +146,8 @@ def enrol_page():
 @bp.route("/programme/<uuid:participation_id>/sessions", methods=["POST"])
 @page(*PSYCHOLOGIST_ROLES)
 def programme_session(participation_id: UUID):
-    form = participation_forms({"session": SessionForm(prefix="session")})["session"]
     return act_on_participation(
-        participation_id, "session", form, lambda form: senim().programme.record_session(
+        participation_id, "session", posted_form("session", SessionForm), lambda form: senim().programme.record_session(
             participation_id, at=local_moment(form.day.data, form.start.data), attended=form.attended.data == "yes",
             note=(form.note.data or "").strip() or None, actor=current_actor()),
         fields={"at": "start"}, success=_("The session is recorded."))
@@ -151,18 +156,14 @@ def programme_session(participation_id: UUID):
 @bp.route("/programme/<uuid:participation_id>/complete", methods=["POST"])
 @page(*PSYCHOLOGIST_ROLES)
 def programme_complete(participation_id: UUID):
-    form = participation_forms({"complete": ProgrammeOutcomeForm(prefix="complete")})["complete"]
-    return act_on_participation(
-        participation_id, "complete", form, lambda form: senim().programme.complete(
-            participation_id, outcome=form.outcome.data, actor=current_actor()),
-        fields={}, success=_("The programme is completed."))
+    form = posted_form("complete", ProgrammeOutcomeForm)
+    return act_on_participation(participation_id, "complete", form, lambda form: senim().programme.complete(
+        participation_id, outcome=form.outcome.data, actor=current_actor()), success=_("The programme is completed."))
 
 
 @bp.route("/programme/<uuid:participation_id>/drop-out", methods=["POST"])
 @page(*PSYCHOLOGIST_ROLES)
 def programme_drop_out(participation_id: UUID):
-    form = ReasonForm(prefix="drop_out")
     return act_on_participation(
-        participation_id, "drop_out", form, lambda form: senim().programme.drop_out(
-            participation_id, reason=form.reason.data, actor=current_actor()),
-        fields={}, success=_("The drop-out is recorded."))
+        participation_id, "drop_out", ReasonForm(prefix="drop_out"), lambda form: senim().programme.drop_out(
+            participation_id, reason=form.reason.data, actor=current_actor()), success=_("The drop-out is recorded."))

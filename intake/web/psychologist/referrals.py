@@ -191,6 +191,13 @@ def act(referral_id: UUID, name: str, form, run, *, fields: dict[str, str] | Non
                                                       status=status, failed=name))
 
 
+def act_with_reason(referral_id: UUID, name: str, *, success: str):
+    """An action that takes only a reason (release, decline, cancel): the referral service's command of that name."""
+    command = getattr(senim().referrals, name)
+    return act(referral_id, name, ReasonForm(prefix=name), lambda form: command(
+        referral_id, reason=form.reason.data, actor=current_actor()), success=success)
+
+
 @bp.route("/referrals/<uuid:referral_id>/<any(claim, release, decline, cancel, schedule, attendance, complete, "
           "consultation):action>")
 @page(*CASEWORK_ROLES)
@@ -202,25 +209,20 @@ def referral_action_page(referral_id: UUID, action: str):
 @bp.route("/referrals/<uuid:referral_id>/release", methods=["POST"])
 @page(*CLAIMER_ROLES)
 def release(referral_id: UUID):
-    return act(referral_id, "release", ReasonForm(prefix="release"), lambda form: senim().referrals.release(
-        referral_id, reason=form.reason.data, actor=current_actor()),
-        success=_("The referral is back in the queue."))
+    return act_with_reason(referral_id, "release", success=_("The referral is back in the queue."))
 
 
 @bp.route("/referrals/<uuid:referral_id>/decline", methods=["POST"])
 @page(*CLAIMER_ROLES)
 def decline(referral_id: UUID):
-    return act(referral_id, "decline", ReasonForm(prefix="decline"), lambda form: senim().referrals.decline(
-        referral_id, reason=form.reason.data, actor=current_actor()),
-        success=_("The referral was declined; the referrer sees the reason."))
+    return act_with_reason(referral_id, "decline",
+                           success=_("The referral was declined; the referrer sees the reason."))
 
 
 @bp.route("/referrals/<uuid:referral_id>/cancel", methods=["POST"])
 @page(*CASEWORK_ROLES)
 def cancel(referral_id: UUID):
-    return act(referral_id, "cancel", ReasonForm(prefix="cancel"), lambda form: senim().referrals.cancel(
-        referral_id, reason=form.reason.data, actor=current_actor()),
-        success=_("The referral was cancelled."))
+    return act_with_reason(referral_id, "cancel", success=_("The referral was cancelled."))
 
 
 @bp.route("/referrals/<uuid:referral_id>/schedule", methods=["POST"])
