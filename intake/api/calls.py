@@ -2,6 +2,7 @@
 the use case the consultant's page runs (intake/services/calls.py)."""
 from marshmallow import Schema, fields, validate
 
+from domain.actor import CASEWORK_ROLES
 from intake.api.blueprint import ApiBlueprint
 from intake.api.fields import Code, Text
 from intake.api.idempotency import idempotent
@@ -11,7 +12,6 @@ from intake.api.writes import POSITION_HEADER
 from intake.auth import current_actor, requires
 from intake.running import senim
 from intake.services.calls import PARTS, Call, CallRecorded
-from intake.services.contacts import CONTACT_ROLES
 
 blp = ApiBlueprint("calls", __name__, url_prefix="/api/v1/calls",
                    description="A call recorded with its checklist, case file and referral in one request.")
@@ -59,7 +59,7 @@ class CallOut(Schema):
 
 
 @blp.route("", methods=["POST"])
-@requires(*CONTACT_ROLES)
+@requires(*CASEWORK_ROLES)
 @blp.arguments(CallIn())
 @blp.response(201, CallOut)
 @idempotent(answer_from_commit=False)

@@ -14,10 +14,6 @@ if TYPE_CHECKING:  # links.py imports the services for their visibility rules
     from intake.services.links import LinkChecker
 
 
-# web/consultant.py's name for who may record and read contacts at all (domain.actor.CASEWORK_ROLES).
-CONTACT_ROLES = CASEWORK_ROLES
-
-
 def may_see_contact(actor: Actor, contact: Contact) -> bool:
     """Least privilege: staff see what they recorded; supervisors see everything."""
     if actor.role == "supervisor":

@@ -17,6 +17,7 @@ from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from domain import instruments
+from domain.actor import CASEWORK_ROLES
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
 from domain.personal import PERSON_DETAILS
@@ -27,7 +28,6 @@ from intake.queries import journals
 from intake.refusals import note_refused
 from intake.running import senim
 from intake.services.calls import Call, CallRefused
-from intake.services.contacts import CONTACT_ROLES
 from intake.web.consultant_forms import (
     DANGER_FLAGS,
     DEFAULT_SERVICE,
@@ -255,7 +255,7 @@ def remember_call(token: str | None, contact_id: UUID) -> None:
 
 
 @bp.route("/contacts/new", methods=["GET", "POST"])
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def new_contact():
     actor = current_actor()
     if request.method == "GET":
@@ -318,7 +318,7 @@ def render_partly_saved(contact_id: UUID, done: dict, pending: list[str], answer
 
 
 @bp.route("/contacts/<uuid:contact_id>/steps", methods=["POST"])
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def redo_steps(contact_id: UUID):
     """Redoes the checklist and the referral of a saved contact that could not be saved with it."""
     actor = current_actor()
@@ -359,7 +359,7 @@ def linked(getter, kind: str, raw_id: str | None, contact_id: UUID):
 
 
 @bp.route("/contacts/<uuid:contact_id>/saved")
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def saved(contact_id: UUID):
     """The confirmation after saving a call: what the server recorded, and the next call one key away."""
     contact = senim().contacts.get(contact_id, actor=current_actor())
@@ -419,7 +419,7 @@ def lookup_answer(result: dict) -> dict:
 
 
 @bp.route("/contacts/caller-lookup", methods=["POST"])
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def caller_lookup():
     """Earlier contacts and open referrals of a phone number (POSTed, never in an address)."""
     body = request.get_json(silent=True)
@@ -442,7 +442,7 @@ def caller_lookup():
 # -- one contact ---------------------------------------------------------------------------------
 
 @bp.route("/contacts/<uuid:contact_id>")
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def contact(contact_id: UUID):
     services, actor = senim(), current_actor()
     record = services.contacts.get(contact_id, actor=actor)
@@ -454,7 +454,7 @@ def contact(contact_id: UUID):
 
 
 @bp.route("/contacts/<uuid:contact_id>/end", methods=["POST"])
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def end_call(contact_id: UUID):
     """The call that continued after saving has ended now: the contact is completed, its duration fixed."""
     try:
@@ -470,7 +470,7 @@ def end_call(contact_id: UUID):
 
 
 @bp.route("/contacts/<uuid:contact_id>/amend", methods=["GET", "POST"])
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def amend(contact_id: UUID):
     services, actor = senim(), current_actor()
     record = services.contacts.get(contact_id, actor=actor)
@@ -525,7 +525,7 @@ def list_row(row: dict) -> dict:
 
 
 @bp.route("/contacts")
-@page(*CONTACT_ROLES)
+@page(*CASEWORK_ROLES)
 def my_contacts():
     services, actor = senim(), current_actor()
     form = FilterForm(request.args)
