@@ -50,11 +50,10 @@ class AppointmentsProjection(Projection):
         names = ",".join(person["username"] for person in event.psychologists)
         for person in event.psychologists:
             user_id = person.get("user_id") or person["username"]
-            tx.execute(f"INSERT INTO appointments ({', '.join(COLUMNS)}) "
-                       f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-                       "ON CONFLICT (appointment_id, user_id) DO NOTHING",
-                       (appointment_id, referral_id, str(user_id), person["username"], utc_text(starts_at),
-                        utc_text(ends_at), event.format, "scheduled", names, utc_text(event.at)))
+            tx.insert_new("appointments", COLUMNS,
+                          (appointment_id, referral_id, str(user_id), person["username"], utc_text(starts_at),
+                           utc_text(ends_at), event.format, "scheduled", names, utc_text(event.at)),
+                          key="appointment_id, user_id")
 
     @handle.register
     def _(self, event: Referral.AppointmentAttended, tx: Tx) -> None:

@@ -46,10 +46,9 @@ class ReferralQueueProjection(Projection):
 
     @handle.register
     def _(self, event: Referral.Made, tx: Tx) -> None:
-        tx.execute(f"INSERT INTO referral_queue ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (referral_id) DO NOTHING",
-                   (str(event.originator_id), event.target, event.source, event.subject_role, event.urgency,
-                    URGENCY_RANK[event.urgency], "open", utc_text(event.at), 0))
+        tx.insert_new("referral_queue", COLUMNS,
+                      (str(event.originator_id), event.target, event.source, event.subject_role, event.urgency,
+                       URGENCY_RANK[event.urgency], "open", utc_text(event.at), 0), key="referral_id")
 
     @handle.register
     def _(self, event: Referral.Claimed, tx: Tx) -> None:
