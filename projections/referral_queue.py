@@ -62,16 +62,10 @@ class ReferralQueueProjection(Projection):
     def _(self, event: Referral.Escalated, tx: Tx) -> None:
         tx.execute("UPDATE referral_queue SET escalated = 1 WHERE referral_id = %s", (str(event.originator_id),))
 
-    @handle.register
-    def _(self, event: Referral.Declined, tx: Tx) -> None:
-        self.remove(tx, event)
-
-    @handle.register
-    def _(self, event: Referral.Cancelled, tx: Tx) -> None:
-        self.remove(tx, event)
-
-    @handle.register
-    def _(self, event: Referral.Completed, tx: Tx) -> None:
+    @handle.register(Referral.Declined)
+    @handle.register(Referral.Cancelled)
+    @handle.register(Referral.Completed)
+    def _(self, event, tx: Tx) -> None:
         self.remove(tx, event)
 
     def set_status(self, tx: Tx, event, status: str) -> None:
