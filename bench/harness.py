@@ -2,6 +2,7 @@
 
 Everything here measures and reports; nothing asserts a timing.
 """
+import argparse
 import http.client
 import itertools
 import json
@@ -139,6 +140,20 @@ def clear_redis(redis_url: str | None) -> None:
             client.delete(*keys)
 
 
+def argument_parser(doc: str, concurrency_help: str) -> argparse.ArgumentParser:
+    """A bench's command line: the first line of its docstring, and --concurrency (comma-separated levels)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--concurrency", default="1,8,32", help=concurrency_help)
+    return parser
+
+
+def parse_with_levels(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The arguments, with args.levels: the concurrency levels as numbers."""
+    args = parser.parse_args()
+    args.levels = [int(n) for n in args.concurrency.split(",")]
+    return args
+
+
 # --- gunicorn -----------------------------------------------------------------------------------
 
 def free_port() -> int:
@@ -197,21 +212,25 @@ def _last_error(log_path: Path) -> str:
     return lines[-1].strip()[:160] if lines else f"see {log_path}"
 
 
-def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30, settle: float = 3.0) -> None:
-    """Until /readyz answers 200 and the master is still up SETTLE s later (all workers booted)."""
+def wait_for_readyz(port: int, process: subprocess.Popen, *, timeout: float, what: str, see: str = "") -> None:
+    """Until the server on PORT answers /readyz with 200; raises if PROCESS exits or TIMEOUT s pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
+            raise RuntimeError(f"{what} exited with {process.returncode}{see}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return
         except OSError:
             pass
         time.sleep(0.2)
-    else:
-        raise RuntimeError("gunicorn did not become ready")
+    raise RuntimeError(f"{what} did not become ready{see}")
+
+
+def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 30, settle: float = 3.0) -> None:
+    """Until /readyz answers 200 and the master is still up SETTLE s later (all workers booted)."""
+    wait_for_readyz(port, process, timeout=timeout, what="gunicorn")
     time.sleep(settle)
     if process.poll() is not None:
         raise RuntimeError(f"gunicorn exited with {process.returncode} after a worker failed to boot")
@@ -386,6 +405,16 @@ def _run_threads(target, threads: int) -> None:
         worker.join()
 
 
+def _timed(op, window: _Window, began: float) -> None:
+    """Runs one operation and records its latency from BEGAN, or its error; a benchmark keeps going."""
+    error = None
+    try:
+        op()
+    except Exception as exc:  # counted and shown
+        error = exc
+    window.record(began, time.perf_counter(), error)
+
+
 def closed_loop(name: str, make_op, *, threads: int, duration: float, warmup: float,
                 probe: CpuProbe | None = None) -> Result:
     """THREADS callers each run OP back to back; counts only what starts after the warm-up."""
@@ -395,12 +424,7 @@ def closed_loop(name: str, make_op, *, threads: int, duration: float, warmup: fl
 
     def loop(i: int) -> None:
         while (began := time.perf_counter()) < window.end:
-            error = None
-            try:
-                ops[i]()
-            except Exception as exc:  # counted and shown; a benchmark keeps going
-                error = exc
-            window.record(began, time.perf_counter(), error)
+            _timed(ops[i], window, began)
 
     cpu = _run_metered(loop, threads, window, probe or CpuProbe())
     _close(ops)
@@ -425,12 +449,7 @@ def paced(name: str, make_op, *, rate: float, duration: float, warmup: float, th
             if due >= window.end:
                 return
             time.sleep(max(0.0, due - time.perf_counter()))
-            error = None
-            try:
-                ops[i]()
-            except Exception as exc:
-                error = exc
-            window.record(due, time.perf_counter(), error)
+            _timed(ops[i], window, due)
 
     cpu = _run_metered(loop, threads, window, probe or CpuProbe())
     _close(ops)

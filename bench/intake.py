@@ -42,18 +42,16 @@ TARGET_RATIO = 0.8
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = harness.argument_parser(__doc__, "threads/clients, comma-separated")
     parser.add_argument("--quick", action="store_true", help="3 s per scenario instead of 10 s")
     parser.add_argument("--duration", type=float, help="seconds measured per scenario")
-    parser.add_argument("--concurrency", default="1,8,32", help="threads/clients, comma-separated")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2 cores)")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn gthread threads per worker")
     parser.add_argument("--redis", default=None, help="SENIM_REDIS_URL for gunicorn (a Redis db of its own)")
     parser.add_argument("--only", default="abc", help="which of the scenarios a, b, c to run")
-    args = parser.parse_args()
+    args = harness.parse_with_levels(parser)
     args.duration = args.duration or (3.0 if args.quick else 10.0)
     args.warmup = 1.0 if args.quick else 2.0
-    args.levels = [int(n) for n in args.concurrency.split(",")]
     return args
 
 

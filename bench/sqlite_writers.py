@@ -19,7 +19,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -33,15 +32,12 @@ CONTACT_RECORDED = "domain.contact:Contact.Recorded"
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--concurrency", default="1,8,32", help="concurrent writers, comma-separated")
+    parser = harness.argument_parser(__doc__, "concurrent writers, comma-separated")
     parser.add_argument("--contacts", type=int, default=600, help="contacts posted per concurrency level")
     parser.add_argument("--threads", type=int, default=8, help="threads of `senim serve` (its default: 8)")
     parser.add_argument("--code", default=None, help="serve this checkout of Senim instead of this one")
     parser.add_argument("--keys", action="store_true", help="send a fresh Idempotency-Key with every contact")
-    args = parser.parse_args()
-    args.levels = [int(n) for n in args.concurrency.split(",")]
-    return args
+    return harness.parse_with_levels(parser)
 
 
 def add_consultants(database_url: str, count: int) -> list[str]:
@@ -63,17 +59,8 @@ def start_serve(database_url: str, threads: int, code: str | None, log_path: Pat
         process = subprocess.Popen([*command, "serve", "--host", "127.0.0.1", "--port", str(port),
                                     "--threads", str(threads)], env=env, stdout=log, stderr=log,
                                    cwd=code or ROOT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"senim serve exited with {process.returncode}; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"senim serve did not become ready; see {log_path}")
+    harness.wait_for_readyz(port, process, timeout=60, what="senim serve", see=f"; see {log_path}")
+    return process, port
 
 
 class Writer:

@@ -20,6 +20,10 @@ from projections.db import Tx
 COLUMNS = ("appointment_id", "referral_id", "user_id", "username", "starts_at", "ends_at", "format",
            "status", "psychologists", "updated_at")
 
+# What the referral's event makes of its appointment still scheduled, if there is one.
+ENDED_AS = {Referral.AppointmentAttended: "attended", Referral.AppointmentMissed: "missed",
+            Referral.Cancelled: "cancelled", Referral.Completed: "cancelled"}
+
 
 class AppointmentsProjection(Projection):
     name = "appointments"
@@ -50,31 +54,18 @@ class AppointmentsProjection(Projection):
         names = ",".join(person["username"] for person in event.psychologists)
         for person in event.psychologists:
             user_id = person.get("user_id") or person["username"]
-            tx.execute(f"INSERT INTO appointments ({', '.join(COLUMNS)}) "
-                       f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-                       "ON CONFLICT (appointment_id, user_id) DO NOTHING",
-                       (appointment_id, referral_id, str(user_id), person["username"], utc_text(starts_at),
-                        utc_text(ends_at), event.format, "scheduled", names, utc_text(event.at)))
+            tx.insert_new("appointments", COLUMNS,
+                          (appointment_id, referral_id, str(user_id), person["username"], utc_text(starts_at),
+                           utc_text(ends_at), event.format, "scheduled", names, utc_text(event.at)),
+                          key="appointment_id, user_id")
 
-    @handle.register
-    def _(self, event: Referral.AppointmentAttended, tx: Tx) -> None:
-        self.end_scheduled(tx, event, "attended")
-
-    @handle.register
-    def _(self, event: Referral.AppointmentMissed, tx: Tx) -> None:
-        self.end_scheduled(tx, event, "missed")
-
-    @handle.register
-    def _(self, event: Referral.Cancelled, tx: Tx) -> None:
-        self.end_scheduled(tx, event, "cancelled")
-
-    @handle.register
-    def _(self, event: Referral.Completed, tx: Tx) -> None:
-        self.end_scheduled(tx, event, "cancelled")
-
-    def end_scheduled(self, tx: Tx, event, status: str) -> None:
+    @handle.register(Referral.AppointmentAttended)
+    @handle.register(Referral.AppointmentMissed)
+    @handle.register(Referral.Cancelled)
+    @handle.register(Referral.Completed)
+    def _(self, event, tx: Tx) -> None:
         tx.execute("UPDATE appointments SET status = %s, updated_at = %s WHERE referral_id = %s "
-                   "AND status = 'scheduled'", (status, utc_text(event.at), str(event.originator_id)))
+                   "AND status = 'scheduled'", (ENDED_AS[type(event)], utc_text(event.at), str(event.originator_id)))
 
 
 def _rows(tx: Tx, where: str, params: tuple) -> list[dict]:

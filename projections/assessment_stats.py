@@ -5,14 +5,13 @@ A level override updates the row in place, so an assessment is counted once, und
 stands at now (the assessor's or a supervisor's judgement over the computed score). Rows are few
 (one per assessment), so a count is a GROUP BY over the rows of the range, found by the day index.
 """
-from collections import Counter
 from datetime import date
 from functools import singledispatchmethod
 
 from domain.assessment import Assessment
-from domain.clock import local
 from projections.base import Projection
 from projections.db import Tx
+from projections.facts import count_facts, create_facts_table, day_and_month
 
 DIMENSIONS = ("instrument", "level", "month", "day", "subject_role")
 COLUMNS = ("assessment_id", "day", "month", "instrument", "level", "subject_role")
@@ -24,10 +23,8 @@ class AssessmentStatsProjection(Projection):
     tables = ("assessment_facts",)
 
     def create_tables(self, tx: Tx) -> None:
-        tx.execute("""CREATE TABLE IF NOT EXISTS assessment_facts (
-            assessment_id TEXT PRIMARY KEY, day TEXT NOT NULL, month TEXT NOT NULL, instrument TEXT NOT NULL,
-            level TEXT NOT NULL, subject_role TEXT NOT NULL)""")
-        tx.execute("CREATE INDEX IF NOT EXISTS assessment_facts_by_day ON assessment_facts (day)")
+        create_facts_table(tx, "assessment_facts", "assessment_id",
+                           "instrument TEXT NOT NULL, level TEXT NOT NULL, subject_role TEXT NOT NULL")
 
     @singledispatchmethod
     def handle(self, event, tx: Tx) -> None:
@@ -35,11 +32,9 @@ class AssessmentStatsProjection(Projection):
 
     @handle.register
     def _(self, event: Assessment.Recorded, tx: Tx) -> None:
-        assessed = local(event.timestamp)
-        tx.execute(f"INSERT INTO assessment_facts ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (assessment_id) DO NOTHING",
-                   (str(event.originator_id), assessed.date().isoformat(), assessed.strftime("%Y-%m"),
-                    event.instrument, event.result["level"], event.subject_role or ""))
+        tx.insert_new("assessment_facts", COLUMNS,
+                      (str(event.originator_id), *day_and_month(event.timestamp), event.instrument,
+                       event.result["level"], event.subject_role or ""), key="assessment_id")
 
     @handle.register
     def _(self, event: Assessment.LevelOverridden, tx: Tx) -> None:
@@ -50,21 +45,6 @@ class AssessmentStatsProjection(Projection):
 def count_assessments(tx: Tx, *, date_from: date, date_to: date, group_by: list[str],
                       instrument: str | None = None) -> dict:
     """{"total": N, "rows": [{dim: value, …, "count": n}]} for assessments made (local day) in the range."""
-    unknown = [d for d in group_by if d not in DIMENSIONS]
-    if unknown:  # callers validate first; the column names below come only from DIMENSIONS
-        raise ValueError(f"Unknown dimensions: {unknown}")
-    where, params = "day >= %s AND day <= %s", [date_from.isoformat(), date_to.isoformat()]
-    if instrument:
-        where += " AND instrument = %s"
-        params.append(instrument)
-    total = int(tx.scalar(f"SELECT COUNT(*) FROM assessment_facts WHERE {where}", params, 0) or 0)
-    counts: Counter = Counter()
-    if not group_by:
-        counts[()] = total
-    else:
-        columns = ", ".join(group_by)
-        for row in tx.execute(f"SELECT {columns}, COUNT(*) FROM assessment_facts WHERE {where} "
-                              f"GROUP BY {columns}", params).fetchall():
-            counts[tuple(row[:-1])] += int(row[-1])
-    rows = [dict(zip(group_by, key)) | {"count": n} for key, n in counts.items() if n]
-    return {"total": total, "rows": sorted(rows, key=lambda r: (-r["count"], [str(r[d]) for d in group_by]))}
+    return count_facts(tx, "assessment_facts", DIMENSIONS, date_from=date_from, date_to=date_to,
+                       group_by=group_by, where=" AND instrument = %s" if instrument else "",
+                       params=(instrument,) if instrument else ())

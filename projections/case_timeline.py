@@ -199,16 +199,10 @@ class CaseTimelineProjection(Projection):
         self._worker(case_id, event.actor.get("user_id"), "opener", case_id, True)
         self._entry(tx, case_id, "case", event)
 
-    @handle.register
-    def _(self, event: Case.PersonAdded, tx: Tx) -> None:
-        self._entry(tx, str(event.originator_id), "case", event)
-
-    @handle.register
-    def _(self, event: Case.PersonChanged, tx: Tx) -> None:
-        self._entry(tx, str(event.originator_id), "case", event)
-
-    @handle.register
-    def _(self, event: Case.NoteAdded, tx: Tx) -> None:
+    @handle.register(Case.PersonAdded)
+    @handle.register(Case.PersonChanged)
+    @handle.register(Case.NoteAdded)
+    def _(self, event, tx: Tx) -> None:
         self._entry(tx, str(event.originator_id), "case", event)
 
     @handle.register
@@ -291,36 +285,15 @@ class CaseTimelineProjection(Projection):
             self._worker(case_id, (event.actor or {}).get("user_id"), "referral", referral_id, True)
             self._entry(tx, case_id, "referral", event)
 
-    @handle.register
-    def _(self, event: Referral.Released, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.Declined, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.AppointmentScheduled, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.AppointmentAttended, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.AppointmentMissed, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.Completed, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.Cancelled, tx: Tx) -> None:
-        self._member_event(tx, "referral", event)
-
-    @handle.register
-    def _(self, event: Referral.Escalated, tx: Tx) -> None:
+    @handle.register(Referral.Released)
+    @handle.register(Referral.Declined)
+    @handle.register(Referral.AppointmentScheduled)
+    @handle.register(Referral.AppointmentAttended)
+    @handle.register(Referral.AppointmentMissed)
+    @handle.register(Referral.Completed)
+    @handle.register(Referral.Cancelled)
+    @handle.register(Referral.Escalated)
+    def _(self, event, tx: Tx) -> None:
         self._member_event(tx, "referral", event)
 
     # Assessments: recorded in a case (their case never changes).

@@ -50,6 +50,11 @@ class Tx:
         if rows:
             self.cursor.executemany(self._sql(statement), rows)
 
+    def insert_new(self, table: str, columns: tuple[str, ...], row: tuple, key: str) -> None:
+        """One row, unless a row with its key is there already (a replayed event adds nothing)."""
+        self.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                     f"ON CONFLICT ({key}) DO NOTHING", row)
+
     def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Many new rows at once: COPY on PostgreSQL (a rebuild writes a million of them)."""
         if not rows:

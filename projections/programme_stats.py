@@ -7,10 +7,10 @@ status, and its sessions count under the month it was enrolled in.
 from datetime import date
 from functools import singledispatchmethod
 
-from domain.clock import local
 from domain.programme import ProgrammeParticipation
 from projections.base import Projection
 from projections.db import Tx
+from projections.facts import checked_dimensions, create_facts_table, day_and_month, in_range
 
 DIMENSIONS = ("status", "month")
 COLUMNS = ("participation_id", "day", "month", "status", "attended", "missed")
@@ -22,10 +22,8 @@ class ProgrammeStatsProjection(Projection):
     tables = ("programme_facts",)
 
     def create_tables(self, tx: Tx) -> None:
-        tx.execute("""CREATE TABLE IF NOT EXISTS programme_facts (
-            participation_id TEXT PRIMARY KEY, day TEXT NOT NULL, month TEXT NOT NULL, status TEXT NOT NULL,
-            attended INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0)""")
-        tx.execute("CREATE INDEX IF NOT EXISTS programme_facts_by_day ON programme_facts (day)")
+        create_facts_table(tx, "programme_facts", "participation_id",
+                           "status TEXT NOT NULL, attended INTEGER NOT NULL DEFAULT 0, missed INTEGER NOT NULL DEFAULT 0")
 
     @singledispatchmethod
     def handle(self, event, tx: Tx) -> None:
@@ -33,11 +31,8 @@ class ProgrammeStatsProjection(Projection):
 
     @handle.register
     def _(self, event: ProgrammeParticipation.Enrolled, tx: Tx) -> None:
-        enrolled = local(event.at)
-        tx.execute(f"INSERT INTO programme_facts ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (participation_id) DO NOTHING",
-                   (str(event.originator_id), enrolled.date().isoformat(), enrolled.strftime("%Y-%m"),
-                    "enrolled", 0, 0))
+        tx.insert_new("programme_facts", COLUMNS,
+                      (str(event.originator_id), *day_and_month(event.at), "enrolled", 0, 0), key="participation_id")
 
     @handle.register
     def _(self, event: ProgrammeParticipation.SessionRecorded, tx: Tx) -> None:
@@ -59,10 +54,8 @@ class ProgrammeStatsProjection(Projection):
 def count_participations(tx: Tx, *, date_from: date, date_to: date, group_by: list[str]) -> dict:
     """{"total": N, "sessions_attended": a, "sessions_missed": m, "rows": [{dim: value, …, "count": n,
     "sessions_attended": a, "sessions_missed": m}]} for participations enrolled (local day) in the range."""
-    unknown = [d for d in group_by if d not in DIMENSIONS]
-    if unknown:  # the API validates first; the column names below come only from DIMENSIONS
-        raise ValueError(f"Unknown dimensions: {unknown}")
-    where, params = "day >= %s AND day <= %s", [date_from.isoformat(), date_to.isoformat()]
+    checked_dimensions(group_by, DIMENSIONS)
+    where, params = in_range(date_from, date_to)
     sums = "COUNT(*), COALESCE(SUM(attended), 0), COALESCE(SUM(missed), 0)"
     total, attended, missed = tx.execute(f"SELECT {sums} FROM programme_facts WHERE {where}", params).fetchone()
     columns = ", ".join(group_by)

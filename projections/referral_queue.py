@@ -46,10 +46,9 @@ class ReferralQueueProjection(Projection):
 
     @handle.register
     def _(self, event: Referral.Made, tx: Tx) -> None:
-        tx.execute(f"INSERT INTO referral_queue ({', '.join(COLUMNS)}) "
-                   f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT (referral_id) DO NOTHING",
-                   (str(event.originator_id), event.target, event.source, event.subject_role, event.urgency,
-                    URGENCY_RANK[event.urgency], "open", utc_text(event.at), 0))
+        tx.insert_new("referral_queue", COLUMNS,
+                      (str(event.originator_id), event.target, event.source, event.subject_role, event.urgency,
+                       URGENCY_RANK[event.urgency], "open", utc_text(event.at), 0), key="referral_id")
 
     @handle.register
     def _(self, event: Referral.Claimed, tx: Tx) -> None:
@@ -63,16 +62,10 @@ class ReferralQueueProjection(Projection):
     def _(self, event: Referral.Escalated, tx: Tx) -> None:
         tx.execute("UPDATE referral_queue SET escalated = 1 WHERE referral_id = %s", (str(event.originator_id),))
 
-    @handle.register
-    def _(self, event: Referral.Declined, tx: Tx) -> None:
-        self.remove(tx, event)
-
-    @handle.register
-    def _(self, event: Referral.Cancelled, tx: Tx) -> None:
-        self.remove(tx, event)
-
-    @handle.register
-    def _(self, event: Referral.Completed, tx: Tx) -> None:
+    @handle.register(Referral.Declined)
+    @handle.register(Referral.Cancelled)
+    @handle.register(Referral.Completed)
+    def _(self, event, tx: Tx) -> None:
         self.remove(tx, event)
 
     def set_status(self, tx: Tx, event, status: str) -> None:

@@ -9,6 +9,7 @@ so workers never flush or read each other's data (see worker_redis_url and Schem
 import os
 import threading
 import uuid
+from contextlib import closing
 from urllib.parse import urlsplit
 
 import pytest
@@ -164,9 +165,8 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture
 def senim(settings):
-    services = bootstrap(settings)
-    yield services
-    services.close()
+    with closing(bootstrap(settings)) as services:
+        yield services
 
 
 @pytest.fixture
@@ -194,24 +194,18 @@ def make_user(senim):
     return make
 
 
-@pytest.fixture
-def consultant(make_user):
-    return make_user("consultant")
+def a_new_user(role: str):
+    """A fixture named after the role: a new user of it, as (actor, API headers)."""
+    @pytest.fixture(name=role)
+    def new_user(make_user):
+        return make_user(role)
+    return new_user
 
 
-@pytest.fixture
-def supervisor(make_user):
-    return make_user("supervisor")
-
-
-@pytest.fixture
-def psychologist(make_user):
-    return make_user("psychologist")
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user("admin")
+consultant = a_new_user("consultant")
+supervisor = a_new_user("supervisor")
+psychologist = a_new_user("psychologist")
+admin = a_new_user("admin")
 
 
 def pytest_collection_modifyitems(config, items):

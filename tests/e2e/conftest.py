@@ -7,7 +7,6 @@ Every page a test visits can be checked with axe-core (vendored from npm in test
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -21,7 +20,7 @@ from domain.actor import Actor
 from intake.bootstrap import bootstrap
 from intake.config import Settings
 from tests.conftest import IN_CI, service_missing
-from tests.helpers.workers import COMMAND, clean_env
+from tests.helpers.workers import COMMAND, clean_env, free_port
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE / "artifacts"
@@ -33,12 +32,6 @@ PASSWORD = "correct horse 1"
 ADMIN = Actor.system("e2e")
 
 pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -75,7 +68,7 @@ class Site:
 
 
 def _start(database_url: str, store: str, redis_url: str | None, log_dir: Path) -> Site:
-    port = _free_port()
+    port = free_port()
     env = clean_env(SENIM_DATABASE_URL=database_url, SENIM_SECRET_KEY=uuid.uuid4().hex,
                     **({"SENIM_REDIS_URL": redis_url} if redis_url else {}))
     site = Site(url=f"http://127.0.0.1:{port}", database_url=database_url, store=store)

@@ -1,7 +1,6 @@
 """The real `senim serve` (waitress, the in-process projection runner) on a SQLite file, as an operator runs it."""
 import os
 import signal
-import socket
 import subprocess
 import uuid
 from pathlib import Path
@@ -11,15 +10,9 @@ import requests
 from domain.actor import Actor
 from intake.bootstrap import bootstrap
 from intake.config import Settings
-from tests.helpers.workers import COMMAND, clean_env, wait_until
+from tests.helpers.workers import COMMAND, clean_env, free_port, wait_until
 
 ADMIN = Actor.system("tests")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def staff_tokens(database_url: str, role: str, count: int) -> list[str]:

@@ -28,6 +28,13 @@ def sign_in(client, username: str, password: str = "correct horse 1"):
                                        "csrf_token": csrf_token(client)})
 
 
+def signed_in_as(make_user, client, role: str):
+    """A new user of the role, signed in to the pages through this client: its actor."""
+    actor, _ = make_user(role)
+    assert sign_in(client, actor.username).status_code == 302
+    return actor
+
+
 def post_form(client, path: str, data: dict, *, token_from: str | None = None, **kwargs):
     """POSTs a page's form with a fresh CSRF token (taken from `token_from`, default the same path)."""
     return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from or path)}, **kwargs)

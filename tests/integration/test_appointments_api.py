@@ -7,6 +7,7 @@ import pytest
 from domain.clock import SERVICE_TIMEZONE
 from domain.referral import Referral
 from domain.schedule import Availability, WeeklySchedule
+from tests.helpers.threads import run_together
 from tests.integration.test_referrals_api import make
 
 URL = "/api/v1/referrals"
@@ -259,9 +260,5 @@ def test_two_bookings_of_one_psychologist_at_the_same_moment_cannot_both_win(app
         barrier.wait()
         statuses.append(schedule(own_client, referral_id, psychologist[1], next_week(15)).status_code)
 
-    threads = [threading.Thread(target=book, args=(referral_id,)) for referral_id in referrals]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(book, [(referral_id,) for referral_id in referrals])
     assert sorted(statuses) == [200, 422, 422, 422]

@@ -18,15 +18,9 @@ def cipher_key(request) -> str | None:
 
 
 @pytest.fixture
-def store_settings(settings, cipher_key):
+def settings(settings, cipher_key):
+    """The store of every test here is plain or encrypted, as cipher_key says."""
     return replace(settings, cipher_key=cipher_key)
-
-
-@pytest.fixture
-def senim(store_settings):
-    services = bootstrap(store_settings)
-    yield services
-    services.close()
 
 
 @pytest.fixture
@@ -76,19 +70,26 @@ def test_an_empty_store_verifies(senim, cli):
     assert done.returncode == 0 and "OK: 0 links verified" in done.stdout
 
 
-def test_editing_one_stored_event_is_named_exactly(senim, raw, chained, cli):
-    position = sorted(chained)[4]
-    aggregate, version = chained[position][:2]
-    raw.tamper(position)
+def named_exactly(senim, chained, cli, position: int, kind: str):
+    """verify and `senim audit verify` both name the broken event (position, aggregate, version, kind).
 
+    Returns the command's outcome and the line it names the event in."""
+    aggregate, version = chained[position][:2]
     broken = verify(senim).broken
     assert (broken.position, broken.originator_id, broken.originator_version, broken.kind) == (
-        position, aggregate, version, CHANGED)
-
+        position, aggregate, version, kind)
     done = cli()
     assert done.returncode == 1
-    assert done.stdout.startswith(f"BROKEN at position {position}, aggregate {aggregate}, version {version}: "
-                                  f"{CHANGED}")
+    named = f"BROKEN at position {position}, aggregate {aggregate}, version {version}: {kind}"
+    assert named in done.stdout
+    return done, named
+
+
+def test_editing_one_stored_event_is_named_exactly(senim, raw, chained, cli):
+    position = sorted(chained)[4]
+    raw.tamper(position)
+    done, named = named_exactly(senim, chained, cli, position, CHANGED)
+    assert done.stdout.startswith(named)
     assert "4 links verified before it" in done.stdout
     assert "Traceback" not in done.stderr
 
@@ -128,15 +129,8 @@ def test_an_event_edited_before_the_chain_reached_it_stops_the_chain_there(senim
 
 def test_deleting_an_event_is_named(senim, raw, chained, cli):
     position = sorted(chained)[3]
-    aggregate, version = chained[position][:2]
     raw.delete(position)
-
-    broken = verify(senim).broken
-    assert (broken.position, broken.originator_id, broken.originator_version, broken.kind) == (
-        position, aggregate, version, MISSING)
-    done = cli()
-    assert done.returncode == 1
-    assert f"BROKEN at position {position}, aggregate {aggregate}, version {version}: {MISSING}" in done.stdout
+    named_exactly(senim, chained, cli, position, MISSING)
 
 
 def test_an_event_inserted_below_the_head_is_named(senim, raw, chained, cli):

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 import uuid
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -247,8 +248,7 @@ def test_a_backup_taken_while_consultants_record_contacts_restores_the_same_stor
     assert f"OK: {head} links verified; head {manifest['chain_head']} at position {head}" in verified.stdout
 
     # The person keys came along: names recorded before the backup open; the erased one stays erased.
-    restored = bootstrap(replace(source_settings, database_url=restored_url))
-    try:
+    with closing(bootstrap(replace(source_settings, database_url=restored_url))) as restored:
         consultant = world["people"]["consultant"]
         before = [(contact, name) for contact, position, name in contacts if position <= head]
         assert before
@@ -256,8 +256,6 @@ def test_a_backup_taken_while_consultants_record_contacts_restores_the_same_stor
             assert restored.contacts.get(contact, actor=consultant).fields["caller"]["name"] == name
         assert restored.contacts.get(world["contact"], actor=consultant).fields["caller"]["name"] == CALLER["name"]
         assert restored.contacts.get(world["forgotten"], actor=consultant).fields["caller"].get("name") is None
-    finally:
-        restored.close()
 
 
 def test_restore_reapplies_an_erasure_whose_key_was_still_there_when_the_backup_was_taken(
@@ -275,12 +273,9 @@ def test_restore_reapplies_an_erasure_whose_key_was_still_there_when_the_backup_
     restoring = cli(tmp_path, restored_url, cipher_key, "restore", str(backup))
     assert restoring.returncode == 0, restoring.stderr
     assert "1 erasures applied again" in restoring.stdout
-    restored = bootstrap(replace(source_settings, database_url=restored_url))
-    try:
+    with closing(bootstrap(replace(source_settings, database_url=restored_url))) as restored:
         assert restored.contacts.get(contact, actor=consultant).fields["caller"].get("name") is None
         assert not restored.store.keyring.db.query("SELECT 1 FROM person_keys WHERE subject_id = %s", (str(person),))
-    finally:
-        restored.close()
 
 
 def test_an_erasure_made_after_the_backup_must_be_made_again_after_restoring_it(
@@ -294,15 +289,12 @@ def test_an_erasure_made_after_the_backup_must_be_made_again_after_restoring_it(
     senim.close()
 
     assert cli(tmp_path, restored_url, cipher_key, "restore", str(backup)).returncode == 0
-    restored = bootstrap(replace(source_settings, database_url=restored_url))
-    try:
+    with closing(bootstrap(replace(source_settings, database_url=restored_url))) as restored:
         # What the README says: the backup predates the erasure, so the key is back with it ...
         assert restored.contacts.get(contact, actor=consultant).fields["caller"]["name"] == CALLER["name"]
         # ... and the erasure, made again from the centre's erasure register, takes it away for good.
         restored.erasure.erase_subject(person, "Art. 16, again after the restore", supervisor)
         assert restored.contacts.get(contact, actor=consultant).fields["caller"].get("name") is None
-    finally:
-        restored.close()
 
 
 @pytest.fixture

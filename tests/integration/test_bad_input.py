@@ -236,12 +236,17 @@ WRONG_TYPES = {
 }
 
 
-def test_a_wrong_type_is_refused_naming_the_field(client, consultant, refused, subtests):
+def each_refused_naming_the_field(client, consultant, refused, subtests, cases: dict) -> None:
+    """Every case (field, value, the field the problem names) sent alone in a call is refused with 422."""
     _, headers = consultant
-    for name, (field, value, named) in WRONG_TYPES.items():
+    for name, (field, value, named) in cases.items():
         with subtests.test(name):
             refused(lambda: client.post(CONTACTS, json=with_value(a_call(), field, value), headers=headers),
                     422, named)
+
+
+def test_a_wrong_type_is_refused_naming_the_field(client, consultant, refused, subtests):
+    each_refused_naming_the_field(client, consultant, refused, subtests, WRONG_TYPES)
 
 
 UNKNOWN_CODES = {
@@ -263,11 +268,7 @@ UNKNOWN_CODES = {
 
 
 def test_an_unknown_code_is_refused_naming_the_field(client, consultant, refused, subtests):
-    _, headers = consultant
-    for name, (field, value, named) in UNKNOWN_CODES.items():
-        with subtests.test(name):
-            refused(lambda: client.post(CONTACTS, json=with_value(a_call(), field, value), headers=headers),
-                    422, named)
+    each_refused_naming_the_field(client, consultant, refused, subtests, UNKNOWN_CODES)
 
 
 def test_an_unknown_extra_field_is_refused_by_name(client, consultant, refused, subtests):

@@ -1,31 +1,20 @@
 """The real `senim` command, run as a user would run it: a subprocess in its own directory."""
 import base64
-import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from intake import create_app
 from intake.config import Settings
 from intake.services.staff import SignInRefused
+from tests.helpers.workers import COMMAND, clean_env, free_port
 
-SENIM = Path(sys.executable).with_name("senim")
-COMMAND = [str(SENIM)] if SENIM.exists() else [sys.executable, "-m", "intake.cli"]
 PASSWORD = "Tuzdy-kol-1998"
 TOKEN = re.compile(r"^snm_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$")
-
-
-def clean_env(**senim_vars) -> dict:
-    """The caller's environment without any SENIM_ setting, so only what the test sets applies."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SENIM_")}
-    return {**env, **senim_vars}
 
 
 @pytest.fixture
@@ -213,12 +202,6 @@ def test_a_cipher_key_that_cannot_read_the_store_is_refused_before_anything_runs
     refused_cleanly(senim_cli("users", "list", SENIM_CIPHER_KEY=other_key), "SENIM_CIPHER_KEY cannot read")
     refused_cleanly(senim_cli("users", "list", SENIM_CIPHER_KEY="not-a-key"), "SENIM_CIPHER_KEY must be base64")
     assert senim_cli("users", "list", SENIM_CIPHER_KEY=key).stdout.startswith("amina\tadmin\tactive")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(url: str, timeout: float = 30.0) -> int:

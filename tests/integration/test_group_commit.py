@@ -6,6 +6,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.errors import Conflict
 from intake.adapters.group_commit import GroupCommitter, _Request
+from tests.helpers.threads import run_together
 from tests.integration.test_contacts_api import a_call
 
 
@@ -30,11 +31,7 @@ def test_concurrent_commands_each_get_their_own_committed_position(senim, consul
             except Exception as error:  # any failure is a test failure, reported below
                 errors.append(error)
 
-    threads = [threading.Thread(target=record_many) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(record_many, [()] * 16)
     assert errors == []
     assert len(positions) == len(set(positions)) == 400
     stored = senim.store.recorder.select_notifications(start=min(positions), limit=1000)
@@ -76,11 +73,7 @@ def test_concurrent_amendments_of_one_contact_conflict_for_all_but_one(senim, co
         except Conflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=amend, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(amend, [(i,) for i in range(8)])
     contact = senim.store.repository.get(contact_id)
     assert outcomes.count("saved") == contact.version - 1 >= 1
     assert outcomes.count("saved") + outcomes.count("conflict") == 8

@@ -13,7 +13,8 @@ import pytest
 from intake import MAX_URL_BYTES, create_app
 from intake.bootstrap import bootstrap
 from intake.config import Settings
-from tests.integration.test_cli import COMMAND, clean_env, free_port, wait_for
+from tests.helpers.workers import COMMAND, clean_env, free_port
+from tests.integration.test_cli import wait_for
 from tests.integration.test_contacts_api import a_call
 
 PROBLEM = "application/problem+json"

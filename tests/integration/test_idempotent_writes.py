@@ -3,6 +3,7 @@ import json
 import threading
 import uuid
 
+from tests.helpers.threads import run_together
 from tests.integration.test_contacts_api import a_call
 
 CONTACT_RECORDED = "domain.contact:Contact.Recorded"
@@ -104,11 +105,7 @@ def test_concurrent_duplicates_record_exactly_one_contact_and_all_get_its_answer
         except Exception as error:  # reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=retry) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(retry, [()] * 12)
     assert errors == []
     assert len(answers) == 12
     assert {status for status, _, _ in answers} == {201}

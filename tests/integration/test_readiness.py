@@ -8,7 +8,7 @@ import pytest
 from intake import create_app
 from intake.bootstrap import bootstrap
 from intake.config import Settings
-from tests.integration.test_cli import COMMAND, clean_env
+from tests.helpers.workers import COMMAND, clean_env
 from tests.integration.test_contacts_api import a_call
 
 

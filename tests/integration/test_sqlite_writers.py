@@ -10,6 +10,7 @@ import requests
 from intake.bootstrap import bootstrap
 from intake.config import Settings
 from tests.helpers.server import ServeProcess, staff_tokens
+from tests.helpers.threads import run_together
 from tests.integration.test_contacts_api import a_call
 from tests.integration.test_idempotent_writes import recorded_contacts
 
@@ -68,11 +69,7 @@ def test_eight_consultants_recording_at_once_on_sqlite_all_get_201_and_every_con
                 with lock:
                     failures.append(repr(error))
 
-    threads = [threading.Thread(target=consultant, args=(token,)) for token in consultants]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_together(consultant, [(token,) for token in consultants])
 
     assert failures == []
     not_created = [answer for answer in answers if answer[0] != 201]

@@ -5,7 +5,7 @@ from uuid import UUID
 import pytest
 
 from domain.staff import LOCKOUT_FAILURES
-from tests.helpers.web import ERROR, pages_in, post_form, sign_in
+from tests.helpers.web import ERROR, pages_in, post_form, sign_in, signed_in_as
 
 PASSWORD = "correct horse 1"
 
@@ -16,9 +16,7 @@ english = pages_in("en")
 
 @pytest.fixture
 def admin(make_user, client):
-    actor, _ = make_user("admin")
-    assert sign_in(client, actor.username).status_code == 302
-    return actor
+    return signed_in_as(make_user, client, "admin")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from domain.clock import utc_now
 from intake.web.consultant_forms import moment_value
-from tests.helpers.web import ERROR, csrf_token, pages_in, post_form, sign_in
+from tests.helpers.web import ERROR, csrf_token, pages_in, post_form, sign_in, signed_in_as
 
 SAVED = re.compile(r"/contacts/([0-9a-f-]{36})/saved")
 
@@ -22,9 +22,7 @@ english = pages_in("en")
 
 @pytest.fixture
 def consultant(make_user, client):
-    actor, _ = make_user("consultant")
-    assert sign_in(client, actor.username).status_code == 302
-    return actor
+    return signed_in_as(make_user, client, "consultant")
 
 
 def errors(response) -> dict[str, str]:
