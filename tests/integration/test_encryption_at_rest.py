@@ -151,13 +151,14 @@ def test_a_key_may_be_set_on_an_empty_store(settings, cipher_key):
     base64.urlsafe_b64encode(b"\xfb" * 32).decode(),  # URL-safe alphabet
     AESCipher.create_key(32) + "\n" + "AAAA",
 ], ids=["not-base64", "5-bytes", "31-bytes", "33-bytes", "url-safe-alphabet", "a-key-then-more"])  # same in every xdist worker
-def test_a_malformed_cipher_key_is_refused_at_configuration(key):
+def test_a_malformed_cipher_key_is_refused_at_configuration(key, tmp_path):
     with pytest.raises(ConfigError, match="SENIM_CIPHER_KEY"):
-        Settings.from_env({"SENIM_CIPHER_KEY": key, "SENIM_DATABASE_URL": "sqlite:///unused.sqlite3"})
+        Settings.from_env({"SENIM_CIPHER_KEY": key, "SENIM_DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite3"})
 
 
 @pytest.mark.parametrize("size", [16, 24, 32])
-def test_every_aes_key_size_is_accepted(size):
+def test_every_aes_key_size_is_accepted(size, tmp_path):
     key = AESCipher.create_key(size)
-    assert Settings.from_env({"SENIM_CIPHER_KEY": key, "SENIM_DATABASE_URL": "sqlite:///unused.sqlite3"}
+    # Reading the settings makes the SQLite file (private from the start): keep it out of the checkout.
+    assert Settings.from_env({"SENIM_CIPHER_KEY": key, "SENIM_DATABASE_URL": f"sqlite:///{tmp_path}/unused.sqlite3"}
                              ).event_store_env()["CIPHER_KEY"] == key
