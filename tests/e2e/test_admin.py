@@ -3,8 +3,9 @@ their role, resets their password, and the user's open session ends at once."""
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import PASSWORD, check_accessibility, screenshot, sign_in
 
 # What each language's pages say (checked against the translations, not the English source).
 WORDS = {
@@ -121,21 +122,15 @@ APPROVAL_WORDS = {
 }
 
 
-def signed_in(page, site, username: str, password: str = "correct horse 1") -> None:
-    """Signs in and waits for the page after it (auto-waiting, no network-idle guess)."""
-    from playwright.sync_api import expect
-    page.goto(site.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
+def signed_in(page, site, username: str, password: str = PASSWORD) -> None:
+    """Signs in and waits until the signed-in page shows (its sign-out form)."""
+    sign_in(page, site, username, password)
     expect(page.locator("form[action='/logout']")).to_be_visible()
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_a_new_supervisor_account_waits_until_a_supervisor_approves_it_on_the_approvals_page(
         site, new_page, language):
-    from playwright.sync_api import expect
     words = APPROVAL_WORDS[language]
     admin = new_page(language)
     signed_in(admin, site, site.user("admin", language))
