@@ -121,7 +121,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     # The pages of each role, each in its own module; imported here, as they import this package. The
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
-    from intake.web import admin, auth, consultant, psychologist, supervisor
+    from intake.web import admin, auth, casework, consultant, psychologist, supervisor
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
-    for area in (auth, consultant, psychologist, supervisor, admin):
+    for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)
