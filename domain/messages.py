@@ -156,6 +156,29 @@ ENGLISH: dict[str, str] = {
     "session.time_missing": "Give the session's date and time.",
     "session.in_future": "The session is in the future; record it once it has taken place.",
     "session.note_too_long": "A note is text of at most {max} characters.",
+    # Case conferences (domain/conference.py)
+    "conference.schedule_forbidden": "Only psychologists and supervisors schedule case conferences, not {role!r}.",
+    "conference.read_forbidden": "The role {role!r} sees no case conferences.",
+    "conference.not_attending": "You neither attend this conference nor work on any case on its agenda.",
+    "conference.day_invalid": "Give a day as YYYY-MM-DD.",
+    "conference.day_too_early": "Give a day from {earliest} on.",
+    "conference.too_far_ahead": "A conference is scheduled at most a year ahead.",
+    "conference.before_previous": "The previous meeting of the series was held on {previous}; this one cannot be earlier.",
+    "conference.too_many": "At most {max}.",
+    "conference.attendee_role": "A conference is attended by consultants, psychologists and supervisors, not {role!r}.",
+    "conference.agency_twice": "The agency {agency!r} is named twice.",
+    "conference.agency_unknown": "{agency!r} is not an agency of this conference.",
+    "conference.case_on_agenda": "The case is already on the conference's agenda.",
+    "conference.case_not_on_agenda": "The case is not on the conference's agenda; add it first.",
+    "conference.not_held": "The conference is held on {held_on}; record its decisions from that day on.",
+    "conference.due_before_meeting": "An action is due on or after the conference's day, {held_on}.",
+    "conference.due_too_far": "An action is due at most three years after the conference.",
+    "conference.owner_kind": "Give the owner's kind: staff (with user_id) or agency (with the agency's name).",
+    "conference.owner_role": "An action is owned by a consultant, psychologist or supervisor, not {role!r}.",
+    "conference.action_done": "The action is already done.",
+    "conference.action_carried": "The action was carried over to the next meeting of the series; mark it done there.",
+    "conference.done_in_future": "The action is done in the future; record it once it is done.",
+    "conference.done_before_meeting": "The action was agreed at the conference of {held_on}; it cannot be done before.",
     # Staff, tokens, two-person changes
     "username.invalid": "Use 2-63 characters: latin letters, digits, '.', '_' or '-'.",
     "username.taken": "The username {username!r} is taken.",
@@ -203,7 +226,7 @@ RECORDS = {
     "record": "record", "contact": "contact", "case": "case", "referral": "referral",
     "assessment": "assessment", "participation": "programme participation", "user": "user", "token": "token",
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
-    "person": "person",
+    "person": "person", "conference": "case conference", "action": "conference action",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {

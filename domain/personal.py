@@ -27,6 +27,8 @@ Which subjects free text concerns:
   record's own (kind "record", so that record can be erased alone), and the case and its persons
   where it belongs to a case, the caller of its contact where it came from one (`sealed_for`,
   found by the service when the record is made).
+- a case conference's decisions on a case and the texts of the actions agreed on it: the case (the
+  subject at `case_id`) and every person of the case when they were written (`sealed_for`).
 Retention of a closed case erases the case's own subject, so everything sealed with it goes too.
 
 Topics are strings, so an entry may name an event class that does not exist yet. Ids are stored
@@ -65,6 +67,11 @@ def case_text(*paths: str, registers: bool = False) -> PersonalFields:
     return PersonalFields(ORIGINATOR, "case", paths, registers, also="sealed_for", also_kind="person")
 
 
+def conference_text(*paths: str) -> PersonalFields:
+    """A conference's free text about one case on its agenda: the case's, and its persons' (sealed_for)."""
+    return PersonalFields("case_id", "case", paths, also="sealed_for", also_kind="person")
+
+
 # topic -> one group of fields, or several sealed for different subjects.
 PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.contact:Contact.Recorded": PersonalFields(
@@ -92,6 +99,8 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.assessment:Assessment.LevelOverridden": record_text("reason"),
     "domain.programme:ProgrammeParticipation.SessionRecorded": record_text("note"),
     "domain.programme:ProgrammeParticipation.DroppedOut": record_text("reason"),
+    "domain.conference:Conference.CaseDiscussed": conference_text("decisions"),
+    "domain.conference:Conference.ActionAgreed": conference_text("text"),
 }
 
 

@@ -13,6 +13,7 @@ from intake.services.assessments import AssessmentService
 from intake.services.callers import CallerService
 from intake.services.calls import CallService
 from intake.services.cases import CaseService
+from intake.services.conferences import ConferenceService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
@@ -45,6 +46,7 @@ class Senim:
     calls: CallService  # a call with its case file, checklist and referral, as one use case
     escalation: EscalationService  # referrals past their claim deadline, on every sweep
     retention: RetentionService  # shredding after the retention periods, hourly
+    conferences: ConferenceService  # case conferences: agendas, decisions, actions carried over a series
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -84,6 +86,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         escalation=escalation, retention=retention,
         appointments=AppointmentService(referrals, staff, views, projections),
         programme=ProgrammeService(store, projections, links=links),
+        conferences=ConferenceService(store, projections, cases=cases, staff=staff, links=links),
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         # Tests flush by hand: refused-request tests compare event-store heads.

@@ -15,7 +15,8 @@ from intake.running import senim
 
 # A view argument naming a record, and the kind the access log notes it as.
 RECORD_ARGUMENTS = {"contact_id": "contact", "case_id": "case", "referral_id": "referral",
-                    "assessment_id": "assessment", "participation_id": "programme", "service": "journal"}
+                    "assessment_id": "assessment", "participation_id": "programme", "service": "journal",
+                    "conference_id": "conference"}
 # Reads whose record is in the query, not the path: endpoint → (kind, query arguments naming it).
 QUERY_READS = {
     "audit.access_log": ("audit", ("record_id", "user_id")),

@@ -68,6 +68,7 @@ def init_api(app: Flask) -> SenimApi:
         callers,
         calls,
         cases,
+        conferences,
         contacts,
         escalations,
         journals,
@@ -85,6 +86,8 @@ def init_api(app: Flask) -> SenimApi:
                    appointments, programme, audit, cases):
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls):
+        api.register_blueprint(module.blp)
+    for module in (conferences,):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:

@@ -38,7 +38,8 @@ DOMAIN_CODES = {
     "instrument": "an instrument code (domain/instruments)", "instrument_version": "its version",
     "fingerprint": "a hash of the instrument's definition",
     "deadline": "a claim-deadline code (domain/referral.py CLAIM_DEADLINES)",
-    "kind": "a data-subject kind (domain/personal.py KINDS)",
+    "kind": "a data-subject kind (domain/personal.py KINDS), or a conference's kind (conference_kinds)",
+    "held_on": "the day a case conference is held, YYYY-MM-DD", "due_on": "the day an action is due, YYYY-MM-DD",
     "label": "made by the case from the role: 'Victim 1'",
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
     "session": "a digest of a web session's id (domain/staff.py session_digest)",
@@ -67,7 +68,8 @@ NOT_ABOUT_CLIENTS = {
 # Attributes holding dicts or lists, and what is inside them. A new one must be looked at and added.
 STRUCTURED = {
     "actor": "the staff member acting: user_id, username, role",
-    "owner": "a staff member", "previous_owner": "a staff member", "psychologists": "staff members",
+    "owner": "a staff member (a conference action's: or a partner agency by name, an organisation)",
+    "previous_owner": "a staff member", "psychologists": "staff members",
     "entries": "access-log entries: who of the staff read which record id, when, from where",
     "schedule": "a staff member's working hours",
     "caller": "checked below: codes, age, ids, and the personal fields",
@@ -77,6 +79,9 @@ STRUCTURED = {
     "categories": "codes", "risk": "codes", "outcome": "codes", "changed": "names of a person's fields",
     "sealed_for": "data-subject ids",
     "worker": "a staff member let into a case",
+    "attendees": "the staff members attending a case conference",
+    "agencies": "names of partner agencies (organisations, not people) at a conference or addressed by its decisions",
+    "case_ids": "the ids of the cases on a conference's agenda",
 }
 
 
