@@ -55,7 +55,7 @@ class ScheduleIn(Schema):
                        "over to this one (ActionAgreed with carried_from), and their cases join the agenda."})
 
 
-class CaseIn(Schema):
+class AgendaCaseIn(Schema):
     case_id = fields.UUID(required=True)
 
 
@@ -69,7 +69,7 @@ class DiscussionIn(Schema):
                                               "copies of the minutes hold them; no other agency's does."})
 
 
-class OwnerIn(Schema):
+class ActionOwnerIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(OWNER_KINDS),
                          metadata={"description": "staff or agency"})
     user_id = fields.UUID(allow_none=True, metadata={"description": "kind staff: the member of staff."})
@@ -79,7 +79,7 @@ class OwnerIn(Schema):
 class ActionIn(Schema):
     case_id = fields.UUID(required=True, metadata={"description": "A case on the agenda (else 409)."})
     text = NonBlankText(max_length=ACTION_MAX, required=True, metadata={"description": "What is to be done."})
-    owner = fields.Nested(OwnerIn, required=True)
+    owner = fields.Nested(ActionOwnerIn, required=True)
     due_on = Day(required=True, metadata={"description": "On or after the meeting's day."})
 
 
@@ -97,7 +97,7 @@ class ActionCreatedOut(CreatedOut):
     action_id = fields.UUID()
 
 
-class OwnerOut(Schema):
+class ActionOwnerOut(Schema):
     kind = fields.String()
     user_id = fields.String(allow_none=True)
     username = fields.String(allow_none=True)
@@ -109,7 +109,7 @@ class ActionOut(Schema):
     action_id = fields.UUID()
     case_id = fields.UUID()
     text = fields.String(allow_none=True, metadata={"description": "null once a person of the case is erased."})
-    owner = fields.Nested(OwnerOut)
+    owner = fields.Nested(ActionOwnerOut)
     due_on = fields.String()
     state = fields.String(metadata={"description": "open, done, or carried (over to the next meeting)"})
     carried_from = fields.UUID(allow_none=True)
@@ -257,7 +257,7 @@ def get_conference(query, conference_id: UUID):
 
 @blp.route("/<uuid:conference_id>/cases", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(CaseIn(), example={"case_id": CASE_ID})
+@blp.arguments(AgendaCaseIn(), example={"case_id": CASE_ID})
 @blp.response(201, CreatedOut, example={"id": CONFERENCE_ID, "position": 4712})
 def add_case(body, conference_id: UUID):
     """Put a case you work on on the agenda. Already there: 409 (state on_agenda)."""

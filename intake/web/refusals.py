@@ -167,6 +167,31 @@ MESSAGES = {
     "session.time_missing": _l("Give the date and the time."),
     "session.in_future": _l("The session is in the future; record it once it has taken place."),
     "session.note_too_long": _l("Use at most %(max)d characters."),
+    # Case conferences
+    "conference.schedule_forbidden": _l("Only psychologists and supervisors schedule case conferences."),
+    "conference.read_forbidden": _l("Your role does not see case conferences."),
+    "conference.not_attending": _l("You neither attend this conference nor work on any case on its agenda."),
+    "conference.day_invalid": _l("Give a date, for example 2025-03-01."),
+    "conference.day_too_early": _l("Give a date from %(earliest)s on."),
+    "conference.too_far_ahead": _l("A conference is scheduled at most a year ahead."),
+    "conference.before_previous": _l("The previous meeting of the series was held on %(previous)s; this one "
+                                     "cannot be earlier."),
+    "conference.too_many": _l("At most %(max)s."),
+    "conference.attendee_role": _l("Conferences are attended by consultants, psychologists and supervisors."),
+    "conference.agency_twice": _l("This agency is named twice."),
+    "conference.agency_unknown": _l("This agency is not one of the conference's agencies."),
+    "conference.case_on_agenda": _l("The case is already on the agenda."),
+    "conference.case_not_on_agenda": _l("The case is not on the agenda; add it first."),
+    "conference.not_held": _l("The conference is held on %(held_on)s; record its decisions from that day on."),
+    "conference.due_before_meeting": _l("An action is due on or after the conference's day, %(held_on)s."),
+    "conference.due_too_far": _l("An action is due at most three years after the conference."),
+    "conference.owner_kind": _l("Choose who carries the action out: a member of staff or an agency."),
+    "conference.owner_role": _l("An action is carried out by a consultant, a psychologist or a supervisor."),
+    "conference.action_done": _l("The action is already marked as done."),
+    "conference.action_carried": _l("The action was carried over to the next meeting; mark it done there."),
+    "conference.done_in_future": _l("This moment is in the future; record the action once it is done."),
+    "conference.done_before_meeting": _l("The action was agreed at the conference of %(held_on)s; it cannot be done "
+                                         "before."),
     # Staff, tokens, two-person changes
     "username.invalid": _l("Use 2 to 63 characters: latin letters, digits, dot, underscore or hyphen, starting "
                            "with a letter or a digit."),
@@ -227,6 +252,8 @@ NOT_FOUND = {
     "assessment": _l("No assessment with this number exists."),
     "participation": _l("No programme participation with this number exists."),
     "user": _l("No member of staff with this number exists."),
+    "conference": _l("No case conference with this number exists."),
+    "action": _l("No action with this number exists at this conference."),
 }
 MESSAGES["record.not_found"] = _l("Nothing with this number exists.")
 

@@ -18,6 +18,7 @@ exact refusal (401, 403). The test fails when the OpenAPI document lists an oper
 missing here, so a new endpoint cannot ship without deciding who may use it.
 """
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 
 from domain import instruments
 
@@ -122,6 +123,25 @@ MATRIX = {
     ("POST", "/api/v1/cases/{case_id}/workers"): (
         only("owner", "supervisor", yes=ALLOWED),
         lambda w, role: {"user_id": w.joiners.get(role, w.joiners["owner"]), "reason": "covers the night shift"}),
+    # Case conferences: psychologists and supervisors schedule; whoever sees a case of its agenda (or attends)
+    # sees the meeting; whoever sees the case records its decisions and actions.
+    ("GET", "/api/v1/conferences"): (only(*STAFF), None),
+    ("GET", "/api/v1/conferences/{conference_id}"): (only(*CASE_WORKERS), None),
+    ("GET", "/api/v1/conferences/{conference_id}/minutes?agency=Полиция"): (only(*CASE_WORKERS), None),
+    ("POST", "/api/v1/conferences"): (only("claimer", "psy", "supervisor", yes=ALLOWED),
+                                      lambda w, role: {"kind": "intervision", "held_on": w.today()}),
+    ("POST", "/api/v1/conferences#naming-the-case"): (
+        only("claimer", "supervisor", yes=ALLOWED),
+        lambda w, role: {"kind": "supervision", "held_on": w.today(), "case_ids": [w.case]}),
+    ("POST", "/api/v1/conferences/{conference_id}/cases"): (only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {
+        "case_id": w.case}),
+    ("POST", "/api/v1/conferences/{conference_id}/discussions"): (
+        only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {"case_id": w.case, "decisions": "keep the plan"}),
+    ("POST", "/api/v1/conferences/{conference_id}/actions"): (
+        only(*CASE_WORKERS, yes=ALLOWED),
+        lambda w, role: {"case_id": w.case, "text": "visit", "owner": {"kind": "agency", "agency": "Полиция"},
+                         "due_on": w.today()}),
+    ("POST", "/api/v1/conferences/{conference_id}/actions/{action_id}/done"): (only(*CASE_WORKERS, yes=ALLOWED), {}),
     ("PUT", "/api/v1/users/{psychologist_id}/working-hours"): (
         only("claimer", "supervisor", "admin", yes=ALLOWED), lambda w, role: {"schedule": w.office_hours()}),
     ("POST", "/api/v1/users"): (only("admin", yes=ALLOWED), lambda w, role: w.user_body()),
@@ -216,9 +236,27 @@ class World:
                   "{referral_id}": self.referral, "{police_referral_id}": self.police_referral,
                   "{assessment_id}": self.assessment, "{participation_id}": self.participation,
                   "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline"}
+        if "{conference_id}" in template:
+            values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
         for name, value in values.items():
             template = template.replace(name, str(value))
         return template
+
+    @cached_property
+    def conference(self) -> dict:
+        """A meeting held today with the world's case on its agenda and one action of an agency."""
+        supervisor = self.headers["supervisor"]
+        conference = self.post("/api/v1/conferences", {"kind": "multi_agency", "held_on": self.today(),
+                                                       "agencies": ["Полиция"], "case_ids": [self.case]}, supervisor)
+        action = self.post(f"/api/v1/conferences/{conference['id']}/actions", {
+            "case_id": self.case, "text": "call the school", "owner": {"kind": "agency", "agency": "Полиция"},
+            "due_on": self.today()}, supervisor)
+        return {"id": conference["id"], "action_id": action["action_id"]}
+
+    @staticmethod
+    def today() -> str:
+        from domain.clock import local, utc_now
+        return local(utc_now()).date().isoformat()
 
     @staticmethod
     def an_hour_ago() -> str:
