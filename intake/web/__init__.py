@@ -28,6 +28,7 @@ NAV = (
     ("web_psychologist.week", _l("My week"), ("psychologist",)),
     ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
     ("web_psychologist.programme", _l("Programme"), ("psychologist", "supervisor")),
+    ("web_casework.conferences", _l("Case conferences"), CASEWORK_ROLES),
     ("web_supervisor.dashboard", _l("Statistics"), ("supervisor",)),
     ("web_supervisor.cases", _l("Cases"), ("supervisor",)),
     ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
@@ -122,6 +123,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
     from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web.casework import conferences  # noqa: F401
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
     for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)

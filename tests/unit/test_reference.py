@@ -53,6 +53,7 @@ EXPECTED = {
     "urgencies": ("routine", "urgent", "emergency"),
     "consultation_formats": ("in_person", "online"),
     "staff_roles": ("consultant", "psychologist", "supervisor", "admin"),
+    "conference_kinds": ("supervision", "intervision", "multi_agency"),
 }
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
