@@ -77,8 +77,15 @@ def world(senim, make_user):
     # The admin's forms act on a bystander: junk that happens to be a valid password or role must not
     # sign out the clients doing the fuzzing.
     bystander = UUID(make_user("consultant")[0].user_id)
+    today = datetime.now(SERVICE_TIMEZONE).date()
+    conference = senim.conferences.schedule({"kind": "multi_agency", "held_on": today, "agencies": ["Полиция"],
+                                             "case_ids": [case]}, actor=people["psychologist"]).id
+    action = senim.conferences.agree_action(conference, case_id=case, text="Навестить", due_on=today,
+                                            owner={"kind": "agency", "agency": "Полиция"},
+                                            actor=people["psychologist"]).action_id
     ids = {"contact_id": contact, "referral_id": referral, "case_id": case, "assessment_id": assessment,
-           "participation_id": participation, "user_id": bystander}
+           "participation_id": participation, "user_id": bystander, "conference_id": conference,
+           "action_id": action}
     return people, ids
 
 
