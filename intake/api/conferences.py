@@ -259,6 +259,7 @@ def get_conference(query, conference_id: UUID):
 @requires(*CASEWORK_ROLES)
 @blp.arguments(AgendaCaseIn(), example={"case_id": CASE_ID})
 @blp.response(201, CreatedOut, example={"id": CONFERENCE_ID, "position": 4712})
+@idempotent()
 def add_case(body, conference_id: UUID):
     """Put a case you work on on the agenda. Already there: 409 (state on_agenda)."""
     return conference_written(senim().conferences.add_case(conference_id, case_id=body["case_id"],
@@ -270,6 +271,7 @@ def add_case(body, conference_id: UUID):
 @blp.arguments(DiscussionIn(), example={"case_id": CASE_ID, "decisions": "Протокол безопасности пересмотреть.",
                                          "agencies": [AGENCY]})
 @blp.response(201, CreatedOut, example={"id": CONFERENCE_ID, "position": 4713})
+@idempotent()
 def discuss(body, conference_id: UUID):
     """Record the decisions on a case of the agenda (added to earlier ones). Not on the agenda: 409 (state
     not_on_agenda); before the meeting's day: 409 (state scheduled)."""
@@ -283,6 +285,7 @@ def discuss(body, conference_id: UUID):
 @blp.arguments(ActionIn(), example={"case_id": CASE_ID, "text": "Проверить условия проживания.",
                                      "owner": {"kind": "agency", "agency": AGENCY}, "due_on": "2027-01-15"})
 @blp.response(201, ActionCreatedOut, example={"id": CONFERENCE_ID, "position": 4714, "action_id": ACTION_ID})
+@idempotent(answer_from_commit=False)
 def agree_action(body, conference_id: UUID):
     """Agree an action on a case of the agenda: its owner (a member of staff or an agency by name) and due day.
     Not on the agenda: 409 (state not_on_agenda)."""

@@ -226,6 +226,8 @@ class ConferenceService:
             raise Forbidden("conference.read_forbidden", role=actor.role)
         self.refresh()
         every = actor.has_role("supervisor")
+        if not every:
+            self.cases.refresh()  # the cases one works on, a contact recorded a moment ago included
         case_ids = [] if every else [row["case_id"] for row in self.cases.list(actor=actor, limit=VISIBLE_CASES)]
         with self.projections.views.transaction(write=False) as tx:
             return conference_list(tx, user_id=actor.user_id, case_ids=case_ids, every=every, limit=limit)

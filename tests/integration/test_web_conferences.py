@@ -40,7 +40,7 @@ def test_a_psychologist_schedules_a_meeting_records_decisions_and_actions_and_ma
         client, senim, psychologist, supervisor, family):
     assert sign_in(client, psychologist[0].username).status_code == 302
     listing = client.get("/casework/conferences")
-    assert listing.status_code == 200 and "Совещания по случаям" in text(listing)
+    assert listing.status_code == 200 and "Совещания по делам" in text(listing)
     assert 'href="/casework/conferences"' in text(listing)  # in the navigation
     scheduled = post(client, "/casework/conferences", {
         "kind": "multi_agency", "held_on": today().isoformat(), "attendees": [supervisor[0].user_id],
@@ -70,7 +70,7 @@ def test_a_psychologist_schedules_a_meeting_records_decisions_and_actions_and_ma
     assert again.status_code == 409 and "Поручение уже отмечено выполненным." in text(again)
     # The case page shows the meeting.
     case_page = text(client.get(f"/casework/cases/{family}"))
-    assert "Совещания по случаям" in case_page and f"/casework/conferences/{conference_id}" in case_page
+    assert "Совещания по делам" in case_page and f"/casework/conferences/{conference_id}" in case_page
 
 
 def test_refusals_come_back_in_russian_next_to_their_fields(client, psychologist, family):
