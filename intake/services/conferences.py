@@ -196,6 +196,7 @@ class ConferenceService:
                       if other_id != str(conference.id)]
             before = earlier_discussion(conference.held_day, others)
             actions = [action for action in conference.actions.values() if action["case_id"] == case_id]
+            before = before if visible else None  # of a case one does not work on: its number only
             cases.append({
                 "case_id": case_id, "number": str(case_id)[:8], "visible": visible,
                 "added_at": item["added_at"], "added_by": item["added_by"],
