@@ -38,7 +38,7 @@ JOURNAL_COLUMNS = ("registration_number", "date", "time", "channel", "consultant
                    "outcome")
 WAIT_SECONDS = 3.0  # how long a page waits for the read models to reach the newest event
 STATS_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "referral_queue")
-REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programme_stats")
+REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programme_stats", "casework")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
