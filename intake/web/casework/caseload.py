@@ -21,7 +21,7 @@ from intake.web.own_writes import behind as projections_behind
 from intake.web.session import current_actor, page
 
 DUE_NAMES = {"overdue": _l("Overdue"), "soon": _l("Due within two weeks"), "none": _l("Nothing due soon")}
-STATUS_NAMES = {"open": _l("Open"), "reopened": _l("Reopened"), "closed": _l("Closed, follow-up due")}
+STATUS_NAMES = {"open": _l("In work"), "reopened": _l("Reopened"), "closed": _l("Closed, follow-up due")}
 
 
 class CaseloadFilters(Form):
