@@ -204,13 +204,14 @@ def filter_summary(scope: figures.Scope) -> list[str]:
 @bp.route("/supervision/escalations")
 @page("supervisor")
 def escalations():
-    behind = fresh("referral_queue")
+    behind = fresh("referral_queue", "casework")
     services = senim()
     with services.views.transaction(write=False) as tx:
         rows = figures.escalations(tx, services.referrals.deadlines)
+        casework = figures.casework_escalations(tx)
     now = utc_now()
     return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind,
-                           queue=url_for("web_psychologist.queue"))
+                           queue=url_for("web_psychologist.queue"), casework=casework)
 
 
 def journal_page_rows(form: JournalForm) -> tuple[list[dict], list[str]]:

@@ -340,6 +340,12 @@ def escalations(tx, deadlines) -> list[dict]:
     return statistics.escalations_with_times(tx, deadlines)
 
 
+def casework_escalations(tx) -> list[dict]:
+    """Overdue reviews and plan activities the sweep escalated, still not done (the `casework` rows of
+    /api/v1/escalations), most overdue first."""
+    return caseload.escalated_items(tx, utc_today())
+
+
 @dataclass
 class Dashboard:
     scope: Scope

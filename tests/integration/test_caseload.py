@@ -135,7 +135,7 @@ def test_case_statistics_count_opened_active_closed_reviews_and_outcomes(world, 
     assert bad.status_code == 422 and list(bad.json["errors"]) == ["group_by.0"]
 
 
-def test_escalated_reviews_and_activities_are_listed_for_supervisors_until_done(world, client, supervisor):
+def test_escalated_reviews_and_activities_are_listed_for_supervisors_until_done(world, client, app, supervisor):
     writer, cases = world["writer"], world["cases"]
     writer.escalated(cases["reviewless"], "review", None, ago(months=2), ago(days=1))
     writer.escalated(cases["soon"], "activity", world["activity"], ahead(days=7), TODAY)
@@ -146,6 +146,10 @@ def test_escalated_reviews_and_activities_are_listed_for_supervisors_until_done(
     assert [(row["case_id"], row["item"]) for row in listed.json["casework"]] == [
         (str(cases["reviewless"]), "review"), (str(cases["soon"]), "activity")]
     assert listed.json["casework"][0]["days_overdue"] == (TODAY - ago(months=2)).days
+    page = app.test_client()
+    assert sign_in(page, supervisor[0].username).status_code == 302
+    html = page.get("/supervision/escalations").get_data(as_text=True)
+    assert f'data-casework="{cases["reviewless"]}:review"' in html and f'data-casework="{cases["soon"]}:activity"' in html
     writer.review(cases["reviewless"], TODAY, ahead(months=6), supervisor[0])
     writer.activity_done(cases["soon"], world["activity"], TODAY, world["psychologist"][0])
     writer.flush()

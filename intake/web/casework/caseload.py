@@ -28,11 +28,11 @@ class CaseloadFilters(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    worker = SelectField(_l("Worker"), choices=[], validate_choice=False, validators=[validators.Optional()])
+    worker = SelectField(_l("Caseload of"), choices=[], validate_choice=False, validators=[validators.Optional()])
     service = SelectField(_l("Service"), choices=[], validate_choice=False, validators=[
         validators.Optional(), validators.AnyOf(list(reference.codes("services")),
                                                 message=_l("Choose one of the offered values."))])
-    due = SelectField(_l("Due"), choices=[], validate_choice=False, validators=[
+    due = SelectField(_l("Due state"), choices=[], validate_choice=False, validators=[
         validators.Optional(), validators.AnyOf(reads.DUE_STATES, message=_l("Choose one of the offered values."))])
 
 
@@ -72,7 +72,7 @@ def all_caseloads():
         workers = reads.worker_ids(tx)
     form.worker.choices = [("", _l("Every worker"))] + [(row["user_id"], row["username"]) for row in workers]
     form.service.choices = [("", _l("All services"))] + options("services")
-    form.due.choices = [("", _l("Any"))] + [(code, str(name)) for code, name in DUE_NAMES.items()]
+    form.due.choices = [("", _l("Any due state"))] + [(code, str(name)) for code, name in DUE_NAMES.items()]
     valid = form.validate()
     rows, behind = caseload_rows(worker_id=(form.worker.data or None) if valid else None,
                                  service=(form.service.data or None) if valid else None,
