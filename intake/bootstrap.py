@@ -80,7 +80,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
     retention = RetentionService(rules_of(settings), projections, views, erasure)
     trigger = _trigger(settings, projections, escalation, retention)
     store.after_commit.append(trigger.notify)
-    return Senim(
+    services = Senim(
         settings=settings, store=store, views=views, projections=projections, trigger=trigger, staff=staff,
         contacts=contacts, referrals=referrals, assessments=assessments, cases=cases, erasure=erasure,
         escalation=escalation, retention=retention,
@@ -91,6 +91,9 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         # Tests flush by hand: refused-request tests compare event-store heads.
         access=AccessLog(store, background=not settings.testing))
+    # The sweep escalates overdue reviews and activities through the plan service (issue 12), once it is wired.
+    escalation.plans = getattr(services, "plans", None)
+    return services
 
 
 def _trigger(settings: Settings, projections: Projections, escalation: EscalationService,

@@ -11,6 +11,7 @@ from projections.callers import CallersProjection
 from projections.case_index import CaseIndexProjection
 from projections.case_timeline import CaseTimelineProjection
 from projections.conferences import ConferencesProjection
+from projections.casework import CaseworkProjection
 from projections.contact_stats import ContactStatsProjection
 from projections.hash_chain import HashChainProjection
 from projections.journal import JournalProjection
@@ -30,6 +31,7 @@ REGISTRY: tuple[type[Projection], ...] = (
     AccessLogProjection,  # who read which record, for the supervisors' audit
     CaseTimelineProjection,  # cases, who works on them, what joined them and when
     ConferencesProjection,  # case conferences: agendas, discussions, actions by owner (ids and days only)
+    CaseworkProjection,  # casework over months: dates due, closures and outcomes, for caseloads and case statistics
     CallersProjection,  # repeat callers by the keyed hash of their number: the one that opens a personal field
     AssessmentStatsProjection,  # risk levels and aggressor statuses by period, for the statistics and the report
     RetentionProjection,  # what the retention job may shred and from when: ids and moments only

@@ -67,6 +67,7 @@ def init_api(app: Flask) -> SenimApi:
         audit,
         callers,
         calls,
+        caseload,
         cases,
         conferences,
         contacts,
@@ -89,6 +90,7 @@ def init_api(app: Flask) -> SenimApi:
         api.register_blueprint(module.blp)
     for module in (conferences,):
         api.register_blueprint(module.blp)
+    api.register_blueprint(caseload.blp)  # issue 12: caseloads and case statistics
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:
         api.keep_spec()

@@ -8,7 +8,9 @@ claimed meanwhile). Two workers sweeping at once are
 settled by the event store's optimistic concurrency: one save wins, the other gets a Conflict,
 which is only logged, since the referral is escalated either way.
 
-Runs: on every sweep of the RQ workers (workers/main.py) and of the in-process runner.
+Runs: on every sweep of the RQ workers (workers/main.py) and of the in-process runner. The same sweep
+escalates overdue casework (issue 12): the plan service's escalate_overdue(now) records
+Plan.OverdueEscalated on each review and activity past due; bootstrap hands the service in as `plans`.
 """
 import logging
 from collections.abc import Mapping
@@ -40,6 +42,7 @@ class EscalationService:
         self.store = store
         self.views = views
         self.deadlines = deadlines  # Settings.claim_deadlines, as the referral service has them
+        self.plans = None  # the plan service (PlanService.escalate_overdue), set by bootstrap once it exists
 
     def escalate_overdue(self, now: datetime) -> list[str]:
         """Escalates every overdue open referral; returns the ids of those this call escalated."""
@@ -64,9 +67,16 @@ class EscalationService:
             log.info("escalated %d overdue referrals", len(escalated))
         return escalated
 
+    def escalate_casework(self, now: datetime) -> list:
+        """Overdue reviews and plan activities, escalated by the plan service; nothing while there is none."""
+        escalate = getattr(self.plans, "escalate_overdue", None)
+        return list(escalate(as_aware(now)) or []) if escalate is not None else []
+
     def sweep(self) -> None:
         """One periodic run, as the sweeps call it: a failure is logged and the next sweep tries again."""
-        try:
-            self.escalate_overdue(utc_now())
-        except Exception:  # the database away for a moment
-            log.warning("escalation sweep failed", exc_info=True)
+        now = utc_now()
+        for escalate, what in ((self.escalate_overdue, "referrals"), (self.escalate_casework, "casework")):
+            try:
+                escalate(now)
+            except Exception:  # the database away for a moment
+                log.warning("escalation sweep of %s failed", what, exc_info=True)

@@ -24,6 +24,8 @@ csrf = CSRFProtect()
 NAV = (
     ("web_consultant.new_contact", _l("New contact"), CASEWORK_ROLES),
     ("web_consultant.my_contacts", _l("My contacts"), CASEWORK_ROLES),
+    ("web_casework.my_caseload", _l("My caseload"), CASEWORK_ROLES),
+    ("web_casework.all_caseloads", _l("Caseloads"), ("supervisor",)),
     ("web_psychologist.queue", _l("Referral queue"), ("psychologist", "supervisor")),
     ("web_psychologist.week", _l("My week"), ("psychologist",)),
     ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
@@ -124,6 +126,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     # that package: so it is here, not the package, that imports them (no circle).
     from intake.web import admin, auth, casework, consultant, psychologist, supervisor
     from intake.web.casework import conferences  # noqa: F401
+    from intake.web.casework import caseload  # noqa: F401
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
     for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)

@@ -38,7 +38,7 @@ JOURNAL_COLUMNS = ("registration_number", "date", "time", "channel", "consultant
                    "outcome")
 WAIT_SECONDS = 3.0  # how long a page waits for the read models to reach the newest event
 STATS_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "referral_queue")
-REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programme_stats")
+REPORT_VIEWS = ("contact_stats", "referral_stats", "assessment_stats", "programme_stats", "casework")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -204,13 +204,14 @@ def filter_summary(scope: figures.Scope) -> list[str]:
 @bp.route("/supervision/escalations")
 @page("supervisor")
 def escalations():
-    behind = fresh("referral_queue")
+    behind = fresh("referral_queue", "casework")
     services = senim()
     with services.views.transaction(write=False) as tx:
         rows = figures.escalations(tx, services.referrals.deadlines)
+        casework = figures.casework_escalations(tx)
     now = utc_now()
     return render_template("web/supervisor/escalations.html", rows=rows, now=now, behind=behind,
-                           queue=url_for("web_psychologist.queue"))
+                           queue=url_for("web_psychologist.queue"), casework=casework)
 
 
 def journal_page_rows(form: JournalForm) -> tuple[list[dict], list[str]]:

@@ -12,7 +12,8 @@ from babel.dates import format_skeleton, get_day_names
 from flask_babel import format_number, format_percent, get_locale, gettext as _, lazy_gettext as _l
 
 from domain import instruments
-from intake.queries import statistics
+from domain.clock import local, utc_now
+from intake.queries import caseload, statistics
 from intake.web.i18n import label, language, options
 
 # Ranges up to this many days are charted day by day; longer ones month by month.
@@ -51,6 +52,11 @@ class Scope:
     @property
     def days(self) -> int:
         return (self.date_to - self.date_from).days + 1
+
+
+def utc_today() -> date:
+    """The service's local day now."""
+    return local(utc_now()).date()
 
 
 def number(value) -> str:
@@ -334,6 +340,12 @@ def escalations(tx, deadlines) -> list[dict]:
     return statistics.escalations_with_times(tx, deadlines)
 
 
+def casework_escalations(tx) -> list[dict]:
+    """Overdue reviews and plan activities the sweep escalated, still not done (the `casework` rows of
+    /api/v1/escalations), most overdue first."""
+    return caseload.escalated_items(tx, utc_today())
+
+
 @dataclass
 class Dashboard:
     scope: Scope
@@ -413,6 +425,7 @@ class MonthlyReport:
     target_status: CrossTable
     risk: list[Chart]
     programme: list[FigureRow]
+    cases: list["CaseOutcome"] = field(default_factory=list)
 
 
 def victims_by_gender_and_age(tx, scope: Scope) -> CrossTable:
@@ -438,6 +451,46 @@ def programme_figures(tx, scope: Scope) -> list[FigureRow]:
             *(FigureRow(status, str(name), by_status.get(status, 0)) for status, name in PROGRAMME_STATUSES.items()),
             FigureRow("sessions_attended", _("Sessions attended"), result["sessions_attended"]),
             FigureRow("sessions_missed", _("Sessions missed"), result["sessions_missed"])]
+
+
+# -- casework outcomes (issue 12, the case-outcome table of the funders' reports) -------------------------
+CASE_OUTCOMES = (
+    # (figure of /api/v1/stats/cases, its label, the figure of its share or None)
+    ("closed", _l("Families whose support ended"), None),
+    ("self_sufficient", _l("of them closed because the family became self-sufficient"), "self_sufficient_share"),
+    ("children_supported", _l("Children supported (in the cases open during the period)"), None),
+    ("removal_prevented", _l("Children whose removal from the family (or abandonment) was prevented"),
+     "removal_prevented_share"),
+    ("returned_home", _l("Children returned from an institution to their family"), None),
+    ("wellbeing_improved", _l("Children whose wellbeing improved"), "wellbeing_improved_share"),
+)
+
+
+@dataclass
+class OutcomeCell:
+    count: int
+    share: float | None  # of the families closed (self-sufficient) or of the children supported
+
+    @property
+    def text(self) -> str:
+        return number(self.count) if self.share is None else f"{number(self.count)} ({percent(self.share)})"
+
+
+@dataclass
+class CaseOutcome:
+    key: str
+    label: str
+    cells: list[OutcomeCell]  # the month, then the year up to the month's end
+
+
+def case_outcomes(tx, periods: list[tuple[date, date]]) -> list[CaseOutcome]:
+    """The case-outcome table for each period, from the same query as /api/v1/stats/cases."""
+    today = utc_today()
+    results = [caseload.case_figures(tx, schedule=caseload.Schedule(), today=today, date_from=first, date_to=last,
+                                     group_by=[])["figures"] for first, last in periods]
+    return [CaseOutcome(key, str(title), [OutcomeCell(figures[key], figures[share] if share else None)
+                                          for figures in results])
+            for key, title, share in CASE_OUTCOMES]
 
 
 def monthly_report(tx, scope: Scope) -> MonthlyReport:
@@ -485,4 +538,6 @@ def monthly_report(tx, scope: Scope) -> MonthlyReport:
         family_in_person=family_in_person, family_channels=family_channels, referrals_total=referrals_total,
         aggressors_total=aggressors_total, target_status=target_status, risk=risk,
         programme=programme_figures(tx, scope),
+        cases=case_outcomes(tx, [(scope.date_from, scope.date_to),
+                                 (scope.date_from.replace(month=1, day=1), scope.date_to)]),
     )

@@ -66,6 +66,9 @@ MATRIX = {
     ("GET", "/api/v1/cases/{case_id}"): (only("owner", "claimer", "supervisor"), None),
     ("GET", "/api/v1/cases/{case_id}/history"): (only("supervisor"), None),
     ("GET", "/api/v1/audit/access"): (only("supervisor"), None),
+    # Caseloads: one's own (supervisors: anyone's); case statistics for supervisors (issue 12).
+    ("GET", "/api/v1/caseload"): (only(*STAFF), None),
+    ("GET", "/api/v1/stats/cases"): (only("supervisor"), None),
     # Psychologists get an answer about their own contacts only (see test_links_are_not_keys).
     ("POST", "/api/v1/callers/lookup"): (only(*STAFF), {"phone": "+7 701 111 2233"}),
     # Writes.
