@@ -10,8 +10,8 @@ from projections.base import Projection
 from projections.callers import CallersProjection
 from projections.case_index import CaseIndexProjection
 from projections.case_timeline import CaseTimelineProjection
-from projections.conferences import ConferencesProjection
 from projections.casework import CaseworkProjection
+from projections.conferences import ConferencesProjection
 from projections.contact_stats import ContactStatsProjection
 from projections.hash_chain import HashChainProjection
 from projections.journal import JournalProjection
