@@ -33,6 +33,8 @@ NAV = (
     ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
     ("web_supervisor.monthly_report", _l("Monthly report"), ("supervisor",)),
     ("web_supervisor.access_log", _l("Access log"), ("supervisor",)),
+    ("web_supervisor.questionnaire_list", _l("Questionnaires"), ("supervisor",)),
+    ("web_feedback.new_link", _l("Feedback link"), ("consultant", "psychologist", "supervisor")),
     ("web_admin.users", _l("Users"), ("admin",)),
     ("web_admin.approvals", _l("Approvals"), ("admin", "supervisor")),
 )
@@ -53,9 +55,14 @@ def navigation() -> list[tuple[str, str, bool]]:
     return items
 
 
+# Pages that sign nobody in and carry their own key in the address (the public feedback form): no
+# session, so no CSRF token, and no cookie left in the browser (intake/web/feedback.py).
+CSRF_FREE_BLUEPRINTS = ("web_feedback_public",)
+
+
 def _protect_forms():
     # The API authenticates with bearer tokens, not cookies, so only the UI needs CSRF tokens.
-    if is_web_request():
+    if is_web_request() and request.blueprint not in CSRF_FREE_BLUEPRINTS:
         csrf.protect()
 
 
@@ -121,7 +128,17 @@ def init_web(app: Flask, settings: Settings) -> None:
     # The pages of each role, each in its own module; imported here, as they import this package. The
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
-    from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web import (
+        admin,
+        auth,
+        casework,
+        consultant,
+        feedback,
+        psychologist,
+        supervisor,
+        supervisor_questionnaires,  # noqa: F401 - its pages are on the supervisors' blueprint
+    )
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
-    for area in (auth, consultant, psychologist, casework, supervisor, admin):
+    for area in (auth, consultant, psychologist, casework, supervisor, admin, feedback):
         app.register_blueprint(area.bp)
+    app.register_blueprint(feedback.public)
