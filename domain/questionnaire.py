@@ -207,7 +207,7 @@ class FeedbackLink(Aggregate):
     def require_open(self, now: datetime | None = None) -> None:
         state = self.state(now)
         if state != "open":
-            raise Conflict(f"feedback_link.{state}", state=state)
+            raise Conflict("feedback_link.used" if state == "used" else "feedback_link.expired", state=state)
 
     def answer(self, response: QuestionnaireResponse, now: datetime | None = None) -> None:
         """Notes an answer through the link; refused once it is used or expired."""
