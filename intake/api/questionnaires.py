@@ -30,6 +30,7 @@ LINK_ROLES = ("consultant", "psychologist", "supervisor")
 FEEDBACK_EXAMPLE = {"satisfied": 5, "listened": 5, "helped": "yes", "what_helped": ["support", "safety_plan"],
                     "own_language": "yes", "recommend": "yes", "comment": "Рахмет, көп көмектестіңіз."}
 ID_EXAMPLE = "0f8fad5b-d9cb-469f-a165-70867728950e"
+BINARY = {"type": "string", "format": "binary"}  # a file: the OpenAPI document names its content type
 
 
 # Shapes ------------------------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def get_link(query, link_id: UUID):
 
 @blp.route("/feedback-links/<uuid:link_id>/qr.png", methods=["GET"])
 @requires(*LINK_ROLES)
-@blp.response(200, content_type="image/png", description="The QR code of the link's address, for print.")
+@blp.response(200, BINARY, content_type="image/png", description="The QR code of the link's address, for print.")
 def link_qr_png(link_id: UUID):
     """The link's QR code as a PNG image."""
     return qr_image(senim().questionnaires.get_link(link_id, actor=current_actor()).token, "png")
@@ -280,7 +281,7 @@ def link_qr_png(link_id: UUID):
 
 @blp.route("/feedback-links/<uuid:link_id>/qr.svg", methods=["GET"])
 @requires(*LINK_ROLES)
-@blp.response(200, content_type="image/svg+xml", description="The QR code of the link's address, for print.")
+@blp.response(200, BINARY, content_type="image/svg+xml", description="The QR code of the link's address, for print.")
 def link_qr_svg(link_id: UUID):
     """The link's QR code as an SVG image."""
     return qr_image(senim().questionnaires.get_link(link_id, actor=current_actor()).token, "svg")
@@ -324,7 +325,7 @@ def _download(code: str, query: dict, file_format: str) -> Response:
 @blp.route("/questionnaires/<string:code>/analysis.xlsx", methods=["GET"])
 @requires("supervisor")
 @blp.arguments(AnalysisQuery(), location="query")
-@blp.response(200, content_type=questionnaire_exports.XLSX_TYPE, description="The analysis as a workbook.")
+@blp.response(200, BINARY, content_type=questionnaire_exports.XLSX_TYPE, description="The analysis as a workbook.")
 def analysis_xlsx(query, code: str):
     """The analysis as XLSX: a summary, the items, the participants' pairs (tests) and the free texts."""
     return _download(code, query, "xlsx")
@@ -333,7 +334,7 @@ def analysis_xlsx(query, code: str):
 @blp.route("/questionnaires/<string:code>/analysis.pdf", methods=["GET"])
 @requires("supervisor")
 @blp.arguments(AnalysisQuery(), location="query")
-@blp.response(200, content_type=questionnaire_exports.PDF_TYPE, description="The analysis as a PDF report.")
+@blp.response(200, BINARY, content_type=questionnaire_exports.PDF_TYPE, description="The analysis as a PDF report.")
 def analysis_pdf(query, code: str):
     """The analysis as a PDF report in the chosen language."""
     return _download(code, query, "pdf")

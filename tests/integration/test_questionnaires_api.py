@@ -278,3 +278,32 @@ def test_t1_thirty_three_feedback_forms_and_the_webinars_forty_pre_and_post_test
     assert evaluations["total"] == 30
     assert client.get("/api/v1/stats/questionnaires?group_by=nope", headers=reader).status_code == 422
     assert client.get("/api/v1/stats/questionnaires", headers=writer).status_code == 403
+
+
+def test_two_answers_at_once_through_a_single_use_link_save_one(senim, consultant):
+    from domain.errors import Conflict
+    from tests.helpers.threads import run_together
+
+    actor, _ = consultant
+    token = senim.questionnaires.create_link({"questionnaire": "consultation_feedback"}, actor=actor).token
+    outcomes: list = []
+
+    def answer(_):
+        try:
+            senim.questionnaires.answer_link(token, dict(FEEDBACK))
+            outcomes.append("saved")
+        except Conflict as refused:
+            outcomes.append(refused.state or refused.code)
+
+    run_together(answer, [(n,) for n in range(4)])
+    assert sorted(outcomes) == ["saved", "used", "used", "used"]
+    assert len(senim.questionnaires.open_link(token).responses) == 1
+
+
+def test_the_openapi_document_shows_examples_of_the_questionnaire_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json
+    created = spec["paths"]["/api/v1/feedback-links"]["post"]
+    assert created["requestBody"]["content"]["application/json"]["example"]["questionnaire"] == "consultation_feedback"
+    assert "example" in created["responses"]["201"]["content"]["application/json"]
+    assert "example" in spec["paths"]["/api/v1/stats/questionnaires"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert "image/png" in spec["paths"]["/api/v1/feedback-links/{link_id}/qr.png"]["get"]["responses"]["200"]["content"]
