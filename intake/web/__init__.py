@@ -128,17 +128,11 @@ def init_web(app: Flask, settings: Settings) -> None:
     # The pages of each role, each in its own module; imported here, as they import this package. The
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
-    from intake.web import (
-        admin,
-        auth,
-        casework,
-        consultant,
-        feedback,
-        psychologist,
-        supervisor,
-        supervisor_questionnaires,  # noqa: F401 - its pages are on the supervisors' blueprint
-    )
+    import intake.web.supervisor_questionnaires  # noqa: F401 - its pages are on the supervisors' blueprint
+    from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web.feedback import bp as feedback_pages, public as public_feedback
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
-    for area in (auth, consultant, psychologist, casework, supervisor, admin, feedback):
+    for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)
-    app.register_blueprint(feedback.public)
+    app.register_blueprint(feedback_pages)  # handing out feedback links
+    app.register_blueprint(public_feedback)  # the public feedback page, for people without an account
