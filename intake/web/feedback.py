@@ -32,7 +32,7 @@ from intake.web.session import current_actor, page
 bp = Blueprint("web_feedback", __name__)
 public = Blueprint("web_feedback_public", __name__)
 LINK_ROLES = ("consultant", "psychologist", "supervisor")
-STATE_NAMES = {"open": _l("Open"), "used": _l("Answered"), "expired": _l("Expired")}
+STATE_NAMES = {"open": _l("Open for answers"), "used": _l("Already answered"), "expired": _l("Expired")}
 TEXT_ROWS = 4
 
 

@@ -85,3 +85,21 @@ def test_the_supervisor_sees_the_questionnaires_and_their_figures(site, new_page
     expect(page.locator("h1")).to_have_text("Отзыв о консультации")
     check_accessibility(page, "the analysis of a questionnaire")
     screenshot(page, f"questionnaire-analysis-{site.store}")
+
+
+def test_a_consultant_makes_a_link_and_shows_its_qr_code(site, new_page):
+    page = new_page("kk")
+    sign_in(page, site, site.user("consultant", "kk"))
+    page.get_by_role("link", name="Пікір сілтемесі").click()
+    expect(page.locator("h1")).to_have_text("Пікір сілтемесін беру")
+    check_accessibility(page, "the page that hands out a feedback link")
+    page.locator("#hours").fill("72")
+    page.locator("#hours").press("Enter")
+    expect(page.locator("h1")).to_have_text("Кеңес туралы пікір")
+    qr = page.locator("figure.qr img")
+    expect(qr).to_be_visible()
+    assert page.evaluate("document.querySelector('figure.qr img').naturalWidth") > 100
+    address = page.locator("#feedback-address").input_value()
+    assert "/feedback/" in address
+    check_accessibility(page, "a feedback link with its QR code")
+    screenshot(page, f"feedback-link-qr-{site.store}")
