@@ -202,6 +202,33 @@ ENGLISH: dict[str, str] = {
     "staff_change.decided": "The request is already {status}.",
     "staff_change.expired": "The request has expired; ask again.",
     "staff_change.reason": "Give a reason of at most {max} characters.",
+    # Questionnaires, their responses and feedback links
+    "questionnaire.unknown": "No questionnaire {questionnaire!r}; known: {known}.",
+    "questionnaire.version_unknown": "No version {version!r} of {questionnaire}; published: {published}.",
+    "questionnaire.item_unknown": "No such item in {questionnaire} version {version}.",
+    "questionnaire.answer_missing": "This item needs an answer.",
+    "questionnaire.scale": "Give a whole number from {min} to {max}, not {answer}.",
+    "questionnaire.not_an_option": "Not an allowed answer: {answer}; allowed: {allowed}.",
+    "questionnaire.option_repeated": "An option is chosen twice.",
+    "questionnaire.not_a_number": "Not a number (or not a whole one where one is asked for): {answer}.",
+    "questionnaire.out_of_range": "Give a number from {min} to {max}.",
+    "questionnaire.about_kind": "Say what the response evaluates: one of {kinds}.",
+    "questionnaire.about_id_for_none": "An anonymous response names no record.",
+    "questionnaire.code_format": ("A short code of Latin letters, digits and . _ : - (at most 64 characters), "
+                                  "never a name."),
+    "questionnaire.phase_required": "A test's response says its phase: one of {phases}.",
+    "questionnaire.phase_only_for_tests": "Only a test's response has a phase.",
+    "questionnaire.answered_in_future": "The time of answering is in the future.",
+    "questionnaire.answered_too_early": "The time of answering is implausibly far in the past.",
+    "questionnaire.write_forbidden": "Only consultants, psychologists and supervisors record responses.",
+    "questionnaire.read_forbidden": "Only supervisors read responses and their free text.",
+    "feedback_link.forbidden": "Only consultants, psychologists and supervisors hand out feedback links.",
+    "feedback_link.not_feedback": "A link is handed out for a feedback questionnaire only (kinds: {kinds}).",
+    "feedback_link.hours": "Give whole hours from 1 to {max}.",
+    "feedback_link.used": "This link was used already: it takes one answer.",
+    "feedback_link.expired": "This link has expired.",
+    "feedback_link.other_questionnaire": "The response is to another questionnaire than the link's.",
+    "feedback_link.read_forbidden": "Only the one who made the link, or a supervisor, may read it.",
     # Personal data, retention, the rest
     "erasure.forbidden": "Only a supervisor erases personal data.",
     "erasure.kind_unknown": "Unknown kind of subject: {kind!r}.",
@@ -227,6 +254,7 @@ RECORDS = {
     "assessment": "assessment", "participation": "programme participation", "user": "user", "token": "token",
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
     "person": "person", "conference": "case conference", "action": "conference action",
+    "person": "person", "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {

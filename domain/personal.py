@@ -23,6 +23,8 @@ Which subjects free text concerns:
   reason of a correction made after the caller's erasure still needs a key);
 - a case's summary, notes, closing/reopening reasons, a person change's reason: the case and every
   person of the case when it was written (and the caller of the contact it was opened from);
+- a questionnaire response's free answers: the response's own subject only (kind "record"): it
+  names no case, and a person who answered through a public link is no subject of ours;
 - a referral's, assessment's or programme participation's reasons and notes: a subject of the
   record's own (kind "record", so that record can be erased alone), and the case and its persons
   where it belongs to a case, the caller of its contact where it came from one (`sealed_for`,
@@ -101,6 +103,8 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.programme:ProgrammeParticipation.DroppedOut": record_text("reason"),
     "domain.conference:Conference.CaseDiscussed": conference_text("decisions"),
     "domain.conference:Conference.ActionAgreed": conference_text("text"),
+    # A questionnaire's free answers: the response's own subject (erasable alone); sealed_for is empty.
+    "domain.questionnaire:QuestionnaireResponse.Submitted": record_text("texts", registers=True),
 }
 
 

@@ -3,6 +3,7 @@ for the web app, the CLI and the workers alike, in one pass: every part is whole
 from dataclasses import dataclass
 
 from intake.adapters.inprocess import InProcessRunner
+from intake.adapters.rate_limit import RateLimiter
 from intake.adapters.rq_trigger import RqTrigger
 from intake.adapters.store import SenimStore
 from intake.adapters.trigger import Trigger
@@ -19,11 +20,17 @@ from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
 from intake.services.links import LinkChecker
 from intake.services.programme import ProgrammeService
+from intake.services.questionnaires import QuestionnaireService
 from intake.services.referrals import ReferralService
 from intake.services.retention import EMBEDDED_BATCH_LIMIT, AtMostHourly, RetentionService, rules_of
 from intake.services.staff import FAST_TEST_HASHER, StaffService
 from projections.db import ViewDatabase
 from projections.runner import Projections
+
+# The public feedback page, per client address: enough for a family answering on one phone, or a
+# group behind one address in a training room, and not for a script filling forms in.
+FEEDBACK_REQUESTS = 60
+FEEDBACK_WINDOW_SECONDS = 10 * 60
 
 
 @dataclass
@@ -47,6 +54,8 @@ class Senim:
     escalation: EscalationService  # referrals past their claim deadline, on every sweep
     retention: RetentionService  # shredding after the retention periods, hourly
     conferences: ConferenceService  # case conferences: agendas, decisions, actions carried over a series
+    questionnaires: QuestionnaireService  # responses, feedback links, the free texts for supervisors
+    feedback_limiter: RateLimiter  # the public feedback page, per client address
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -90,7 +99,10 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         # Tests flush by hand: refused-request tests compare event-store heads.
-        access=AccessLog(store, background=not settings.testing))
+        access=AccessLog(store, background=not settings.testing),
+        questionnaires=QuestionnaireService(store, projections, links=links),
+        feedback_limiter=RateLimiter("feedback", limit=FEEDBACK_REQUESTS, window=FEEDBACK_WINDOW_SECONDS,
+                                     redis_url=settings.redis_url))
     # The sweep escalates overdue reviews and activities through the plan service (issue 12), once it is wired.
     escalation.plans = getattr(services, "plans", None)
     return services

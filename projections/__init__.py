@@ -16,6 +16,7 @@ from projections.contact_stats import ContactStatsProjection
 from projections.hash_chain import HashChainProjection
 from projections.journal import JournalProjection
 from projections.programme_stats import ProgrammeStatsProjection
+from projections.questionnaires import QuestionnaireStatsProjection
 from projections.referral_queue import ReferralQueueProjection
 from projections.referral_stats import ReferralStatsProjection
 from projections.retention import RetentionProjection
@@ -34,6 +35,7 @@ REGISTRY: tuple[type[Projection], ...] = (
     CaseworkProjection,  # casework over months: dates due, closures and outcomes, for caseloads and case statistics
     CallersProjection,  # repeat callers by the keyed hash of their number: the one that opens a personal field
     AssessmentStatsProjection,  # risk levels and aggressor statuses by period, for the statistics and the report
+    QuestionnaireStatsProjection,  # questionnaire responses: counts, distributions, test scores (no free text)
     RetentionProjection,  # what the retention job may shred and from when: ids and moments only
     HashChainProjection,  # tamper evidence over the whole log (`senim audit verify`): last, so it delays no read model
 )

@@ -76,6 +76,7 @@ def init_api(app: Flask) -> SenimApi:
         persons,
         programme,
         projections,
+        questionnaires,
         reference,
         referrals,
         stats,
@@ -86,7 +87,7 @@ def init_api(app: Flask) -> SenimApi:
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
                    appointments, programme, audit, cases):
         api.register_blueprint(module.blp)
-    for module in (persons, callers, calls):
+    for module in (persons, callers, calls, questionnaires):
         api.register_blueprint(module.blp)
     for module in (conferences,):
         api.register_blueprint(module.blp)

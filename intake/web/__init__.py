@@ -36,6 +36,8 @@ NAV = (
     ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
     ("web_supervisor.monthly_report", _l("Monthly report"), ("supervisor",)),
     ("web_supervisor.access_log", _l("Access log"), ("supervisor",)),
+    ("web_supervisor.questionnaire_list", _l("Questionnaires"), ("supervisor",)),
+    ("web_feedback.new_link", _l("Feedback link"), ("consultant", "psychologist", "supervisor")),
     ("web_admin.users", _l("Users"), ("admin",)),
     ("web_admin.approvals", _l("Approvals"), ("admin", "supervisor")),
 )
@@ -56,9 +58,14 @@ def navigation() -> list[tuple[str, str, bool]]:
     return items
 
 
+# Pages that sign nobody in and carry their own key in the address (the public feedback form): no
+# session, so no CSRF token, and no cookie left in the browser (intake/web/feedback.py).
+CSRF_FREE_BLUEPRINTS = ("web_feedback_public",)
+
+
 def _protect_forms():
     # The API authenticates with bearer tokens, not cookies, so only the UI needs CSRF tokens.
-    if is_web_request():
+    if is_web_request() and request.blueprint not in CSRF_FREE_BLUEPRINTS:
         csrf.protect()
 
 
@@ -124,11 +131,15 @@ def init_web(app: Flask, settings: Settings) -> None:
     # The pages of each role, each in its own module; imported here, as they import this package. The
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
+    import intake.web.supervisor_questionnaires  # noqa: F401 - its pages are on the supervisors' blueprint
     from intake.web import admin, auth, casework, consultant, psychologist, supervisor
     from intake.web.casework import (
         caseload,  # noqa: F401
         conferences,  # noqa: F401
     )
+    from intake.web.feedback import bp as feedback_pages, public as public_feedback
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
     for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)
+    app.register_blueprint(feedback_pages)  # handing out feedback links
+    app.register_blueprint(public_feedback)  # the public feedback page, for people without an account

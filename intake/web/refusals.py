@@ -256,6 +256,36 @@ NOT_FOUND = {
     "action": _l("No action with this number exists at this conference."),
 }
 MESSAGES["record.not_found"] = _l("Nothing with this number exists.")
+# Questionnaires, their responses and feedback links (the public feedback page says these to anyone).
+MESSAGES.update({
+    "questionnaire.unknown": _l("There is no such questionnaire."),
+    "questionnaire.version_unknown": _l("There is no such version of this questionnaire."),
+    "questionnaire.item_unknown": _l("This question is not part of the questionnaire."),
+    "questionnaire.answer_missing": _l("Please answer this question."),
+    "questionnaire.scale": _l("Choose a value from %(min)s to %(max)s."),
+    "questionnaire.not_an_option": _l("Choose one of the offered answers."),
+    "questionnaire.option_repeated": _l("An answer is chosen twice."),
+    "questionnaire.not_a_number": _l("Write a whole number."),
+    "questionnaire.out_of_range": _l("Write a number from %(min)s to %(max)s."),
+    "questionnaire.about_kind": _l("Choose what the questionnaire evaluates."),
+    "questionnaire.about_id_for_none": _l("An anonymous questionnaire names no record."),
+    "questionnaire.code_format": _l("Use a short code of Latin letters and digits, never a name."),
+    "questionnaire.phase_required": _l("Say whether this is the test before or after the course."),
+    "questionnaire.phase_only_for_tests": _l("Only a test is taken before or after a course."),
+    "questionnaire.answered_in_future": _l("The date is in the future."),
+    "questionnaire.answered_too_early": _l("The date is too far in the past."),
+    "questionnaire.write_forbidden": _l("Your role may not record questionnaires."),
+    "questionnaire.read_forbidden": _l("Only supervisors read questionnaire answers."),
+    "feedback_link.forbidden": _l("Your role may not hand out feedback links."),
+    "feedback_link.not_feedback": _l("A link can be handed out for a feedback questionnaire only."),
+    "feedback_link.hours": _l("Give whole hours from 1 to %(max)s."),
+    "feedback_link.used": _l("This questionnaire has already been answered through this link. Thank you!"),
+    "feedback_link.expired": _l("This link has expired. Ask the specialist for a new one if you would like to answer."),
+    "feedback_link.other_questionnaire": _l("This answer is to another questionnaire than the link's."),
+    "feedback_link.read_forbidden": _l("Only the one who made the link, or a supervisor, may open it."),
+})
+NOT_FOUND["questionnaire_response"] = _l("No questionnaire response with this number exists.")
+NOT_FOUND["feedback_link"] = _l("This feedback link does not exist. Check the address.")
 
 
 # How each parameter is shown, by its name --------------------------------------------------------

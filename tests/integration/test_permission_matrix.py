@@ -155,6 +155,24 @@ MATRIX = {
     # The world's pending change was asked for by the admin: only someone else decides on it.
     ("POST", "/api/v1/users/approvals/{change_id}/approve"): (only("supervisor", yes=ALLOWED), None),
     ("POST", "/api/v1/users/approvals/{change_id}/reject"): (only("supervisor", yes=ALLOWED), {"reason": "no"}),
+    # Questionnaires (issue 13): definitions for all staff; responses written by casework staff, read by
+    # supervisors; a feedback link read back (with its QR code) by its maker (the owner) and supervisors.
+    ("GET", "/api/v1/questionnaires"): (only(*EVERY_STAFF_ROLE), None),
+    ("GET", "/api/v1/questionnaire-responses/{response_id}"): (only("supervisor"), None),
+    ("GET", "/api/v1/feedback-links/{link_id}"): (only("owner", "supervisor"), None),
+    ("GET", "/api/v1/feedback-links/{link_id}/qr.png"): (only("owner", "supervisor"), None),
+    ("GET", "/api/v1/feedback-links/{link_id}/qr.svg"): (only("owner", "supervisor"), None),
+    ("GET", "/api/v1/questionnaires/{code}/analysis"): (only("supervisor"), None),
+    ("GET", "/api/v1/questionnaires/{code}/analysis.xlsx"): (only("supervisor"), None),
+    ("GET", "/api/v1/questionnaires/{code}/analysis.pdf"): (only("supervisor"), None),
+    ("GET", "/api/v1/stats/questionnaires"): (only("supervisor"), None),
+    ("POST", "/api/v1/questionnaire-responses"): (only(*STAFF, yes=ALLOWED), lambda w, role: w.feedback_body()),
+    ("POST", "/api/v1/questionnaire-responses#naming-the-contact"): (
+        only(*CONTACT_OWNERS, yes=ALLOWED), lambda w, role: w.feedback_body(about={"kind": "contact", "id": w.contact})),
+    ("POST", "/api/v1/feedback-links"): (only(*STAFF, yes=ALLOWED), {"questionnaire": "consultation_feedback"}),
+    ("POST", "/api/v1/feedback-links#naming-the-contact"): (
+        only(*CONTACT_OWNERS, yes=ALLOWED),
+        lambda w, role: {"questionnaire": "consultation_feedback", "about": {"kind": "contact", "id": w.contact}}),
     # Endings last. (Psychologists see every referral to their service, so its state is no secret to
     # them: a step the state forbids is 409 before who may take it is asked.)
     ("POST", "/api/v1/referrals/{referral_id}/release"): (
@@ -222,6 +240,8 @@ class World:
                                    headers=self.headers["admin"])
         assert pending.status_code == 202, pending.json
         self.change = pending.json["id"]
+        self.response = self.post("/api/v1/questionnaire-responses", self.feedback_body(), owner)["id"]
+        self.link = self.post("/api/v1/feedback-links", {"questionnaire": "consultation_feedback"}, owner)["id"]
 
     def post(self, path, body, headers):
         response = self.client.post(path, json=body, headers=headers)
@@ -241,6 +261,8 @@ class World:
                   "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline"}
         if "{conference_id}" in template:
             values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
+                  "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline",
+                  "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback"}
         for name, value in values.items():
             template = template.replace(name, str(value))
         return template
@@ -294,6 +316,12 @@ class World:
     def victim_risk_body(self, **extra) -> dict:
         answers = {item["id"]: "no" for item in instruments.get("victim_risk")["items"]}
         return {"instrument": "victim_risk", "answers": answers, **extra}
+
+    @staticmethod
+    def feedback_body(**extra) -> dict:
+        answers = {"satisfied": 5, "listened": 4, "helped": "yes", "own_language": "yes", "recommend": "yes",
+                   "comment": "thank you"}
+        return {"questionnaire": "consultation_feedback", "answers": answers, **extra}
 
     def user_body(self) -> dict:
         import uuid

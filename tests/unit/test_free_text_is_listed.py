@@ -44,6 +44,11 @@ DOMAIN_CODES = {
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
     "session": "a digest of a web session's id (domain/staff.py session_digest)",
     "kept_session": "the same",
+    # Questionnaires (domain/questionnaire.py)
+    "questionnaire": "a questionnaire code (domain/questionnaires)", "questionnaire_version": "its version",
+    "about_kind": "what a response evaluates: a code of domain/questionnaire.py ABOUT_KINDS",
+    "phase": "pre or post", "participant": "a short code pairing pre- and post-tests, checked against "
+                                            "CODE_PATTERN (Latin letters, digits and . _ : -), never a name",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
@@ -64,6 +69,8 @@ NOT_ABOUT_CLIENTS = {
     ("domain.staff:User.Disabled", "reason"),
     # The erasure's own reason stays readable on purpose (domain/erasure.py: write why, never who).
     ("domain.erasure:Erasure.Performed", "reason"),
+    # A feedback link's random token: the key of an anonymous form, about nobody.
+    ("domain.questionnaire:FeedbackLink.Created", "token"),
 }
 # Attributes holding dicts or lists, and what is inside them. A new one must be looked at and added.
 STRUCTURED = {
@@ -82,6 +89,8 @@ STRUCTURED = {
     "attendees": "the staff members attending a case conference",
     "agencies": "names of partner agencies (organisations, not people) at a conference or addressed by its decisions",
     "case_ids": "the ids of the cases on a conference's agenda",
+    "texts": "a questionnaire's free answers by item id (listed as personal)",
+    "text_items": "the item ids answered in free text",
 }
 
 

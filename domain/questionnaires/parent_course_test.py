@@ -1,0 +1,71 @@
+"""The test before and after the parent course "Strong parents – strong children": the same
+questions at the first and the last session. Knowledge items have a right answer and make the score
+("parents' competence improved by 15%" compares the mean scores); the stress item is a 1–5 scale
+compared as its mean ("stress fell by 10%")."""
+
+_ITEMS_V1 = (
+    {"id": "punishment_works", "type": "yes_no", "correct": "no",
+     "kk": "Дене жазасы баланы тәртіпке үйретудің тиімді жолы ма?",
+     "ru": "Физическое наказание — эффективный способ приучить ребёнка к дисциплине?",
+     "en": "Is physical punishment an effective way to teach a child discipline?"},
+    {"id": "tantrum", "type": "single", "correct": "calm_name",
+     "options": (
+         {"code": "shout", "kk": "Айғайлап тоқтату", "ru": "Прикрикнуть, чтобы прекратил",
+          "en": "Shout to make it stop"},
+         {"code": "ignore_always", "kk": "Әрқашан елемеу", "ru": "Всегда игнорировать", "en": "Always ignore it"},
+         {"code": "calm_name", "kk": "Сабыр сақтап, сезімін атау", "ru": "Сохранять спокойствие и назвать его чувство",
+          "en": "Stay calm and name the feeling"},
+     ),
+     "kk": "Кішкентай бала ашуланып жылағанда не істеген дұрыс?",
+     "ru": "Что лучше сделать, когда маленький ребёнок в истерике?",
+     "en": "What is best to do when a small child has a tantrum?"},
+    {"id": "praise", "type": "yes_no", "correct": "yes",
+     "kk": "Нақты әрекет үшін мақтау баланың мінез-құлқын жақсартады ма?",
+     "ru": "Похвала за конкретный поступок улучшает поведение ребёнка?",
+     "en": "Does praise for a specific action improve a child's behaviour?"},
+    {"id": "violence_signs", "type": "multiple", "correct": ("fear", "injuries", "withdrawn"),
+     "options": (
+         {"code": "fear", "kk": "Үйге барудан қорқады", "ru": "Боится идти домой", "en": "Afraid to go home"},
+         {"code": "injuries", "kk": "Түсініксіз жарақаттар", "ru": "Необъяснимые травмы", "en": "Unexplained injuries"},
+         {"code": "withdrawn", "kk": "Тұйықталып қалған", "ru": "Замкнулся в себе", "en": "Withdrawn"},
+         {"code": "good_marks", "kk": "Жақсы бағалар", "ru": "Хорошие оценки", "en": "Good marks"},
+     ),
+     "kk": "Қайсысы балаға қатысты зорлықтың белгісі болуы мүмкін?",
+     "ru": "Что из этого может быть признаком насилия над ребёнком?",
+     "en": "Which of these may be signs that a child suffers violence?"},
+    {"id": "screen_time", "type": "single", "correct": "one_hour",
+     "options": (
+         {"code": "none", "kk": "Мүлде болмауы керек", "ru": "Совсем не должно быть", "en": "None at all"},
+         {"code": "one_hour", "kk": "Күніне бір сағатқа дейін", "ru": "До одного часа в день",
+          "en": "Up to an hour a day"},
+         {"code": "unlimited", "kk": "Шектеусіз", "ru": "Без ограничений", "en": "Unlimited"},
+     ),
+     "kk": "2–5 жастағы балаға экран алдында қанша уақыт ұсынылады?",
+     "ru": "Сколько экранного времени рекомендуется ребёнку 2–5 лет?",
+     "en": "How much screen time is recommended for a child of 2–5?"},
+    {"id": "help_line", "type": "yes_no", "correct": "yes",
+     "kk": "Балаға қатысты зорлық туралы 150 сенім телефонына хабарласуға бола ма?",
+     "ru": "Можно ли сообщить о насилии над ребёнком на телефон доверия 150?",
+     "en": "Can violence against a child be reported to the trust line 150?"},
+    {"id": "stress", "type": "scale", "min": 1, "max": 5,
+     "low": {"kk": "Мүлде жоқ", "ru": "Совсем нет", "en": "None"},
+     "high": {"kk": "Өте жоғары", "ru": "Очень высокий", "en": "Very high"},
+     "kk": "Соңғы аптада ата-ана ретіндегі күйзелісіңіз қандай болды?",
+     "ru": "Каким был ваш родительский стресс за последнюю неделю?",
+     "en": "How high was your stress as a parent in the past week?"},
+    {"id": "children", "type": "number", "min": 0, "max": 20, "integer": True, "required": False,
+     "kk": "Отбасыңызда неше бала бар?", "ru": "Сколько детей в вашей семье?", "en": "How many children are in your family?"},
+    {"id": "comment", "type": "text", "max_length": 2000,
+     "kk": "Курстан не күтесіз немесе не алдыңыз? (міндетті емес)",
+     "ru": "Чего вы ждёте от курса или что получили? (необязательно)",
+     "en": "What do you expect from the course, or what did you take from it? (optional)"},
+)
+
+QUESTIONNAIRE = {
+    "code": "parent_course_test",
+    "kind": "pre_post_test",
+    "title": {"kk": "«Күшті ата-ана – күшті бала» курсының тесті",
+              "ru": "Тест курса «Сильные родители – сильные дети»",
+              "en": "Test of the course \"Strong parents – strong children\""},
+    "versions": ({"version": "1", "published": "2026-12-01", "items": _ITEMS_V1},),
+}
