@@ -254,7 +254,7 @@ RECORDS = {
     "assessment": "assessment", "participation": "programme participation", "user": "user", "token": "token",
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
     "person": "person", "conference": "case conference", "action": "conference action",
-    "person": "person", "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
+    "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {

@@ -258,11 +258,10 @@ class World:
                   "{contact_id}": self.contact, "{case_id}": self.case, "{person_id}": self.victim,
                   "{referral_id}": self.referral, "{police_referral_id}": self.police_referral,
                   "{assessment_id}": self.assessment, "{participation_id}": self.participation,
-                  "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline"}
-        if "{conference_id}" in template:
-            values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
                   "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline",
                   "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback"}
+        if "{conference_id}" in template:
+            values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
         for name, value in values.items():
             template = template.replace(name, str(value))
         return template
