@@ -13,6 +13,7 @@ from intake.services.assessments import AssessmentService
 from intake.services.callers import CallerService
 from intake.services.calls import CallService
 from intake.services.cases import CaseService
+from intake.services.casework import CaseWorkService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
@@ -45,6 +46,7 @@ class Senim:
     calls: CallService  # a call with its case file, checklist and referral, as one use case
     escalation: EscalationService  # referrals past their claim deadline, on every sweep
     retention: RetentionService  # shredding after the retention periods, hourly
+    casework: CaseWorkService  # agreements, safe contact, safety plans and follow-ups of cases
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -86,6 +88,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         programme=ProgrammeService(store, projections, links=links),
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
+        casework=CaseWorkService(store, cases, follow_up_months=settings.follow_up_months),
         # Tests flush by hand: refused-request tests compare event-store heads.
         access=AccessLog(store, background=not settings.testing))
 

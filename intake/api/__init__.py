@@ -67,6 +67,7 @@ def init_api(app: Flask) -> SenimApi:
         audit,
         callers,
         calls,
+        case_work,
         cases,
         contacts,
         escalations,
@@ -82,7 +83,7 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api.reads import not_ready_problem
     from intake.queries.freshness import ProjectionNotReady
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
-                   appointments, programme, audit, cases):
+                   appointments, programme, audit, cases, case_work):
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls):
         api.register_blueprint(module.blp)

@@ -28,6 +28,7 @@ REFERENCE_CODES = {
     "service": "services", "channel": "channels", "contact_type": "contact_types", "source": "referral_sources",
     "target": "referral_targets", "urgency": "urgencies", "subject_role": "caller_roles",
     "format": "consultation_formats", "language": "languages",
+    "region": "regions", "reason_code": "case_closure_reasons", "finding": "follow_up_findings",
 }
 # Text attributes whose values are codes the domain itself defines or makes.
 DOMAIN_CODES = {
@@ -43,6 +44,9 @@ DOMAIN_CODES = {
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
     "session": "a digest of a web session's id (domain/staff.py session_digest)",
     "kept_session": "the same",
+    "leave_message": "yes, no or unknown (domain/case.py ANSWERS)",
+    # Days as ISO text (YYYY-MM-DD): when an agreement or a safety plan was made, when it is reviewed.
+    "agreement_on": "an ISO date", "agreed_on": "an ISO date", "review_on": "an ISO date",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
@@ -77,6 +81,9 @@ STRUCTURED = {
     "categories": "codes", "risk": "codes", "outcome": "codes", "changed": "names of a person's fields",
     "sealed_for": "data-subject ids",
     "worker": "a staff member let into a case",
+    "channels": "codes (channels)", "steps": "codes (safety_steps)", "safety_steps": "codes (safety_steps)",
+    "own_steps": "a safety plan's steps in the person's words: listed as personal",
+    "child_outcomes": "per child: a person_id and yes/no/unknown per outcome",
 }
 
 
