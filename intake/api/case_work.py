@@ -207,7 +207,7 @@ def part_written(result: PartWritten, status: int = 200):
 @requires(*CASEWORK_ROLES)
 @blp.arguments(AgreementIn(), example={
     "service": "family_service", "source": "guardianship", "organisation": "Алматы қаласының қорғаншылық органы",
-    "region": "almaty_city", "agreement_on": "2025-03-01", "term_months": 24})
+    "region": "almaty", "agreement_on": "2025-03-01", "term_months": 24})
 @blp.response(200, PartOut, example={"id": None, "case_id": CASE_ID, "position": 1042})
 def take_on(body, case_id: UUID):
     """Take the family on under an agreement: Case.TakenOn. Again while the case is open: an extension
@@ -219,7 +219,7 @@ def take_on(body, case_id: UUID):
 @requires(*CASEWORK_ROLES)
 @blp.response(200, AgreementOut, example={"case_id": CASE_ID, "agreement": {
     "service": "family_service", "source": "guardianship", "organisation": "Алматы қаласының қорғаншылық органы",
-    "region": "almaty_city", "agreement_on": "2025-03-01", "term_months": 24, "ends_on": "2027-03-01",
+    "region": "almaty", "agreement_on": "2025-03-01", "term_months": 24, "ends_on": "2027-03-01",
     "extension": False, "at": "2025-03-01T09:30:00+00:00", "actor": WHO}, "agreements": []})
 def agreement(case_id: UUID):
     """The agreement that counts, and every one recorded."""
