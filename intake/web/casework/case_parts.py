@@ -35,6 +35,7 @@ from intake.running import senim
 from intake.services.cases import persons_for
 from intake.services.casework import safe_contact_for
 from intake.web.casework import bp, case_sections, section
+from intake.web.event_text import person_label
 from intake.web.forms import Form, length
 from intake.web.i18n import label, options
 from intake.web.own_writes import remember
@@ -280,7 +281,8 @@ def safety_section(case: Case, actor: Actor) -> dict:
                     "who": who(plan["agreed_by"]),
                     "versions": [{**version, "agreed_on_text": day_text(version["agreed_on"]), "who": who(version["agreed_by"])}
                                  for version in plan["versions"]]}
-        people.append({"person": person, "hidden": hidden, "plan": plan, "short": short(person["person_id"]),
+        people.append({"person": person, "name": person_label(person["label"], person["role"]), "hidden": hidden,
+                       "plan": plan, "short": short(person["person_id"]),
                        "form": None if hidden else plan_form(person["person_id"], plan),
                        "problem": problem_for(f"plan-{short(person['person_id'])}")})
     return {"people": people, "writable": open_case(case)}
@@ -326,7 +328,7 @@ def safe_contact_section(case: Case, actor: Actor) -> dict:
                 "leave_message": shown.get("leave_message") or "unknown",
                 "if_someone_else_answers": shown.get("if_someone_else_answers") or ""})
         leave = ANSWER_WORDS.get(shown.get("leave_message") or "", "")
-        people.append({"person": person, "shown": {**shown, "when": moment_text(shown.get("at")),
+        people.append({"person": person, "label": person_label(person["label"], person["role"]), "shown": {**shown, "when": moment_text(shown.get("at")),
                                                    "who": who(shown.get("actor")), "leave_text": str(leave)},
                        "form": form, "name": name, "problem": problem_for(name)})
     return {"people": people, "writable": open_case(case)}
@@ -350,7 +352,8 @@ def safe_contact(case_id: UUID, person_id: UUID):
 def closure_section(case: Case, actor: Actor) -> dict:
     work = senim().casework.follow_ups(case.id, actor=actor, case=case)
     closure = work["closure"]
-    children = [person for person in persons_for(actor, case) if person["role"] == "child"]
+    children = [{**person, "name": person_label(person["label"], "child")}
+                for person in persons_for(actor, case) if person["role"] == "child"]
     chosen = {key: request.form.get(key) for key in request.form if key.startswith("outcome-")}
     schedule = [{**due, "due_on_text": day_text(due["due_on"]),
                  "findings": [{**entry, "when": moment_text(entry["occurred_at"]), "who": who(entry["actor"])}
@@ -365,8 +368,9 @@ def closure_section(case: Case, actor: Actor) -> dict:
         "responsible": actor.has_role("supervisor") or same_person(case.owner, actor),
         "closure": closure and {**closure, "when": moment_text(closure.get("occurred_at")), "who": who(closure["actor"]),
                                 "children": [{**outcome, "label": next(
-                                    (person["label"] for person in children if person["person_id"] == outcome["person_id"]),
-                                    "")} for outcome in closure.get("child_outcomes") or []]},
+                                    (person_label(person["label"], "child") for person in children
+                                     if person["person_id"] == outcome["person_id"]), "")}
+                                    for outcome in closure.get("child_outcomes") or []]},
         "children": children, "outcomes": CHILD_OUTCOMES, "outcome_words": OUTCOME_WORDS,
         "answer_words": ANSWER_WORDS, "chosen": chosen,
         "close_form": given_form("close") or CloseForm(prefix="close", formdata=None,
