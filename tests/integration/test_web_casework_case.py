@@ -183,3 +183,32 @@ def test_the_danger_panel_steps_are_kept_with_the_call_and_start_the_plan_of_its
     plan = senim.store.load(plan_id(case_id, caller), SafetyPlan)
     assert plan.steps == ["safe_now", "code_word"] and plan.contact_id == contact_id
     assert "Кодовое слово с близким человеком" in page_of(client, case_id)
+
+
+def test_the_supervisors_history_of_the_case_says_the_casework_in_words(senim, worker, family, make_user, app):
+    senim.casework.take_on(family["id"], {"service": "family_service", "source": "police", "agreement_on": today(),
+                                          "term_months": 12}, actor=worker)
+    senim.casework.set_safe_contact(family["id"], family["victim"], {"channels": ["phone"]}, actor=worker)
+    senim.cases.close(family["id"], reason=None, reason_code="moved_away", actor=worker)
+    senim.casework.record_follow_up(family["id"], {"due_months": 3, "finding": "not_reached"}, actor=worker)
+    supervisor = app.test_client()
+    supervisor.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    from tests.helpers.web import sign_in
+    assert sign_in(supervisor, make_user("supervisor")[0].username).status_code == 302
+    response = supervisor.get(f"/cases/{family['id']}")
+    assert response.status_code == 200
+    body = html.unescape(response.get_data(as_text=True))
+    for words in ("Семья принята по соглашению", "Полиция", "Записана безопасная связь", "Семья переехала",
+                  "Записана проверка после закрытия", "Связаться не удалось"):
+        assert words in body, words
+    assert ">Case.TakenOn<" not in body and ">Case.FollowUpRecorded<" not in body
+
+
+def test_the_case_parts_speak_kazakh(client, family):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    body = page_of(client, family["id"])
+    for words in ("Келісім", "Қауіпсіздік жоспарлары", "Қауіпсіз байланыс", "Жабу және кейінгі бақылау",
+                  "Зардап шеккен адам"):
+        assert words in body, words
+    for english in ("Agreement", "Safety plans", "Safe contact", "Close the case"):
+        assert english not in body, english
