@@ -169,3 +169,13 @@ def test_a_case_replays_from_its_events_with_every_casework_fact(case):
     again = replay(through_storage(case.collect_events()))
     assert again.agreement == case.agreement and again.safe_contacts == case.safe_contacts
     assert again.closure == case.closure and again.follow_ups == case.follow_ups
+
+
+def test_the_follow_up_schedule_is_read_from_the_environment():
+    from intake.config import ConfigError, Settings
+
+    assert Settings.from_env({}).follow_up_months == (3, 6, 12)
+    assert Settings.from_env({"SENIM_FOLLOW_UP_MONTHS": " 12, 3 ,6,3"}).follow_up_months == (3, 6, 12)
+    for wrong in ("three", "0,6", "3,,x", "121"):
+        with pytest.raises(ConfigError, match="SENIM_FOLLOW_UP_MONTHS"):
+            Settings.from_env({"SENIM_FOLLOW_UP_MONTHS": wrong})
