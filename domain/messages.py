@@ -219,10 +219,11 @@ ENGLISH: dict[str, str] = {
 
 # The kinds of record a refusal names (`what`), as the English calls them.
 RECORDS = {
+    "safety_plan": "safety plan",
     "record": "record", "contact": "contact", "case": "case", "referral": "referral",
     "assessment": "assessment", "participation": "programme participation", "user": "user", "token": "token",
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
-    "person": "person", "safety_plan": "safety plan",
+    "person": "person",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {
