@@ -30,7 +30,8 @@ CALLER_KEYS = (*CALLER_CODE_LISTS, "age", "person_id", "phone_hash", *CALLER_PER
 # Given at recording, never by a correction: the caller's pseudonymous id (whose key seals their data).
 CALLER_FIXED_KEYS = ("person_id",)
 CODE_FIELDS = {"service": "services", "channel": "channels", "contact_type": "contact_types"}
-CODE_LIST_FIELDS = {"categories": "categories", "risk": "risk_flags", "outcome": "outcomes"}
+CODE_LIST_FIELDS = {"categories": "categories", "risk": "risk_flags", "outcome": "outcomes",
+                    "safety_steps": "safety_steps"}
 CONSENT_KINDS = ("services", "reporting")
 
 # Fields a correction may change. The service is fixed at recording: it decides which
@@ -137,6 +138,8 @@ class Contact(Aggregate):
         fields["caller"]["person_id"] = uuid4()
         for field in ("categories", "risk", "outcome"):
             fields[field] = list(dict.fromkeys(fields.get(field) or []))
+        # The steps of a safety plan ticked in the danger panel (they start the case's safety plan).
+        fields["safety_steps"] = list(dict.fromkeys(fields.get("safety_steps") or [])) or None
         fields["consent"] = dict(fields.get("consent") or {})
         fields.setdefault("summary", None)
         fields.setdefault("case_id", None)
@@ -149,13 +152,14 @@ class Contact(Aggregate):
     def __init__(
         self, *, service: str, channel: str, started_at: datetime, ended_at: datetime | None,
         contact_type: str, caller: dict, categories: list, risk: list, summary: str | None,
-        outcome: list, consent: dict, case_id: UUID | None, actor: dict,
+        outcome: list, consent: dict, case_id: UUID | None, actor: dict, safety_steps: list | None = None,
     ):
+        # safety_steps: absent from contacts recorded before the danger panel's steps were kept.
         self.fields: dict[str, Any] = {
             "service": service, "channel": channel, "started_at": started_at,
             "ended_at": ended_at, "contact_type": contact_type, "caller": caller,
             "categories": categories, "risk": risk, "summary": summary, "outcome": outcome,
-            "consent": consent, "case_id": case_id,
+            "consent": consent, "case_id": case_id, "safety_steps": safety_steps,
         }
         self.recorded_by = actor
         self.completed_by = actor if ended_at is not None else None

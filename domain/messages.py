@@ -57,6 +57,25 @@ ENGLISH: dict[str, str] = {
     "case.already_worker": "{name} already works on this case.",
     "case.already_closed": "The case is already closed.",
     "case.not_closed": "Only a closed case can be reopened; this one is {status}.",
+    # Casework over months: agreement, safe contact, safety plans, closure and follow-up
+    "date.invalid": "Not a valid date; give it as YYYY-MM-DD.",
+    "time.invalid": "Not a valid date and time.",
+    "time.in_future": "This is in the future; record it once it has happened.",
+    "codes.not_a_list": "Give a list.",
+    "case.term_months": "The agreement's term is {min} to {max} months.",
+    "case.child_outcome_shape": "Give each child's outcomes as an object with person_id.",
+    "case.not_a_child": "No child with id {person_id} in this case.",
+    "case.child_outcome_twice": "This child's outcomes are given twice.",
+    "case.child_outcome_unknown": "Unknown outcome; the outcomes are removal_prevented, returned_home and wellbeing_improved.",
+    "case.follow_up_unknown": "No follow-up with this id after the case's latest closure.",
+    "case.follow_up_not_closed": "A follow-up is recorded after the case is closed; this one is {status}.",
+    "case.follow_up_not_due": "Follow-ups are due {months} months after the closure.",
+    "case.follow_up_before_closure": "The follow-up took place before the case was closed.",
+    "safety_plan.hidden": "A victim's or child's safety plan is not shown to, nor written by, psychologists.",
+    "safety_plan.empty": "Give at least one step of the plan.",
+    "safety_plan.too_many_steps": "At most {max} own steps.",
+    "safety_plan.review_before_agreed": "The review is before the plan was agreed.",
+    "safety_plan.exists": "This person already has a safety plan in this case; revise it instead.",
     "person.field_unknown": "Unknown field of a person.",
     "person.role_unknown": "Unknown role {role!r}; one of {roles}.",
     "person.role_required": "A person always has a role.",
@@ -250,6 +269,7 @@ ENGLISH: dict[str, str] = {
 
 # The kinds of record a refusal names (`what`), as the English calls them.
 RECORDS = {
+    "safety_plan": "safety plan",
     "record": "record", "contact": "contact", "case": "case", "referral": "referral",
     "assessment": "assessment", "participation": "programme participation", "user": "user", "token": "token",
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
@@ -267,6 +287,8 @@ WORDS: dict[str, dict] = {
         "record_session": "record a session of", "drop_out": "record a drop-out of",
         "add_person": "add a person to", "change_person": "change a person of", "add_note": "add a note to",
         "assign_owner": "assign", "add_worker": "add someone to",
+        "take_on": "record an agreement for", "set_safe_contact": "set a person's safe contact in",
+        "safety_plan": "change a safety plan of",
     },
     # What only the responsible person may do, in "… may {duty}."
     "duty": {

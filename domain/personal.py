@@ -25,6 +25,11 @@ Which subjects free text concerns:
   person of the case when it was written (and the caller of the contact it was opened from);
 - a questionnaire response's free answers: the response's own subject only (kind "record"): it
   names no case, and a person who answered through a public link is no subject of ours;
+- a case's summary, notes, closing/reopening reasons, a person change's reason, the referring
+  organisation of its agreement, a follow-up's note, a safety plan's reason for a revision: the case
+  and every person of the case when it was written (and the caller of the contact it was opened from);
+- a person's safe-contact text (when to call, what to say if someone else answers) and the own steps
+  of their safety plan: that person alone;
 - a referral's, assessment's or programme participation's reasons and notes: a subject of the
   record's own (kind "record", so that record can be erased alone), and the case and its persons
   where it belongs to a case, the caller of its contact where it came from one (`sealed_for`,
@@ -94,6 +99,16 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
                                        case_text("reason")),
     "domain.case:Case.Closed": case_text("reason"),
     "domain.case:Case.Reopened": case_text("reason"),
+    # Casework over months (issue 12). The referring organisation's name may place the family.
+    "domain.case:Case.TakenOn": case_text("organisation"),
+    # When and how a person may be reached safely is theirs alone: erasing them erases it.
+    "domain.case:Case.SafeContactSet": PersonalFields("person_id", "person", ("times", "if_someone_else_answers")),
+    "domain.case:Case.FollowUpRecorded": case_text("note"),
+    # A safety plan's own steps are the person's; why it was revised may name anyone of the case.
+    "domain.safety_plan:SafetyPlan.Started": PersonalFields("person_id", "person", ("own_steps",)),
+    "domain.safety_plan:SafetyPlan.Revised": (
+        PersonalFields("person_id", "person", ("own_steps",)),
+        PersonalFields("case_id", "case", ("reason",), also="sealed_for", also_kind="person")),
     "domain.referral:Referral.Made": record_text("reason", "consent.override_reason", registers=True),
     "domain.referral:Referral.Released": record_text("reason"),
     "domain.referral:Referral.Declined": record_text("reason"),

@@ -14,6 +14,7 @@ from intake.services.assessments import AssessmentService
 from intake.services.callers import CallerService
 from intake.services.calls import CallService
 from intake.services.cases import CaseService
+from intake.services.casework import CaseWorkService
 from intake.services.conferences import ConferenceService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
@@ -56,6 +57,7 @@ class Senim:
     conferences: ConferenceService  # case conferences: agendas, decisions, actions carried over a series
     questionnaires: QuestionnaireService  # responses, feedback links, the free texts for supervisors
     feedback_limiter: RateLimiter  # the public feedback page, per client address
+    casework: CaseWorkService  # agreements, safe contact, safety plans and follow-ups of cases
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -98,6 +100,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         conferences=ConferenceService(store, projections, cases=cases, staff=staff, links=links),
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
+        casework=CaseWorkService(store, cases, follow_up_months=settings.follow_up_months),
         # Tests flush by hand: refused-request tests compare event-store heads.
         access=AccessLog(store, background=not settings.testing),
         questionnaires=QuestionnaireService(store, projections, links=links),

@@ -58,6 +58,8 @@ class Settings:
     # SENIM_RETENTION_NON_DATA_CONTACTS: 90d, 6m, 5y or off); None: the rule is off.
     retention_closed_cases: Period | None = RETENTION_DEFAULTS[CLOSED_CASES]
     retention_non_data_contacts: Period | None = RETENTION_DEFAULTS[NON_DATA_CONTACTS]
+    # When follow-up checks of a closed case are due: months after the closure (SENIM_FOLLOW_UP_MONTHS, "3,6,12").
+    follow_up_months: tuple[int, ...] = (3, 6, 12)
     testing: bool = False
 
     @classmethod
@@ -79,6 +81,7 @@ class Settings:
             trusted_proxies=_count(environ, "SENIM_TRUSTED_PROXIES"),
             retention_closed_cases=_retention(environ, "SENIM_RETENTION_CLOSED_CASES", CLOSED_CASES),
             retention_non_data_contacts=_retention(environ, "SENIM_RETENTION_NON_DATA_CONTACTS", NON_DATA_CONTACTS),
+            follow_up_months=parse_months(environ, "SENIM_FOLLOW_UP_MONTHS", (3, 6, 12)),
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request
@@ -111,6 +114,20 @@ def _positive_int(environ, name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be positive.")
     return value
+
+
+def parse_months(environ, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A schedule in months after an event ("3,6,12"): whole positive numbers, each once, in order."""
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        months = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        raise ConfigError(f"{name} must be months separated by commas, such as 3,6,12, not {raw!r}.") from None
+    if not months or months[0] <= 0 or months[-1] > 120:
+        raise ConfigError(f"{name} must name months from 1 to 120, such as 3,6,12.")
+    return tuple(months)
 
 
 def _count(environ, name: str) -> int:

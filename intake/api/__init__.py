@@ -67,6 +67,7 @@ def init_api(app: Flask) -> SenimApi:
         audit,
         callers,
         calls,
+        case_work,
         caseload,
         cases,
         conferences,
@@ -85,7 +86,7 @@ def init_api(app: Flask) -> SenimApi:
     from intake.api.reads import not_ready_problem
     from intake.queries.freshness import ProjectionNotReady
     for module in (reference, contacts, referrals, assessments, journals, stats, projections, users, escalations,
-                   appointments, programme, audit, cases):
+                   appointments, programme, audit, cases, case_work):
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls, questionnaires):
         api.register_blueprint(module.blp)

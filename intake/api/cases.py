@@ -6,9 +6,9 @@ from uuid import UUID
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.actor import CASEWORK_ROLES, Actor
-from domain.case import NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
+from domain.case import ANSWERS, NOTE_MAX, PERSON_ROLES, PERSONAL_LIMITS, STATUSES, Case
 from intake.api.blueprint import ApiBlueprint
-from intake.api.fields import Moment, NonBlankText, Text
+from intake.api.fields import Code, Moment, NonBlankText, Text
 from intake.api.idempotency import idempotent
 from intake.api.reads import await_projection, read_record
 from intake.api.schemas import REASON_MAX, SUMMARY_MAX, ActorOut, CreatedOut, ReadQuery
@@ -89,6 +89,32 @@ class CaseReasonIn(Schema):
     reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
+class ChildOutcomeIn(Schema):
+    person_id = fields.UUID(required=True, metadata={"description": "A child person of the case."})
+    removal_prevented = fields.String(validate=validate.OneOf(ANSWERS), load_default="unknown")
+    returned_home = fields.String(validate=validate.OneOf(ANSWERS), load_default="unknown")
+    wellbeing_improved = fields.String(validate=validate.OneOf(ANSWERS), load_default="unknown")
+
+
+class CloseIn(Schema):
+    """The old body (reason only) still closes a case, not coded; a coded closure may leave the words out,
+    except for `other`."""
+
+    reason = Text(max_length=REASON_MAX, allow_none=True, load_default=None, metadata={
+        "description": "Why, in words: required without reason_code, and for reason_code other."})
+    reason_code = Code("case_closure_reasons", allow_none=True, load_default=None)
+    child_outcomes = fields.List(fields.Nested(ChildOutcomeIn), allow_none=True, load_default=None,
+                                 validate=validate.Length(max=MOST_PERSONS), metadata={
+        "description": "Per child person of the case: yes, no or unknown for each outcome; a child left out "
+                       "counts as unknown (with reason_code, every child of the case gets an entry)."})
+    occurred_at = Moment(load_default=None, metadata={"description": "When it was closed (default: now)."})
+
+
+class ReopenIn(CaseReasonIn):
+    from_follow_up = fields.UUID(allow_none=True, load_default=None, metadata={
+        "description": "The follow-up after the latest closure that found the family needs help again."})
+
+
 class PartCreatedOut(Schema):
     id = fields.UUID(metadata={"description": "The person's or the note's id."})
     case_id = fields.UUID()
@@ -117,6 +143,9 @@ class NoteOut(Schema):
 class CaseStatusChangeOut(Schema):
     status = fields.String()
     reason = fields.String(allow_none=True)
+    reason_code = fields.String(allow_none=True, metadata={"description": "A closure's coded reason (null: not coded)."})
+    occurred_at = fields.DateTime(format="iso", allow_none=True, metadata={"description": "When a closure happened."})
+    from_follow_up = fields.UUID(allow_none=True, metadata={"description": "A reopening's follow-up."})
     at = fields.DateTime(format="iso")
     actor = fields.Nested(ActorOut)
 
@@ -320,20 +349,28 @@ def add_worker(body, case_id: UUID):
 
 @blp.route("/<uuid:case_id>/closure", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(CaseReasonIn())
+@blp.arguments(CloseIn(), example={
+    "reason_code": "self_sufficient", "reason": "Goals of the plan reached; the family manages on its own.",
+    "child_outcomes": [{"person_id": "6f1c2a8e-4c1b-4f7e-9a53-2f0c1d3e4b5a", "removal_prevented": "yes",
+                        "returned_home": "unknown", "wellbeing_improved": "yes"}],
+    "occurred_at": "2025-09-01T10:00:00+05:00"})
 @blp.response(200, CreatedOut)
 def close_case(body, case_id: UUID):
-    """Close the case with a reason (its owner or a supervisor). Already closed: 409."""
-    return written(senim().cases.close(case_id, reason=body["reason"], actor=current_actor()))
+    """Close the case (its owner or a supervisor): with a reason in words, or a coded reason
+    (case_closure_reasons; `other` needs words) and per-child outcomes. Already closed: 409.
+    Follow-ups are then due after the closure (GET …/follow-ups)."""
+    return written(senim().cases.close(case_id, actor=current_actor(), **body))
 
 
 @blp.route("/<uuid:case_id>/reopening", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(CaseReasonIn())
+@blp.arguments(ReopenIn())
 @blp.response(200, CreatedOut)
 def reopen_case(body, case_id: UUID):
-    """Reopen a closed case with a reason (its owner or a supervisor). Not closed: 409."""
-    return written(senim().cases.reopen(case_id, reason=body["reason"], actor=current_actor()))
+    """Reopen a closed case with a reason (its owner or a supervisor), optionally from a follow-up that found
+    the family needs help again; its history is kept. Not closed: 409."""
+    return written(senim().cases.reopen(case_id, reason=body["reason"], from_follow_up=body["from_follow_up"],
+                                        actor=current_actor()))
 
 
 @blp.route("/<uuid:case_id>/history", methods=["GET"])

@@ -70,6 +70,9 @@ class ContactFields(Schema):
     outcome = CodeList("outcomes")
     consent = fields.Nested(ConsentSchema)
     case_id = fields.UUID(allow_none=True)
+    safety_steps = CodeList("safety_steps", allow_none=True, metadata={
+        "description": "Optional: the steps of a safety plan agreed during the contact (codes of GET /api/v1/reference "
+                       "→ safety_steps). A case opened from the contact starts the caller's safety plan with them."})
 
 
 class ContactIn(ContactFields):

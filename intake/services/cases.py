@@ -23,10 +23,12 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import DomainEvent
 
 from domain.actor import CASEWORK_ROLES, Actor, same_person
-from domain.case import Case, redacted_person
+from domain.case import Case, add_months, redacted_person, sees_redacted
+from domain.clock import local, utc_now
 from domain.contact import Contact
 from domain.errors import Forbidden, Invalid, NotFound, Reason
 from domain.ids import id_text
+from domain.safety_plan import SafetyPlan
 from intake.adapters.store import SenimStore
 from intake.services import Written
 from projections.case_timeline import current_members, ever_members, list_cases, worker_vias
@@ -34,6 +36,8 @@ from projections.case_timeline import current_members, ever_members, list_cases,
 log = logging.getLogger(__name__)
 
 TIMELINE = "case_timeline"
+# A caller's role as a person of a case (children are added on the case itself).
+CASE_ROLE_OF_CALLER = {"victim": "victim", "potential_victim": "victim", "aggressor": "aggressor"}
 # How each role may come to see a case, as recorded in case_workers (the owner is also checked on the case).
 VISIBLE_VIA = {
     "consultant": ("owner", "opener", "contact", "added"),
@@ -164,9 +168,31 @@ class CaseService:
                 errors.update({f"persons.{index}.{name}": reasons for name, reasons in refused.reasons.items()})
         if errors:
             raise Invalid.many(errors)
+        plan = self._plan_from_contact(case, contact, person_ids, actor)
         if contact is not None and contact.fields.get("case_id") != case.id:
             contact.amend(changes={"case_id": case.id}, reason=f"Opened case {case.id}", actor=actor)
-        return Written(case.id, self.store.commit(case, *([contact] if contact is not None else [])))
+        return Written(case.id, self.store.commit(case, *([contact] if contact is not None else []),
+                                                  *([plan] if plan is not None else [])))
+
+    @staticmethod
+    def _plan_from_contact(case: Case, contact: Contact | None, person_ids: list, actor: Actor) -> SafetyPlan | None:
+        """The safety plan of the caller's person, started with the steps ticked in the contact's danger
+        panel (issue 15 item 8). The caller is the first person given (as a call opens its case), or is
+        added by role alone. Not for what the actor may not write (a psychologist, a victim's plan)."""
+        if contact is None or not contact.fields.get("safety_steps"):
+            return None
+        steps = contact.fields["safety_steps"]
+        caller_role = str((contact.fields.get("caller") or {}).get("role"))
+        role = case.person(person_ids[0])["role"] if person_ids else CASE_ROLE_OF_CALLER.get(caller_role, "other")
+        if sees_redacted(actor, role):
+            return None
+        person_id = person_ids[0] if person_ids else case.add_person(actor=actor, role=role)
+        now = utc_now()
+        started = min(contact.fields.get("started_at") or now, now)
+        agreed = local(started).date()
+        return SafetyPlan.start(case=case, person_id=person_id, steps=steps, agreed_on=agreed,
+                                review_on=add_months(agreed, 1), contact_id=contact.id,
+                                occurred_at=started, actor=actor, now=now)
 
     def _opening_contact(self, contact_id, actor: Actor) -> Contact | None:
         if contact_id is None:
@@ -219,14 +245,18 @@ class CaseService:
             raise Invalid("user_id", "staff.disabled", name=user.username)
         return user.as_actor()
 
-    def close(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
+    def close(self, case_id: UUID, *, reason: str | None, actor: Actor, reason_code: str | None = None,
+              child_outcomes: list | None = None, occurred_at: datetime | None = None) -> Written:
+        """Closes with words, or with a coded reason (`other` needs words) and per-child outcomes."""
         case = self.get(case_id, actor=actor)
-        case.close(reason=reason, actor=actor)
+        case.close(reason=reason, actor=actor, reason_code=reason_code, child_outcomes=child_outcomes,
+                   occurred_at=occurred_at)
         return Written(case.id, self.store.commit(case))
 
-    def reopen(self, case_id: UUID, *, reason: str, actor: Actor) -> Written:
+    def reopen(self, case_id: UUID, *, reason: str, actor: Actor, from_follow_up: UUID | None = None) -> Written:
+        """from_follow_up: the follow-up after the closure that found the family needs help again."""
         case = self.get(case_id, actor=actor)
-        case.reopen(reason=reason, actor=actor)
+        case.reopen(reason=reason, actor=actor, from_follow_up=from_follow_up)
         return Written(case.id, self.store.commit(case))
 
     # Queries -------------------------------------------------------------------------------------

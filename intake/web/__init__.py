@@ -134,6 +134,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     import intake.web.supervisor_questionnaires  # noqa: F401 - its pages are on the supervisors' blueprint
     from intake.web import admin, auth, casework, consultant, psychologist, supervisor
     from intake.web.casework import (
+        case_parts,  # noqa: F401
         caseload,  # noqa: F401
         conferences,  # noqa: F401
     )

@@ -268,6 +268,7 @@ def new_contact():
     form.validate()
     problems: dict[str, list[str]] = {}
     fields = form.read(problems)
+    fields["safety_steps"] = [code for code, _text in SAFETY_STEPS if code in request.form.getlist("safety_step")]
     answers = checklist_answers(request.form, problems)
     referral = form.referral(problems, supervisor=actor.role == "supervisor")
     ending = request.form.get("action") != "continue"

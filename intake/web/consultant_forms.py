@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
 from domain import instruments, reference
@@ -17,7 +17,7 @@ from domain.contact import CALLER_PERSONAL_LIMITS
 from domain.errors import Reason
 from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.web.forms import Form, length
-from intake.web.i18n import language, options
+from intake.web.i18n import label, language, options
 from intake.web.refusals import say
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -36,16 +36,10 @@ CALLER_FIELDS = (("caller_role", "role"), ("caller_gender", "gender"), ("caller_
                  ("caller_language", "language"), ("caller_region", "region"),
                  ("caller_settlement", "settlement"))
 PERSONAL_FIELDS = (("caller_name", "name"), ("caller_phone", "phone"), ("caller_address", "address"))
-# What each safety-planning step asks (the checklist of the danger panel).
-SAFETY_STEPS = (
-    ("safe_now", _l("Is the person safe right now? Where are they, and where is the aggressor?")),
-    ("can_leave", _l("Can they leave, or lock themselves in a safe room, if it gets worse?")),
-    ("safe_place", _l("A safe place and a trusted person they can go to or call")),
-    ("documents", _l("Documents, keys, money, phone and medicines ready to take")),
-    ("children", _l("The children: where they are and how to take them along")),
-    ("code_word", _l("A code word with someone close, to call for help without saying it")),
-    ("next_contact", _l("When and how we speak again, and whether it is safe to call back")),
-)
+# The danger panel's safety-planning steps (its checklist): codes of the reference list `safety_steps`,
+# whose kk/ru/en wording is in domain/reference_codes.csv; the list's other steps are for a case's plan.
+PANEL_SAFETY_STEPS = ("safe_now", "can_leave", "safe_place", "documents", "children", "code_word", "next_contact")
+SAFETY_STEPS = tuple((code, LazyString(label, "safety_steps", code)) for code in PANEL_SAFETY_STEPS)
 
 
 class Unreadable(ValueError):

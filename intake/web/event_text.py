@@ -31,6 +31,9 @@ CASE_EVENT_NAMES = {
     Case.WorkerAdded: _l("Staff member added to the case"),
     Case.Closed: _l("Case closed"),
     Case.Reopened: _l("Case reopened"),
+    Case.TakenOn: _l("Family taken on under an agreement"),
+    Case.SafeContactSet: _l("Safe contact recorded"),
+    Case.FollowUpRecorded: _l("Follow-up after closure recorded"),
     Contact.Recorded: _l("Contact recorded"),
     Contact.Amended: _l("Contact corrected"),
     Contact.Completed: _l("Contact completed"),
@@ -162,7 +165,24 @@ def _case_lines_case_person_changed(event: Case.PersonChanged, data, case_id):
 @_case_lines.register(Case.Closed)
 @_case_lines.register(Case.Reopened)
 def _case_lines_case_closed_or_reopened(event, data, case_id):
-    return [_reason(data)]
+    coded = label("case_closure_reasons", data["reason_code"]) if data.get("reason_code") else ""
+    return [coded, _reason(data)]
+
+
+@_case_lines.register
+def _case_lines_case_taken_on(event: Case.TakenOn, data, case_id):
+    return [label("case_sources", data.get("source")),
+            _("%(day)s, for %(months)s months", day=data.get("agreement_on") or "", months=data.get("term_months"))]
+
+
+@_case_lines.register
+def _case_lines_case_safe_contact_set(event: Case.SafeContactSet, data, case_id):
+    return [_codes("channels", data.get("channels"))]
+
+
+@_case_lines.register
+def _case_lines_case_follow_up_recorded(event: Case.FollowUpRecorded, data, case_id):
+    return [label("follow_up_findings", data.get("finding")), data.get("note") or ""]
 
 
 @_case_lines.register

@@ -72,6 +72,25 @@ MESSAGES = {
     "case.already_worker": _l("%(name)s already works on this case."),
     "case.already_closed": _l("The case is already closed."),
     "case.not_closed": _l("Only a closed case can be reopened."),
+    # Casework over months: agreement, safe contact, safety plans, closure and follow-up
+    "date.invalid": _l("Give a date such as 2025-03-01."),
+    "time.invalid": _l("Give a date and a time."),
+    "time.in_future": _l("This is in the future; record it once it has happened."),
+    "codes.not_a_list": _l("Choose from the list."),
+    "case.term_months": _l("The agreement's term is %(min)s to %(max)s months."),
+    "case.child_outcome_shape": _l("Give the outcomes of each child."),
+    "case.not_a_child": _l("This is not a child of this case."),
+    "case.child_outcome_twice": _l("This child's outcomes are given twice."),
+    "case.child_outcome_unknown": _l("Unknown outcome."),
+    "case.follow_up_unknown": _l("No such follow-up after the case's latest closure."),
+    "case.follow_up_not_closed": _l("A follow-up is recorded once the case is closed."),
+    "case.follow_up_not_due": _l("Follow-ups are due %(months)s months after the closure."),
+    "case.follow_up_before_closure": _l("The follow-up took place before the case was closed."),
+    "safety_plan.hidden": _l("A victim's or child's safety plan is not shown to psychologists, nor written by them."),
+    "safety_plan.empty": _l("Choose at least one step or write one."),
+    "safety_plan.too_many_steps": _l("At most %(max)s own steps."),
+    "safety_plan.review_before_agreed": _l("The review is before the plan was agreed."),
+    "safety_plan.exists": _l("This person already has a safety plan in this case; revise it instead."),
     "person.role_unknown": _l("Choose one of the offered options."),
     "person.role_required": _l("A person always has a role."),
     "person.not_found": _l("No person with this number exists in this case."),
@@ -337,9 +356,13 @@ def _target(value: str, code: str) -> str:
     return label("referral_targets", value)
 
 
+def _months(value, code: str) -> str:
+    return ", ".join(str(month) for month in value) if isinstance(value, (list, tuple)) else str(value)
+
+
 SHOWN: dict[str, Callable[[object, str], str]] = {
     "at": _moment, "until": _until, "start": _clock, "end": _clock, "weekday": _weekday, "shifts": _shifts,
-    "status": _status, "outcome": _outcome, "items": _items, "target": _target,
+    "status": _status, "outcome": _outcome, "items": _items, "target": _target, "months": _months,
 }
 
 

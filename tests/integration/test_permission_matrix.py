@@ -173,6 +173,27 @@ MATRIX = {
     ("POST", "/api/v1/feedback-links#naming-the-contact"): (
         only(*CONTACT_OWNERS, yes=ALLOWED),
         lambda w, role: {"questionnaire": "consultation_feedback", "about": {"kind": "contact", "id": w.contact}}),
+    # Casework on the world's case (issue 12): the agreement, the victim's safe contact and safety plan
+    # (hidden from and refused to the claimer, a psychologist), follow-ups (409 while the case is open).
+    ("PUT", "/api/v1/cases/{case_id}/agreement"): (
+        only(*CASE_WORKERS, yes=ALLOWED), {"service": "family_service", "source": "guardianship",
+                                           "agreement_on": "2025-01-15", "term_months": 24}),
+    ("GET", "/api/v1/cases/{case_id}/agreement"): (only(*CASE_WORKERS), None),
+    ("PUT", "/api/v1/cases/{case_id}/persons/{person_id}/safe-contact"): (
+        only("owner", "supervisor", yes=ALLOWED), {"channels": ["whatsapp"], "times": "mornings", "leave_message": "no"}),
+    ("GET", "/api/v1/cases/{case_id}/persons/{person_id}/safe-contact"): (only(*CASE_WORKERS), None),
+    ("POST", "/api/v1/cases/{case_id}/safety-plans"): (
+        only("owner", "supervisor", yes=ALLOWED),
+        lambda w, role: {"person_id": w.victim, "steps": ["safe_place"], "agreed_on": "2025-01-15",
+                         "review_on": "2030-01-15"}),
+    ("GET", "/api/v1/cases/{case_id}/safety-plans"): (only(*CASE_WORKERS), None),
+    ("PUT", "/api/v1/cases/{case_id}/safety-plans/{person_id}"): (
+        only("owner", "supervisor", yes=ALLOWED), {"steps": ["safe_place", "bag_ready"], "agreed_on": "2025-01-15",
+                                                   "review_on": "2030-01-15", "reason": "a bag is packed"}),
+    ("GET", "/api/v1/cases/{case_id}/safety-plans/{person_id}"): (only("owner", "supervisor"), None),
+    ("POST", "/api/v1/cases/{case_id}/follow-ups"): (
+        only(*CASE_WORKERS, yes=ALLOWED), {"due_months": 3, "finding": "doing_well"}),
+    ("GET", "/api/v1/cases/{case_id}/follow-ups"): (only(*CASE_WORKERS), None),
     # Endings last. (Psychologists see every referral to their service, so its state is no secret to
     # them: a step the state forbids is 409 before who may take it is asked.)
     ("POST", "/api/v1/referrals/{referral_id}/release"): (

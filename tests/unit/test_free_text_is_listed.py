@@ -28,6 +28,7 @@ REFERENCE_CODES = {
     "service": "services", "channel": "channels", "contact_type": "contact_types", "source": "referral_sources",
     "target": "referral_targets", "urgency": "urgencies", "subject_role": "caller_roles",
     "format": "consultation_formats", "language": "languages",
+    "region": "regions", "reason_code": "case_closure_reasons", "finding": "follow_up_findings",
 }
 # Text attributes whose values are codes the domain itself defines or makes.
 DOMAIN_CODES = {
@@ -49,6 +50,9 @@ DOMAIN_CODES = {
     "about_kind": "what a response evaluates: a code of domain/questionnaire.py ABOUT_KINDS",
     "phase": "pre or post", "participant": "a short code pairing pre- and post-tests, checked against "
                                             "CODE_PATTERN (Latin letters, digits and . _ : -), never a name",
+    "leave_message": "yes, no or unknown (domain/case.py ANSWERS)",
+    # Days as ISO text (YYYY-MM-DD): when an agreement or a safety plan was made, when it is reviewed.
+    "agreement_on": "an ISO date", "agreed_on": "an ISO date", "review_on": "an ISO date",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
@@ -91,6 +95,9 @@ STRUCTURED = {
     "case_ids": "the ids of the cases on a conference's agenda",
     "texts": "a questionnaire's free answers by item id (listed as personal)",
     "text_items": "the item ids answered in free text",
+    "channels": "codes (channels)", "steps": "codes (safety_steps)", "safety_steps": "codes (safety_steps)",
+    "own_steps": "a safety plan's steps in the person's words: listed as personal",
+    "child_outcomes": "per child: a person_id and yes/no/unknown per outcome",
 }
 
 

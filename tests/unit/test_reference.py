@@ -54,6 +54,21 @@ EXPECTED = {
     "consultation_formats": ("in_person", "online"),
     "staff_roles": ("consultant", "psychologist", "supervisor", "admin"),
     "conference_kinds": ("supervision", "intervision", "multi_agency"),
+    # Casework over months (issue 12).
+    "case_sources": (
+        "guardianship", "school", "health", "police", "crisis_centre", "ngo", "court", "helpline", "self_referral",
+        "other",
+    ),
+    "case_closure_reasons": (
+        "self_sufficient", "moved_away", "refused_help", "transferred", "placed_in_care", "returned_to_family",
+        "death", "other",
+    ),
+    "follow_up_findings": ("doing_well", "concerns", "needs_help_again", "not_reached"),
+    # The danger panel's steps first (their codes kept), then the rest of a safety plan's.
+    "safety_steps": (
+        "safe_now", "can_leave", "safe_place", "documents", "children", "code_word", "next_contact",
+        "people_to_call", "bag_ready", "children_plan", "documents_ready", "emergency_numbers",
+    ),
 }
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
