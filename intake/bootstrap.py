@@ -17,6 +17,7 @@ from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
 from intake.services.links import LinkChecker
+from intake.services.plans import PlanService
 from intake.services.programme import ProgrammeService
 from intake.services.referrals import ReferralService
 from intake.services.retention import EMBEDDED_BATCH_LIMIT, AtMostHourly, RetentionService, rules_of
@@ -45,6 +46,7 @@ class Senim:
     calls: CallService  # a call with its case file, checklist and referral, as one use case
     escalation: EscalationService  # referrals past their claim deadline, on every sweep
     retention: RetentionService  # shredding after the retention periods, hourly
+    plans: PlanService  # a case's development plan, its reviews, needs over time; overdue escalation
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -87,7 +89,8 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         # Tests flush by hand: refused-request tests compare event-store heads.
-        access=AccessLog(store, background=not settings.testing))
+        access=AccessLog(store, background=not settings.testing),
+        plans=PlanService(store, cases, staff, projections, review_months=settings.review_months))
 
 
 def _trigger(settings: Settings, projections: Projections, escalation: EscalationService,

@@ -43,6 +43,11 @@ DOMAIN_CODES = {
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
     "session": "a digest of a web session's id (domain/staff.py session_digest)",
     "kept_session": "the same",
+    # The development plan (domain/plan.py)
+    "status": "a closed goal's status: achieved or dropped (domain/plan.py CLOSED_GOAL)",
+    "family_progress": "a code of the family_progress list (domain/plan.py FAMILY_PROGRESS)",
+    "item": "what is overdue: review or activity (domain/plan.py OVERDUE_ITEMS)",
+    "due_on": "a calendar day, YYYY-MM-DD", "next_review_on": "the same",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
@@ -77,6 +82,9 @@ STRUCTURED = {
     "categories": "codes", "risk": "codes", "outcome": "codes", "changed": "names of a person's fields",
     "sealed_for": "data-subject ids",
     "worker": "a staff member let into a case",
+    "responsible": "a staff member, or a partner organisation whose name is listed as personal",
+    "progress": "goal ids and goal_progress codes (the notes are apart, in `notes`)",
+    "notes": "a review's notes by goal id: listed as personal, sealed as one",
 }
 
 
