@@ -243,7 +243,8 @@ class Plan(Aggregate):
 
     def _require_open_goal(self, goal: dict) -> None:
         if goal["status"] != "open":
-            raise Conflict(f"plan.goal_{goal['status']}", state=goal["status"])
+            raise Conflict("plan.goal_achieved" if goal["status"] == "achieved" else "plan.goal_dropped",
+                           state=goal["status"])
 
     def change_goal(self, goal_id, *, changes, reason, actor: Actor, sealed_for: list | None = None,
                     now: datetime | None = None) -> None:
@@ -328,7 +329,8 @@ class Plan(Aggregate):
 
     def _require_planned(self, activity: dict) -> None:
         if activity["status"] != "planned":
-            raise Conflict(f"plan.activity_{activity['status']}", state=activity["status"])
+            raise Conflict("plan.activity_done" if activity["status"] == "done" else "plan.activity_dropped",
+                           state=activity["status"])
 
     def complete_activity(self, activity_id, *, actor: Actor, occurred_at=None, now: datetime | None = None) -> None:
         self._require_worker(actor)

@@ -67,6 +67,7 @@ def init_api(app: Flask) -> SenimApi:
         audit,
         callers,
         calls,
+        case_plan,
         cases,
         contacts,
         escalations,
@@ -86,6 +87,7 @@ def init_api(app: Flask) -> SenimApi:
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls):
         api.register_blueprint(module.blp)
+    api.register_blueprint(case_plan.blp)  # the development plan of a case, its reviews, needs (issue 12)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:
         api.keep_spec()

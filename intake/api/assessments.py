@@ -41,7 +41,7 @@ class AssessmentIn(Schema):
     answers = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(max=MOST_ANSWERS),
                           metadata={"description": "{item_id: yes | no | unknown} for every item."})
     contact_id = fields.UUID(allow_none=True)
-    case_id = fields.UUID(allow_none=True)
+    case_id = fields.UUID(allow_none=True, metadata={"description": "Required for family_needs (needs_case)."})
     subject_role = Text(max_length=50, allow_none=True,
                         metadata={"description": "Whom the instrument assesses; defaults to the instrument's."})
 
@@ -65,6 +65,12 @@ class AssessedOut(CreatedOut):
     escalation = fields.Boolean(metadata={
         "description": "victim_risk in a case: true when the case holds enough incidents in the window."})
     incidents_in_window = fields.Integer()
+    sides = fields.Dict(metadata={
+        "description": "family_needs: per side (child_development, parent_capacity, family_environment) its "
+                       "score (needs present), max_score and unknown_count."})
+    care_loss_risk = fields.Dict(metadata={
+        "description": "family_needs: the risk of the child losing parental care: score, max_score, level "
+                       "(low, medium, high), complete, highest_possible_level. `level` is this level."})
 
 
 class OverrideIn(Schema):

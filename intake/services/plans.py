@@ -49,6 +49,29 @@ class PlanState:
     def review_overdue(self) -> bool:
         return self.as_of is None and self.review_due_on < self.today
 
+    def view(self) -> dict:
+        """The plan as plain data (the API's answer, the case page's sections): goals with their
+        activities, reviews newest last, the next review; overdue flags only for the plan as it is now."""
+        plan = self.plan
+        activities = plan.activities if plan is not None else {}
+
+        def overdue(item: dict, open_status: str) -> bool:
+            return self.as_of is None and item["status"] == open_status and date.fromisoformat(item["due_on"]) < self.today
+
+        goals = [] if plan is None else [
+            {**goal, "overdue": overdue(goal, "open"),
+             "activities": [{**activities[activity_id], "overdue": overdue(activities[activity_id], "planned")}
+                            for activity_id in goal["activities"]]}
+            for goal in plan.goals.values()]
+        return {
+            "case_id": self.case.id, "as_of": self.as_of,
+            "started_at": plan.started_at if plan is not None else None,
+            "goals": goals, "reviews": list(plan.reviews) if plan is not None else [],
+            "next_review": {"due_on": self.review_due_on.isoformat(), "months": self.review_months,
+                            "overdue": self.review_overdue},
+            "escalations": list(plan.escalations) if plan is not None else [],
+        }
+
 
 def agreement_of(case: Case) -> dict | None:
     """The case's latest agreement (Case.TakenOn, recorded by the case work of issue 12), if any."""

@@ -53,6 +53,8 @@ EXPECTED = {
     "urgencies": ("routine", "urgent", "emergency"),
     "consultation_formats": ("in_person", "online"),
     "staff_roles": ("consultant", "psychologist", "supervisor", "admin"),
+    "goal_progress": ("achieved", "progressing", "no_change", "worse"),
+    "family_progress": ("improved", "stable", "worse"),
 }
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
