@@ -50,7 +50,7 @@ CREATED_EXAMPLE = {"id": "7c6b5a49-3827-4165-9f8e-7d6c5b4a3921", "case_id": "1b2
 
 # Shapes ------------------------------------------------------------------------------------------
 
-class ResponsibleIn(Schema):
+class PlanResponsibleIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(RESPONSIBLE_KINDS), metadata={
         "description": "staff (a member of staff of the service, by user_id) or partner (an organisation, by name)."})
     user_id = fields.UUID(allow_none=True, metadata={"description": "kind staff: the member of staff."})
@@ -58,7 +58,7 @@ class ResponsibleIn(Schema):
         "description": "kind partner: the organisation's name (sealed for the case)."})
 
 
-class ResponsibleOut(Schema):
+class PlanResponsibleOut(Schema):
     kind = fields.String()
     user_id = fields.String(allow_none=True)
     username = fields.String(allow_none=True)
@@ -66,21 +66,21 @@ class ResponsibleOut(Schema):
     organisation = fields.String(allow_none=True)
 
 
-class GoalIn(Schema):
+class PlanGoalIn(Schema):
     text = NonBlankText(max_length=TEXT_MAX, required=True, metadata={"description": "What is to be achieved."})
     due_on = Day(required=True, metadata={"description": "By when (YYYY-MM-DD)."})
-    responsible = fields.Nested(ResponsibleIn, required=True)
+    responsible = fields.Nested(PlanResponsibleIn, required=True)
     person_id = fields.UUID(allow_none=True, metadata={
         "description": "The person of the case the goal is for; null or absent: the whole family."})
     occurred_at = Moment(allow_none=True, metadata=OCCURRED)
 
 
-class GoalChangesIn(Schema):
+class PlanGoalChangesIn(Schema):
     """Only what changes, and why."""
 
     text = NonBlankText(max_length=TEXT_MAX)
     due_on = Day()
-    responsible = fields.Nested(ResponsibleIn)
+    responsible = fields.Nested(PlanResponsibleIn)
     reason = NonBlankText(max_length=REASON_MAX, required=True, metadata={"description": "Why; kept in the history."})
 
     @validates_schema
@@ -89,38 +89,38 @@ class GoalChangesIn(Schema):
             raise ValidationError("Name at least one of text, due_on, responsible.", "_schema")
 
 
-class GoalCloseIn(Schema):
+class PlanGoalCloseIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(CLOSED_GOAL), metadata={
         "description": "achieved, or dropped (with a reason)."})
     reason = Text(max_length=REASON_MAX, allow_none=True)
     occurred_at = Moment(allow_none=True, metadata=OCCURRED)
 
 
-class ActivityIn(Schema):
+class PlanActivityIn(Schema):
     text = NonBlankText(max_length=TEXT_MAX, required=True)
     due_on = Day(required=True)
-    responsible = fields.Nested(ResponsibleIn, required=True)
+    responsible = fields.Nested(PlanResponsibleIn, required=True)
     occurred_at = Moment(allow_none=True, metadata=OCCURRED)
 
 
-class ActivityDoneIn(Schema):
+class PlanActivityDoneIn(Schema):
     occurred_at = Moment(allow_none=True, metadata=OCCURRED)
 
 
-class ActivityDropIn(Schema):
+class PlanActivityDropIn(Schema):
     reason = NonBlankText(max_length=REASON_MAX, required=True)
     occurred_at = Moment(allow_none=True, metadata=OCCURRED)
 
 
-class ProgressIn(Schema):
+class PlanProgressIn(Schema):
     goal_id = fields.UUID(required=True)
     progress = fields.String(required=True, validate=validate.OneOf(GOAL_PROGRESS), metadata={
         "description": "A code of GET /api/v1/reference → goal_progress."})
     note = Text(max_length=TEXT_MAX, allow_none=True)
 
 
-class ReviewIn(Schema):
-    progress = fields.List(fields.Nested(ProgressIn), load_default=list, validate=validate.Length(max=MOST_PROGRESS),
+class PlanReviewIn(Schema):
+    progress = fields.List(fields.Nested(PlanProgressIn), load_default=list, validate=validate.Length(max=MOST_PROGRESS),
                            metadata={"description": "Progress per goal, each goal at most once."})
     family_progress = fields.String(required=True, validate=validate.OneOf(FAMILY_PROGRESS), metadata={
         "description": "A code of GET /api/v1/reference → family_progress."})
@@ -130,7 +130,7 @@ class ReviewIn(Schema):
     occurred_at = Moment(allow_none=True, metadata={"description": "When the review was held; default: now."})
 
 
-class GoalChangeOut(Schema):
+class PlanGoalChangeOut(Schema):
     before = fields.Dict()
     after = fields.Dict()
     reason = fields.String()
@@ -138,12 +138,12 @@ class GoalChangeOut(Schema):
     actor = fields.Nested(ActorOut)
 
 
-class ActivityOut(Schema):
+class PlanActivityOut(Schema):
     activity_id = fields.UUID()
     goal_id = fields.UUID()
     text = fields.String(allow_none=True)
     due_on = fields.String()
-    responsible = fields.Nested(ResponsibleOut)
+    responsible = fields.Nested(PlanResponsibleOut)
     status = fields.String(metadata={"description": "planned, done or dropped"})
     reason = fields.String(allow_none=True, metadata={"description": "Why it was dropped."})
     added_on = fields.DateTime(format="iso")
@@ -152,31 +152,31 @@ class ActivityOut(Schema):
     overdue = fields.Boolean(metadata={"description": "Planned and past its due date (never with as_of)."})
 
 
-class GoalOut(Schema):
+class PlanGoalOut(Schema):
     goal_id = fields.UUID()
     person_id = fields.UUID(allow_none=True)
     text = fields.String(allow_none=True)
     due_on = fields.String()
-    responsible = fields.Nested(ResponsibleOut)
+    responsible = fields.Nested(PlanResponsibleOut)
     status = fields.String(metadata={"description": "open, achieved or dropped"})
     reason = fields.String(allow_none=True)
     set_on = fields.DateTime(format="iso")
     closed_on = fields.DateTime(format="iso", allow_none=True)
-    changes = fields.List(fields.Nested(GoalChangeOut), metadata={"description": "Every revision, oldest first."})
-    activities = fields.List(fields.Nested(ActivityOut))
+    changes = fields.List(fields.Nested(PlanGoalChangeOut), metadata={"description": "Every revision, oldest first."})
+    activities = fields.List(fields.Nested(PlanActivityOut))
     overdue = fields.Boolean()
 
 
-class ProgressOut(Schema):
+class PlanProgressOut(Schema):
     goal_id = fields.UUID()
     progress = fields.String()
     note = fields.String(allow_none=True)
 
 
-class ReviewOut(Schema):
+class PlanReviewOut(Schema):
     review_id = fields.UUID()
     held_on = fields.DateTime(format="iso")
-    progress = fields.List(fields.Nested(ProgressOut))
+    progress = fields.List(fields.Nested(PlanProgressOut))
     family_progress = fields.String()
     decisions = fields.String(allow_none=True)
     next_review_on = fields.String()
@@ -184,14 +184,14 @@ class ReviewOut(Schema):
     actor = fields.Nested(ActorOut)
 
 
-class NextReviewOut(Schema):
+class PlanNextReviewOut(Schema):
     due_on = fields.String(metadata={"description": "The first review: the agreement (or the opening) plus the "
                                                     "service's review months; then the last review's next_review_on."})
     months = fields.Integer()
     overdue = fields.Boolean()
 
 
-class EscalationOut(Schema):
+class PlanEscalationOut(Schema):
     item = fields.String(metadata={"description": "review or activity"})
     item_id = fields.UUID(allow_none=True)
     due_on = fields.String()
@@ -202,29 +202,29 @@ class PlanOut(Schema):
     case_id = fields.UUID()
     as_of = fields.DateTime(format="iso", allow_none=True)
     started_at = fields.DateTime(format="iso", allow_none=True, metadata={"description": "null: no plan yet."})
-    goals = fields.List(fields.Nested(GoalOut))
-    reviews = fields.List(fields.Nested(ReviewOut))
-    next_review = fields.Nested(NextReviewOut)
-    escalations = fields.List(fields.Nested(EscalationOut))
+    goals = fields.List(fields.Nested(PlanGoalOut))
+    reviews = fields.List(fields.Nested(PlanReviewOut))
+    next_review = fields.Nested(PlanNextReviewOut)
+    escalations = fields.List(fields.Nested(PlanEscalationOut))
 
 
-class ReviewsOut(Schema):
+class PlanReviewsOut(Schema):
     case_id = fields.UUID()
-    reviews = fields.List(fields.Nested(ReviewOut))
-    next_review = fields.Nested(NextReviewOut)
+    reviews = fields.List(fields.Nested(PlanReviewOut))
+    next_review = fields.Nested(PlanNextReviewOut)
 
 
 class PlanQuery(ReadQuery):
     as_of = Moment(load_default=None, metadata={"description": "The plan as it stood then (its events recorded by then)."})
 
 
-class SideOut(Schema):
+class PlanSideOut(Schema):
     score = fields.Integer(metadata={"description": "Needs present (answered yes)."})
     max_score = fields.Integer()
     unknown_count = fields.Integer()
 
 
-class RiskOut(Schema):
+class PlanRiskOut(Schema):
     score = fields.Integer()
     max_score = fields.Integer()
     level = fields.String(metadata={"description": "low, medium or high"})
@@ -232,13 +232,13 @@ class RiskOut(Schema):
     highest_possible_level = fields.String()
 
 
-class NeedsEntryOut(Schema):
+class PlanNeedsEntryOut(Schema):
     assessment_id = fields.UUID()
     assessed_at = fields.DateTime(format="iso")
     version = fields.String()
-    sides = fields.Dict(keys=fields.String(), values=fields.Nested(SideOut), metadata={
+    sides = fields.Dict(keys=fields.String(), values=fields.Nested(PlanSideOut), metadata={
         "description": "child_development, parent_capacity, family_environment"})
-    care_loss_risk = fields.Nested(RiskOut)
+    care_loss_risk = fields.Nested(PlanRiskOut)
     computed_level = fields.String()
     level = fields.String(metadata={"description": "The care-loss level now, after any override."})
     complete = fields.Boolean(allow_none=True)
@@ -246,9 +246,9 @@ class NeedsEntryOut(Schema):
     assessed_by = fields.Nested(ActorOut)
 
 
-class NeedsOut(Schema):
+class PlanNeedsOut(Schema):
     case_id = fields.UUID()
-    assessments = fields.List(fields.Nested(NeedsEntryOut), metadata={"description": "Oldest first."})
+    assessments = fields.List(fields.Nested(PlanNeedsEntryOut), metadata={"description": "Oldest first."})
 
 
 # Routes ------------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def get_plan(query, case_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/goals", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(GoalIn(), example=GOAL_EXAMPLE)
+@blp.arguments(PlanGoalIn(), example=GOAL_EXAMPLE)
 @blp.response(201, PartCreatedOut, example=CREATED_EXAMPLE)
 @idempotent(answer_from_commit=False)
 def set_goal(body, case_id: UUID):
@@ -280,7 +280,7 @@ def set_goal(body, case_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/goals/<uuid:goal_id>", methods=["PATCH"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(GoalChangesIn(), example={"due_on": "2026-09-01", "reason": "Летние каникулы"})
+@blp.arguments(PlanGoalChangesIn(), example={"due_on": "2026-09-01", "reason": "Летние каникулы"})
 @blp.response(200, PartCreatedOut, example=CREATED_EXAMPLE)
 def change_goal(body, case_id: UUID, goal_id: UUID):
     """Revise a goal (text, due date, who is responsible) with a reason; what it was stays in its
@@ -293,7 +293,7 @@ def change_goal(body, case_id: UUID, goal_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/goals/<uuid:goal_id>/close", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(GoalCloseIn(), example={"status": "dropped", "reason": "Семья переехала в другой район"})
+@blp.arguments(PlanGoalCloseIn(), example={"status": "dropped", "reason": "Семья переехала в другой район"})
 @blp.response(200, PartCreatedOut, example=CREATED_EXAMPLE)
 def close_goal(body, case_id: UUID, goal_id: UUID):
     """Close a goal as achieved, or drop it with a reason. Already closed: 409."""
@@ -303,7 +303,7 @@ def close_goal(body, case_id: UUID, goal_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/goals/<uuid:goal_id>/activities", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(ActivityIn(), example={"text": "Встреча с классным руководителем", "due_on": "2026-02-15",
+@blp.arguments(PlanActivityIn(), example={"text": "Встреча с классным руководителем", "due_on": "2026-02-15",
                                       "responsible": STAFF_EXAMPLE})
 @blp.response(201, PartCreatedOut, example=CREATED_EXAMPLE)
 @idempotent(answer_from_commit=False)
@@ -315,7 +315,7 @@ def add_activity(body, case_id: UUID, goal_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/activities/<uuid:activity_id>/done", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(ActivityDoneIn(), example={"occurred_at": "2026-02-14T15:00:00+05:00"})
+@blp.arguments(PlanActivityDoneIn(), example={"occurred_at": "2026-02-14T15:00:00+05:00"})
 @blp.response(200, PartCreatedOut, example=CREATED_EXAMPLE)
 def complete_activity(body, case_id: UUID, activity_id: UUID):
     """Mark an activity done. Done already, or dropped: 409 (state done or dropped)."""
@@ -325,7 +325,7 @@ def complete_activity(body, case_id: UUID, activity_id: UUID):
 
 @blp.route("/<uuid:case_id>/plan/activities/<uuid:activity_id>/drop", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(ActivityDropIn(), example={"reason": "Школа сама провела встречу"})
+@blp.arguments(PlanActivityDropIn(), example={"reason": "Школа сама провела встречу"})
 @blp.response(200, PartCreatedOut, example=CREATED_EXAMPLE)
 def drop_activity(body, case_id: UUID, activity_id: UUID):
     """Drop a planned activity with a reason. Done or dropped already: 409."""
@@ -336,7 +336,7 @@ def drop_activity(body, case_id: UUID, activity_id: UUID):
 @blp.route("/<uuid:case_id>/reviews", methods=["GET"])
 @requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
-@blp.response(200, ReviewsOut)
+@blp.response(200, PlanReviewsOut)
 def list_reviews(query, case_id: UUID):
     """The case's reviews, oldest first, and when the next one is due (and whether it is overdue)."""
     view = _state(case_id).view()
@@ -345,7 +345,7 @@ def list_reviews(query, case_id: UUID):
 
 @blp.route("/<uuid:case_id>/reviews", methods=["POST"])
 @requires(*CASEWORK_ROLES)
-@blp.arguments(ReviewIn(), example=REVIEW_EXAMPLE)
+@blp.arguments(PlanReviewIn(), example=REVIEW_EXAMPLE)
 @blp.response(201, PartCreatedOut, example=CREATED_EXAMPLE)
 @idempotent(answer_from_commit=False)
 def record_review(body, case_id: UUID):
@@ -357,7 +357,7 @@ def record_review(body, case_id: UUID):
 @blp.route("/<uuid:case_id>/needs", methods=["GET"])
 @requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
-@blp.response(200, NeedsOut)
+@blp.response(200, PlanNeedsOut)
 def needs_trend(query, case_id: UUID):
     """The family's needs over time: each family_needs assessment of the case (recorded with POST
     /api/v1/assessments, instrument family_needs, case_id), its date, the three sides' scores and the
