@@ -122,6 +122,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
     from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web.casework import plan as casework_plan  # noqa: F401  (needs, plan, reviews sections)
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
     for area in (auth, consultant, psychologist, casework, supervisor, admin):
         app.register_blueprint(area.bp)
