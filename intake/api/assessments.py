@@ -29,6 +29,7 @@ class InstrumentOut(Schema):
     code = fields.String()
     title = fields.Dict(metadata={"description": "kk, ru and en"})
     subject_roles = fields.List(fields.String())
+    needs_case = fields.Boolean(metadata={"description": "true: an assessment by it names its case (family_needs)."})
     current_version = fields.String()
     versions = fields.List(fields.Dict(), metadata={
         "description": "Each published version: items (id, kk/ru/en, answers, contraindication), "

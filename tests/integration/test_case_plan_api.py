@@ -202,3 +202,26 @@ def test_the_sweep_escalates_an_overdue_review_and_activity_once(client, consult
     assert senim.plans.escalate_overdue(later) == []
     plan = plan_of(client, headers, case_id)
     assert sorted(entry["item"] for entry in plan["escalations"]) == ["activity", "review"]
+
+
+def test_erasing_a_person_of_the_case_erases_the_plans_text_naming_her(client, consultant, supervisor, database_url):
+    from tests.helpers.raw_store import RawStore
+    _, headers = consultant
+    case_id = open_case(client, headers, [{"role": "victim", "name": "Saule Plantextova"}])
+    victim = the_case(client, headers, case_id)["persons"][0]["person_id"]
+    goal_id = post(client, f"{CASES}/{case_id}/plan/goals", goal_body(
+        text="Plantextova finds a safe flat", person_id=victim,
+        responsible={"kind": "partner", "organisation": "Plantextova's sister"}), headers)["id"]
+    post(client, f"{CASES}/{case_id}/reviews", {
+        "progress": [{"goal_id": goal_id, "progress": "no_change", "note": "Plantextova still waits"}],
+        "family_progress": "stable", "decisions": "Ask Plantextova again",
+        "next_review_on": (date.today() + timedelta(days=30)).isoformat()}, headers)
+    raw = RawStore(database_url)
+    assert not any(b"Plantextova" in raw.plaintext(position) for position in raw.rows())
+    assert plan_of(client, headers, case_id)["goals"][0]["text"] == "Plantextova finds a safe flat"
+    post(client, f"/api/v1/persons/{victim}/erasure", {"reason": "She asked to be forgotten"}, supervisor[1])
+    plan = plan_of(client, headers, case_id)
+    assert plan["goals"][0]["text"] is None and plan["goals"][0]["responsible"]["organisation"] is None
+    review = plan["reviews"][0]
+    assert review["decisions"] is None and review["progress"][0]["note"] is None
+    assert review["progress"][0]["progress"] == "no_change"  # the codes stay countable
