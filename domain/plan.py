@@ -31,7 +31,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import reference
 from domain.actor import CASEWORK_ROLES, Actor
-from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, as_aware, utc_now
+from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Reason
 from domain.ids import optional_id
 from domain.text import REASON_MAX
@@ -100,7 +100,7 @@ def _day(field: str, value, errors: dict, *, required: bool = True) -> str | Non
             errors.setdefault(field, []).append(Reason("plan.day_missing"))
         return None
     if isinstance(value, datetime):
-        value = value.date()
+        value = local(value).date()
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value)
@@ -378,7 +378,7 @@ class Plan(Aggregate):
         decisions = _text("decisions", decisions, DECISIONS_MAX, errors)
         next_on = _day("next_review_on", next_review_on, errors)
         if next_on is not None and "occurred_at" not in errors:
-            held = when.date()
+            held = local(when).date()  # the day it was held where the service works
             latest = add_months(held, review_months)
             if date.fromisoformat(next_on) <= held:
                 errors["next_review_on"] = [Reason("plan.next_review_not_after", held=held.isoformat())]

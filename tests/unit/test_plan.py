@@ -160,3 +160,11 @@ def test_a_closed_case_takes_no_plan_writes_and_an_admin_none_at_all():
     require_case_open("reopened")
     with pytest.raises(Forbidden):
         Plan.start(case_id=CASE_ID, actor=ADMIN)
+
+
+def test_the_review_months_count_from_the_day_where_the_service_works():
+    plan, _ = with_goal()
+    late_evening_utc = datetime(2026, 12, 3, 19, 30, tzinfo=timezone.utc)  # already 4 December in Almaty
+    plan.review(progress=[], family_progress="stable", decisions="Продолжить", next_review_on="2027-06-04",
+                review_months=6, actor=WORKER, occurred_at=late_evening_utc, now=late_evening_utc)
+    assert plan.reviews[-1]["next_review_on"] == "2027-06-04"
