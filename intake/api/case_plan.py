@@ -44,6 +44,37 @@ REVIEW_EXAMPLE = {
                   "note": "Пропусков меньше, но бывают"}],
     "family_progress": "improved", "decisions": "Продолжить занятия с психологом; подключить соцработника.",
     "next_review_on": "2026-11-20"}
+NEXT_REVIEW_EXAMPLE = {"due_on": "2026-11-20", "months": 6, "overdue": False}
+REVIEW_OUT_EXAMPLE = {
+    "review_id": "2d3e4f50-6172-4839-94a5-b6c7d8e9f0a1", "held_on": "2026-05-20T06:00:00+00:00",
+    "progress": [{"goal_id": "7c6b5a49-3827-4165-9f8e-7d6c5b4a3921", "progress": "progressing",
+                  "note": "Пропусков меньше, но бывают"}],
+    "family_progress": "improved", "decisions": "Продолжить занятия с психологом.", "next_review_on": "2026-11-20",
+    "at": "2026-05-20T09:12:00+00:00", "actor": {"user_id": "3f0c7a2e-8b1d-4c5e-9a6f-1d2e3f4a5b6c",
+                                                 "username": "aigerim", "role": "psychologist"}}
+PLAN_EXAMPLE = {
+    "case_id": "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809", "as_of": None, "started_at": "2026-01-12T05:30:00+00:00",
+    "goals": [{
+        "goal_id": "7c6b5a49-3827-4165-9f8e-7d6c5b4a3921", "person_id": "9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+        "text": "Ребёнок ежедневно посещает школу", "due_on": "2026-09-01", "responsible": PARTNER_EXAMPLE,
+        "status": "open", "reason": None, "set_on": "2026-01-12T05:30:00+00:00", "closed_on": None, "overdue": False,
+        "changes": [{"before": {"due_on": "2026-06-01"}, "after": {"due_on": "2026-09-01"}, "reason": "Каникулы",
+                     "at": "2026-03-02T04:00:00+00:00", "actor": REVIEW_OUT_EXAMPLE["actor"]}],
+        "activities": [{"activity_id": "5f4e3d2c-1b0a-4987-8654-3210fedcba98",
+                        "goal_id": "7c6b5a49-3827-4165-9f8e-7d6c5b4a3921", "text": "Встреча с классным руководителем",
+                        "due_on": "2026-02-15", "responsible": {"kind": "staff", **REVIEW_OUT_EXAMPLE["actor"]},
+                        "status": "done", "reason": None, "added_on": "2026-01-12T05:31:00+00:00",
+                        "done_on": "2026-02-14T10:00:00+00:00", "dropped_on": None, "overdue": False}]}],
+    "reviews": [REVIEW_OUT_EXAMPLE], "next_review": NEXT_REVIEW_EXAMPLE, "escalations": []}
+NEEDS_EXAMPLE = {"case_id": "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809", "assessments": [{
+    "assessment_id": "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "assessed_at": "2026-01-12T05:00:00+00:00",
+    "version": "1", "sides": {"child_development": {"score": 2, "max_score": 5, "unknown_count": 0},
+                              "parent_capacity": {"score": 1, "max_score": 5, "unknown_count": 1},
+                              "family_environment": {"score": 3, "max_score": 5, "unknown_count": 0}},
+    "care_loss_risk": {"score": 2, "max_score": 7, "level": "medium", "complete": True,
+                       "highest_possible_level": "medium"},
+    "computed_level": "medium", "level": "medium", "complete": True, "unknown_count": 1,
+    "assessed_by": REVIEW_OUT_EXAMPLE["actor"]}]}
 CREATED_EXAMPLE = {"id": "7c6b5a49-3827-4165-9f8e-7d6c5b4a3921", "case_id": "1b2c3d4e-5f60-4718-92a3-b4c5d6e7f809",
                    "position": 4211}
 
@@ -260,7 +291,7 @@ def _state(case_id: UUID, as_of=None):
 @blp.route("/<uuid:case_id>/plan", methods=["GET"])
 @requires(*CASEWORK_ROLES)
 @blp.arguments(PlanQuery(), location="query")
-@blp.response(200, PlanOut)
+@blp.response(200, PlanOut, example=PLAN_EXAMPLE)
 def get_plan(query, case_id: UUID):
     """The case's development plan: goals (with every revision) and their activities, reviews, the next
     review's date; with as_of, the plan as it stood then."""
@@ -336,7 +367,8 @@ def drop_activity(body, case_id: UUID, activity_id: UUID):
 @blp.route("/<uuid:case_id>/reviews", methods=["GET"])
 @requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
-@blp.response(200, PlanReviewsOut)
+@blp.response(200, PlanReviewsOut, example={"case_id": PLAN_EXAMPLE["case_id"], "reviews": [REVIEW_OUT_EXAMPLE],
+                                                "next_review": NEXT_REVIEW_EXAMPLE})
 def list_reviews(query, case_id: UUID):
     """The case's reviews, oldest first, and when the next one is due (and whether it is overdue)."""
     view = _state(case_id).view()
@@ -357,7 +389,7 @@ def record_review(body, case_id: UUID):
 @blp.route("/<uuid:case_id>/needs", methods=["GET"])
 @requires(*CASEWORK_ROLES)
 @blp.arguments(ReadQuery(), location="query")
-@blp.response(200, PlanNeedsOut)
+@blp.response(200, PlanNeedsOut, example=NEEDS_EXAMPLE)
 def needs_trend(query, case_id: UUID):
     """The family's needs over time: each family_needs assessment of the case (recorded with POST
     /api/v1/assessments, instrument family_needs, case_id), its date, the three sides' scores and the
