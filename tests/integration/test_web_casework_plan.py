@@ -123,3 +123,28 @@ def test_a_needs_assessment_from_the_case_page_shows_in_its_trend(client, senim,
     assert recorded.status_code == 302, text(recorded)
     body = text(client.get(page_of(case_id)))
     assert "Риск утраты ребёнком родительского попечения" in body and "средний" in body
+
+
+def test_the_sections_speak_kazakh_to_a_kazakh_speaker(client, senim, make_user):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "kk"
+    worker = signed_in_as(make_user, client, "consultant")
+    case_id = case_of(senim, worker)
+    senim.plans.set_goal(case_id, {"text": "Баспана табу", "due_on": "2030-01-01",
+                                   "responsible": {"kind": "staff", "user_id": worker.user_id}}, actor=worker)
+    body = text(client.get(page_of(case_id)))
+    assert "Даму жоспары" in body and "Қайта қараулар" in body and "Қажеттіліктерді бағалау" in body
+    assert "Баспана табу" in body and "жұмыста" in body
+
+
+def test_a_closed_case_shows_its_plan_without_forms(client, senim, make_user):
+    worker = signed_in_as(make_user, client, "consultant")
+    case_id = case_of(senim, worker)
+    senim.plans.set_goal(case_id, {"text": "Жильё", "due_on": "2030-01-01",
+                                   "responsible": {"kind": "partner", "organisation": "Акимат"}}, actor=worker)
+    senim.cases.close(case_id, reason="Семья справляется", actor=worker)
+    body = text(client.get(page_of(case_id)))
+    assert "Жильё" in body and "Дело закрыто" in body
+    assert "/plan/goals\"" not in body and "Записать пересмотр" not in body
+    refused = post(client, case_id, "/plan/goals", {
+        "goal-text": "x", "goal-person": "", "goal-due_on": "2030-01-01", "goal-responsible": worker.user_id})
+    assert refused.status_code == 409 and "Дело закрыто" in text(refused)
