@@ -40,6 +40,8 @@ class Assessment(Aggregate):
                                              roles=spec["subject_roles"])]
         ids = {field: optional_id(field, value, errors)
                for field, value in (("contact_id", contact_id), ("case_id", case_id))}
+        if spec.get("needs_case") and case_id is None:  # family_needs: the family is a case's persons
+            errors["case_id"] = [Reason("assessment.case_required", instrument=instrument)]
         if errors:
             raise Invalid.many(errors)
         return cls(

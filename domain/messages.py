@@ -151,6 +151,7 @@ ENGLISH: dict[str, str] = {
     "answers.missing": "Every item needs an answer; answer 'unknown' when it is not known.",
     "assessment.subject_role": "{instrument} assesses: {roles}.",
     "assessment.read_forbidden": "This assessment was made by someone else.",
+    "assessment.case_required": "{instrument} assesses a family: name its case (case_id).",
     "assessment.override_forbidden": ("Only the assessor or a supervisor may override this level; record a new "
                                       "assessment instead."),
     "override.reason_missing": "An override needs a reason.",
@@ -198,6 +199,30 @@ ENGLISH: dict[str, str] = {
     "conference.action_carried": "The action was carried over to the next meeting of the series; mark it done there.",
     "conference.done_in_future": "The action is done in the future; record it once it is done.",
     "conference.done_before_meeting": "The action was agreed at the conference of {held_on}; it cannot be done before.",
+    # The development plan of a case and its reviews (domain/plan.py)
+    "plan.case_closed": "The case is closed; reopen it before changing its plan.",
+    "plan.goal_not_found": "No such goal in this case's plan.",
+    "plan.activity_not_found": "No such activity in this case's plan.",
+    "plan.goal_achieved": "The goal is already closed as achieved.",
+    "plan.goal_dropped": "The goal was dropped; set a new goal instead.",
+    "plan.activity_done": "The activity is already done.",
+    "plan.activity_dropped": "The activity was dropped; add a new one instead.",
+    "plan.changes_expected": "Give the fields to change: {keys}.",
+    "plan.change_unknown": "A goal's changes are among {keys}.",
+    "plan.changes_nothing": "The change changes nothing.",
+    "plan.day_missing": "Give a date (YYYY-MM-DD).",
+    "plan.day_invalid": "Not a date; use YYYY-MM-DD.",
+    "plan.day_out_of_range": "Give a date from {earliest} to {latest}.",
+    "plan.time_invalid": "Not a time; use ISO 8601.",
+    "plan.time_in_future": "This is in the future; record it once it has happened.",
+    "plan.time_too_early": "Implausibly far in the past.",
+    "plan.responsible_kind": "Say who is responsible: kind one of {kinds}.",
+    "plan.responsible_staff": "The responsible member of staff is a consultant, psychologist or supervisor.",
+    "plan.progress_not_list": "Give the progress as a list of {{goal_id, progress, note}}.",
+    "plan.goal_twice": "This goal's progress is given twice.",
+    "plan.next_review_not_after": "The next review comes after this one ({held}).",
+    "plan.next_review_too_late": "The next review is due within {months} months: by {latest}.",
+    "plan.escalate_forbidden": "Overdue items are escalated by the system or a supervisor.",
     # Staff, tokens, two-person changes
     "username.invalid": "Use 2-63 characters: latin letters, digits, '.', '_' or '-'.",
     "username.taken": "The username {username!r} is taken.",
@@ -275,6 +300,7 @@ RECORDS = {
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
     "person": "person", "conference": "case conference", "action": "conference action",
     "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
+    "person": "person", "plan": "development plan",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {

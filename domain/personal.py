@@ -120,6 +120,16 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.conference:Conference.ActionAgreed": conference_text("text"),
     # A questionnaire's free answers: the response's own subject (erasable alone); sealed_for is empty.
     "domain.questionnaire:QuestionnaireResponse.Submitted": record_text("texts", registers=True),
+    # The development plan of a case (domain/plan.py): its goals, activities, reasons, review notes and
+    # decisions, and a partner organisation's name, sealed for the plan's own subject, the case and its
+    # persons (sealed_for, found by the plan service), so retention of the case erases them too.
+    "domain.plan:Plan.GoalSet": record_text("text", "responsible.organisation"),
+    "domain.plan:Plan.GoalChanged": record_text("changes.text", "changes.responsible.organisation", "reason"),
+    "domain.plan:Plan.GoalClosed": record_text("reason"),
+    "domain.plan:Plan.ActivityAdded": record_text("text", "responsible.organisation"),
+    "domain.plan:Plan.ActivityDropped": record_text("reason"),
+    # notes: {goal_id: the review's note on that goal}, sealed as one.
+    "domain.plan:Plan.Reviewed": record_text("notes", "decisions"),
 }
 
 

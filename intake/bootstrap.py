@@ -20,6 +20,7 @@ from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
 from intake.services.links import LinkChecker
+from intake.services.plans import PlanService
 from intake.services.programme import ProgrammeService
 from intake.services.questionnaires import QuestionnaireService
 from intake.services.referrals import ReferralService
@@ -58,6 +59,7 @@ class Senim:
     questionnaires: QuestionnaireService  # responses, feedback links, the free texts for supervisors
     feedback_limiter: RateLimiter  # the public feedback page, per client address
     casework: CaseWorkService  # agreements, safe contact, safety plans and follow-ups of cases
+    plans: PlanService  # a case's development plan, its reviews, needs over time; overdue escalation
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -103,6 +105,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         casework=CaseWorkService(store, cases, follow_up_months=settings.follow_up_months),
         # Tests flush by hand: refused-request tests compare event-store heads.
         access=AccessLog(store, background=not settings.testing),
+        plans=PlanService(store, cases, staff, projections, review_months=settings.review_months),
         questionnaires=QuestionnaireService(store, projections, links=links),
         feedback_limiter=RateLimiter("feedback", limit=FEEDBACK_REQUESTS, window=FEEDBACK_WINDOW_SECONDS,
                                      redis_url=settings.redis_url))

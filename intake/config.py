@@ -10,6 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
 
+from domain import reference
 from domain.errors import Invalid
 from domain.referral import CLAIM_DEADLINES
 from domain.retention import CLOSED_CASES, DEFAULTS as RETENTION_DEFAULTS, NON_DATA_CONTACTS, Period, parse_period
@@ -60,6 +61,10 @@ class Settings:
     retention_non_data_contacts: Period | None = RETENTION_DEFAULTS[NON_DATA_CONTACTS]
     # When follow-up checks of a closed case are due: months after the closure (SENIM_FOLLOW_UP_MONTHS, "3,6,12").
     follow_up_months: tuple[int, ...] = (3, 6, 12)
+    # How many months after the agreement (then after each review) a case's review is due, per service
+    # (SENIM_REVIEW_MONTHS: "6", or "helpline=6,family_service=3"; a service left out takes the default).
+    review_months_default: int = 6
+    review_months_by_service: Mapping = field(default_factory=lambda: MappingProxyType({}))
     testing: bool = False
 
     @classmethod
@@ -82,6 +87,7 @@ class Settings:
             retention_closed_cases=_retention(environ, "SENIM_RETENTION_CLOSED_CASES", CLOSED_CASES),
             retention_non_data_contacts=_retention(environ, "SENIM_RETENTION_NON_DATA_CONTACTS", NON_DATA_CONTACTS),
             follow_up_months=parse_months(environ, "SENIM_FOLLOW_UP_MONTHS", (3, 6, 12)),
+            **parse_review_months(environ.get("SENIM_REVIEW_MONTHS") or ""),
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request
@@ -97,6 +103,10 @@ class Settings:
         if self.phone_salt:
             env["SENIM_PHONE_SALT"] = self.phone_salt  # read by the store's keyring (intake/adapters/keyring.py)
         return env
+
+    def review_months(self, service: str | None) -> int:
+        """Months between a case's reviews in this service (SENIM_REVIEW_MONTHS)."""
+        return self.review_months_by_service.get(service or "", self.review_months_default)
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,6 +191,27 @@ def parse_claim_deadlines(raw: str) -> Mapping:
             raise ConfigError(f"{name}: the deadline of {urgency} must be positive.")
         parsed[urgency] = WorkingDays(number) if unit == "wd" else timedelta(**{CLAIM_DEADLINE_UNITS[unit]: number})
     return MappingProxyType({**CLAIM_DEADLINES, **parsed})
+
+
+LONGEST_REVIEW_MONTHS = 24
+
+
+def parse_review_months(raw: str) -> dict:
+    """SENIM_REVIEW_MONTHS: "6" (every service), "helpline=6,family_service=3", or both ("6,helpline=3")."""
+    name = "SENIM_REVIEW_MONTHS"
+    default, by_service = 6, {}
+    services = reference.codes("services")
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        service, equals, amount = (text.strip() for text in item.rpartition("=")) if "=" in item else ("", "", item)
+        if equals and service not in services:
+            raise ConfigError(f"{name}: unknown service {service!r}; the services are {', '.join(services)}.")
+        if not amount.isdigit() or not 1 <= int(amount) <= LONGEST_REVIEW_MONTHS:
+            raise ConfigError(f"{name}: {item!r} needs a whole number of months from 1 to {LONGEST_REVIEW_MONTHS}.")
+        if equals:
+            by_service[service] = int(amount)
+        else:
+            default = int(amount)
+    return {"review_months_default": default, "review_months_by_service": MappingProxyType(by_service)}
 
 
 def database_env(url: str) -> dict[str, str]:

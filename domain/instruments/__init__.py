@@ -5,12 +5,12 @@ scoring rule and levels per published version); this package registers them and 
 way the rest of the system reads or scores them.
 """
 from domain.errors import Invalid, Reason
-from domain.instruments import aggressor_status, odara, victim_risk
+from domain.instruments import aggressor_status, family_needs, odara, victim_risk
 from domain.instruments.answers import answer_errors as _answer_errors
 from domain.instruments.registry import Registry
 from domain.instruments.scoring import score as _score
 
-REGISTRY = Registry([victim_risk.INSTRUMENT, odara.INSTRUMENT, aggressor_status.INSTRUMENT])
+REGISTRY = Registry([victim_risk.INSTRUMENT, odara.INSTRUMENT, aggressor_status.INSTRUMENT, family_needs.INSTRUMENT])
 
 
 def all_instruments() -> list[dict]:

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from domain.errors import Invalid
 
 LANGUAGES = ("kk", "ru", "en")
-METHODS = ("count_yes", "status")
+METHODS = ("count_yes", "status", "sides")
 ANSWERS = ("yes", "no", "unknown")
 STATUS_LEVELS = ("not_established", "potential", "confirmed")
 
@@ -62,8 +62,14 @@ def _check_levels(where: str, version) -> None:
         raise ValueError(f"{where}: levels missing or repeated")
     for level in scoring["levels"]:
         _check_labels(f"{where} level {level['code']}", level)
-    if scoring["method"] == "count_yes":
-        # The bands must cover every possible score once, in order, from 0 to all items yes.
+    if scoring["method"] in ("count_yes", "sides"):
+        # The bands must cover every possible score once, in order, from 0 to all (risk) items yes.
+        if scoring["method"] == "sides":
+            groups = {item.get("group") for item in items}
+            for group in (*scoring["sides"], scoring["risk_group"]):
+                if group not in groups:
+                    raise ValueError(f"{where}: no item of group {group!r}")
+            items = tuple(item for item in items if item.get("group") == scoring["risk_group"])
         expected = 0
         for level in scoring["levels"]:
             if level["min"] != expected or level["max"] < level["min"]:
@@ -147,6 +153,7 @@ class Registry:
         instrument = self.instrument(code)
         return {"code": code, "title": thaw(instrument["title"]),
                 "subject_roles": thaw(instrument["subject_roles"]),
+                "needs_case": bool(instrument.get("needs_case", False)),
                 **self._version_json(code, self.version(code, version))}
 
     def all_instruments(self) -> list[dict]:
@@ -156,6 +163,7 @@ class Registry:
                 "code": code,
                 "title": thaw(record["title"]),
                 "subject_roles": thaw(record["subject_roles"]),
+                "needs_case": bool(record.get("needs_case", False)),
                 "current_version": self.current_version(code),
                 "versions": [self._version_json(code, version) for version in record["versions"]],
             }

@@ -33,7 +33,31 @@ def _status(version, yes: set[str]) -> tuple[int, int, MappingProxyType]:
     return sum(1 for item in scored if item["id"] in yes), len(scored), level
 
 
-METHODS = {"count_yes": _count_yes, "status": _status}
+def _risk_count(version, yes: set[str]) -> tuple[int, int, MappingProxyType]:
+    """family_needs: the care-loss risk items answered yes, banded; the sides are reported beside it."""
+    scoring = version["scoring"]
+    risk = [item for item in version["items"] if item.get("group") == scoring["risk_group"]]
+    points = sum(1 for item in risk if item["id"] in yes)
+    level = next(level for level in scoring["levels"] if level["min"] <= points <= level["max"])
+    return points, len(risk), level
+
+
+METHODS = {"count_yes": _count_yes, "status": _status, "sides": _risk_count}
+
+
+def _sides(version, answers: dict, points: int, max_score: int, level, highest) -> dict:
+    """Each side's needs present (yes) and unknown, and the care-loss risk with its level."""
+    scoring = version["scoring"]
+    if scoring["method"] != "sides":
+        return {}
+    sides = {}
+    for side in scoring["sides"]:
+        ids = [item["id"] for item in version["items"] if item.get("group") == side]
+        sides[side] = {"score": sum(1 for item_id in ids if answers[item_id] == "yes"), "max_score": len(ids),
+                       "unknown_count": sum(1 for item_id in ids if answers[item_id] == "unknown")}
+    return {"sides": sides, "care_loss_risk": {
+        "score": points, "max_score": max_score, "level": level["code"],
+        "complete": highest["code"] == level["code"], "highest_possible_level": highest["code"]}}
 
 
 def _level_facts(level) -> dict:
@@ -76,4 +100,5 @@ def score(version, answers: dict) -> dict:
         "complete": highest["code"] == level["code"],
         "highest_possible_level": highest["code"],
         **_eligibility(version, answers),
+        **_sides(version, answers, points, max_score, level, highest),
     }

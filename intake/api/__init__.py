@@ -67,6 +67,7 @@ def init_api(app: Flask) -> SenimApi:
         audit,
         callers,
         calls,
+        case_plan,
         case_work,
         caseload,
         cases,
@@ -93,6 +94,7 @@ def init_api(app: Flask) -> SenimApi:
     for module in (conferences,):
         api.register_blueprint(module.blp)
     api.register_blueprint(caseload.blp)  # issue 12: caseloads and case statistics
+    api.register_blueprint(case_plan.blp)  # the development plan of a case, its reviews, needs (issue 12)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:
         api.keep_spec()

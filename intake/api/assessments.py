@@ -29,6 +29,7 @@ class InstrumentOut(Schema):
     code = fields.String()
     title = fields.Dict(metadata={"description": "kk, ru and en"})
     subject_roles = fields.List(fields.String())
+    needs_case = fields.Boolean(metadata={"description": "true: an assessment by it names its case (family_needs)."})
     current_version = fields.String()
     versions = fields.List(fields.Dict(), metadata={
         "description": "Each published version: items (id, kk/ru/en, answers, contraindication), "
@@ -41,7 +42,7 @@ class AssessmentIn(Schema):
     answers = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(max=MOST_ANSWERS),
                           metadata={"description": "{item_id: yes | no | unknown} for every item."})
     contact_id = fields.UUID(allow_none=True)
-    case_id = fields.UUID(allow_none=True)
+    case_id = fields.UUID(allow_none=True, metadata={"description": "Required for family_needs (needs_case)."})
     subject_role = Text(max_length=50, allow_none=True,
                         metadata={"description": "Whom the instrument assesses; defaults to the instrument's."})
 
@@ -65,6 +66,12 @@ class AssessedOut(CreatedOut):
     escalation = fields.Boolean(metadata={
         "description": "victim_risk in a case: true when the case holds enough incidents in the window."})
     incidents_in_window = fields.Integer()
+    sides = fields.Dict(metadata={
+        "description": "family_needs: per side (child_development, parent_capacity, family_environment) its "
+                       "score (needs present), max_score and unknown_count."})
+    care_loss_risk = fields.Dict(metadata={
+        "description": "family_needs: the risk of the child losing parental care: score, max_score, level "
+                       "(low, medium, high), complete, highest_possible_level. `level` is this level."})
 
 
 class OverrideIn(Schema):

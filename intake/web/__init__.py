@@ -137,6 +137,7 @@ def init_web(app: Flask, settings: Settings) -> None:
         case_parts,  # noqa: F401
         caseload,  # noqa: F401
         conferences,  # noqa: F401
+        plan as casework_plan,  # noqa: F401  (needs, plan, reviews sections)
     )
     from intake.web.feedback import bp as feedback_pages, public as public_feedback
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401

@@ -241,6 +241,28 @@ MESSAGES = {
     "erasure.reason_missing": _l("Give the reason in words."),
     "subject.already_erased": _l("This person's personal data was erased already."),
     "subject.erased": _l("The personal data of this person was erased; no personal data can be added to it."),
+    # The development plan of a case and its reviews
+    "assessment.case_required": _l("A family needs assessment belongs to a case: start it from the case page."),
+    "plan.case_closed": _l("The case is closed; reopen it before changing its plan."),
+    "plan.goal_not_found": _l("There is no such goal in this plan."),
+    "plan.activity_not_found": _l("There is no such activity in this plan."),
+    "plan.goal_achieved": _l("The goal is already closed as achieved."),
+    "plan.goal_dropped": _l("The goal was dropped; set a new goal instead."),
+    "plan.activity_done": _l("The activity is already done."),
+    "plan.activity_dropped": _l("The activity was dropped; add a new one instead."),
+    "plan.changes_nothing": _l("The change changes nothing."),
+    "plan.day_missing": _l("Give a date."),
+    "plan.day_invalid": _l("This is not a date."),
+    "plan.day_out_of_range": _l("Give a date from %(earliest)s to %(latest)s."),
+    "plan.time_invalid": _l("This is not a date."),
+    "plan.time_in_future": _l("This date is in the future; record it once it has happened."),
+    "plan.time_too_early": _l("This date is implausibly far in the past."),
+    "plan.responsible_kind": _l("Say who is responsible."),
+    "plan.responsible_staff": _l("Choose a member of staff who works on cases."),
+    "plan.goal_twice": _l("This goal's progress is given twice."),
+    "plan.next_review_not_after": _l("The next review comes after this one (%(held)s)."),
+    "plan.next_review_too_late": _l("The next review is due within %(months)s months: by %(latest)s at the latest."),
+    "plan.escalate_forbidden": _l("Overdue items are escalated by the system or a supervisor."),
 }
 # Refusals only the API can meet (the shape of a request no page sends, its settings, its reads):
 # a page that ever met one would say the general sentence.
@@ -251,6 +273,7 @@ MESSAGES.update(dict.fromkeys((
     "erasure.kind_unknown", "retention.period_unreadable", "retention.period_not_positive",
     "retention.period_too_long", "journal.service_unknown", "projection.unknown", "read.position_unwritten",
     "idempotency.key_malformed", "idempotency.key_reused", "idempotency.answer_lost",
+    "plan.changes_expected", "plan.change_unknown", "plan.progress_not_list",
 ), FALLBACK))
 
 # When `name` is the signed-in member of staff, the refusal is said to them.

@@ -65,6 +65,10 @@ MATRIX = {
     ("GET", "/api/v1/cases"): (only(*STAFF), None),
     ("GET", "/api/v1/cases/{case_id}"): (only("owner", "claimer", "supervisor"), None),
     ("GET", "/api/v1/cases/{case_id}/history"): (only("supervisor"), None),
+    # The development plan, reviews and needs of a case: whoever sees the case (issue 12).
+    ("GET", "/api/v1/cases/{case_id}/plan"): (only(*CASE_WORKERS), None),
+    ("GET", "/api/v1/cases/{case_id}/reviews"): (only(*CASE_WORKERS), None),
+    ("GET", "/api/v1/cases/{case_id}/needs"): (only(*CASE_WORKERS), None),
     ("GET", "/api/v1/audit/access"): (only("supervisor"), None),
     # Caseloads: one's own (supervisors: anyone's); case statistics for supervisors (issue 12).
     ("GET", "/api/v1/caseload"): (only(*STAFF), None),
@@ -145,6 +149,25 @@ MATRIX = {
         lambda w, role: {"case_id": w.case, "text": "visit", "owner": {"kind": "agency", "agency": "Полиция"},
                          "due_on": w.today()}),
     ("POST", "/api/v1/conferences/{conference_id}/actions/{action_id}/done"): (only(*CASE_WORKERS, yes=ALLOWED), {}),
+    # The plan of the world's case: whoever sees the case writes it ({goal_id}, {activity_id}: the world's).
+    ("POST", "/api/v1/cases/{case_id}/plan/goals"): (
+        only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: w.goal_body()),
+    ("PATCH", "/api/v1/cases/{case_id}/plan/goals/{goal_id}"): (
+        only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {"text": f"Школа, {role}", "reason": "уточнили"}),
+    ("POST", "/api/v1/cases/{case_id}/plan/goals/{goal_id}/activities"): (
+        only(*CASE_WORKERS, yes=ALLOWED), lambda w, role: {**w.goal_body(), "text": "встреча с учителем"}),
+    ("POST", "/api/v1/cases/{case_id}/plan/activities/{activity_id}/done"): (only(*CASE_WORKERS, yes=ALLOWED), {}),
+    ("POST", "/api/v1/cases/{case_id}/plan/activities/{activity_id}/drop"): (
+        only(*CASE_WORKERS, yes=ALLOWED), {"reason": "не понадобилось"}),
+    ("POST", "/api/v1/assessments#family-needs-of-the-case"): (
+        only(*CASE_WORKERS, yes=ALLOWED),
+        lambda w, role: {"instrument": "family_needs", "case_id": w.case,
+                         "answers": {item["id"]: "no" for item in instruments.get("family_needs")["items"]}}),
+    ("POST", "/api/v1/cases/{case_id}/reviews"): (
+        only(*CASE_WORKERS, yes=ALLOWED),
+        lambda w, role: {"family_progress": "stable", "decisions": "продолжить", "next_review_on": w.in_a_month()}),
+    ("POST", "/api/v1/cases/{case_id}/plan/goals/{goal_id}/close"): (
+        only(*CASE_WORKERS, yes=ALLOWED), {"status": "achieved"}),
     ("PUT", "/api/v1/users/{psychologist_id}/working-hours"): (
         only("claimer", "supervisor", "admin", yes=ALLOWED), lambda w, role: {"schedule": w.office_hours()}),
     ("POST", "/api/v1/users"): (only("admin", yes=ALLOWED), lambda w, role: w.user_body()),
@@ -263,6 +286,9 @@ class World:
         self.change = pending.json["id"]
         self.response = self.post("/api/v1/questionnaire-responses", self.feedback_body(), owner)["id"]
         self.link = self.post("/api/v1/feedback-links", {"questionnaire": "consultation_feedback"}, owner)["id"]
+        self.goal = self.post(f"/api/v1/cases/{self.case}/plan/goals", self.goal_body(), owner)["id"]
+        self.activity = self.post(f"/api/v1/cases/{self.case}/plan/goals/{self.goal}/activities",
+                                  {**self.goal_body(), "text": "встреча"}, owner)["id"]
 
     def post(self, path, body, headers):
         response = self.client.post(path, json=body, headers=headers)
@@ -283,6 +309,8 @@ class World:
                   "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback"}
         if "{conference_id}" in template:
             values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
+                  "{goal_id}": self.goal, "{activity_id}": self.activity,
+                  "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline"}
         for name, value in values.items():
             template = template.replace(name, str(value))
         return template
@@ -312,6 +340,15 @@ class World:
         from domain.clock import SERVICE_TIMEZONE
         day = datetime.now(SERVICE_TIMEZONE).date() + timedelta(days=1)
         return datetime(day.year, day.month, day.day, 12, 0, tzinfo=SERVICE_TIMEZONE).isoformat()
+
+    @staticmethod
+    def in_a_month() -> str:
+        return (datetime.now(timezone.utc) + timedelta(days=30)).date().isoformat()
+
+    @staticmethod
+    def goal_body() -> dict:
+        return {"text": "ребёнок ходит в школу", "due_on": "2030-06-01",
+                "responsible": {"kind": "partner", "organisation": "школа"}}
 
     @staticmethod
     def office_hours() -> dict:

@@ -53,6 +53,11 @@ DOMAIN_CODES = {
     "leave_message": "yes, no or unknown (domain/case.py ANSWERS)",
     # Days as ISO text (YYYY-MM-DD): when an agreement or a safety plan was made, when it is reviewed.
     "agreement_on": "an ISO date", "agreed_on": "an ISO date", "review_on": "an ISO date",
+    # The development plan (domain/plan.py)
+    "status": "a closed goal's status: achieved or dropped (domain/plan.py CLOSED_GOAL)",
+    "family_progress": "a code of the family_progress list (domain/plan.py FAMILY_PROGRESS)",
+    "item": "what is overdue: review or activity (domain/plan.py OVERDUE_ITEMS)",
+    "due_on": "a calendar day, YYYY-MM-DD", "next_review_on": "the same",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
@@ -98,6 +103,9 @@ STRUCTURED = {
     "channels": "codes (channels)", "steps": "codes (safety_steps)", "safety_steps": "codes (safety_steps)",
     "own_steps": "a safety plan's steps in the person's words: listed as personal",
     "child_outcomes": "per child: a person_id and yes/no/unknown per outcome",
+    "responsible": "a staff member, or a partner organisation whose name is listed as personal",
+    "progress": "goal ids and goal_progress codes (the notes are apart, in `notes`)",
+    "notes": "a review's notes by goal id: listed as personal, sealed as one",
 }
 
 

@@ -11,7 +11,7 @@ from domain.instruments.registry import Registry
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 CYRILLIC = re.compile(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]")
-CODES = ("victim_risk", "odara", "aggressor_status")
+CODES = ("victim_risk", "odara", "aggressor_status", "family_needs")
 
 # What each published version was when published. A failure here means a published version was
 # edited: put the old text back and publish the change as a new version instead.
@@ -19,6 +19,7 @@ PUBLISHED = {
     ("victim_risk", "1"): "sha256:6994aee58cae3836a866bbfaf09ad10bf64b3c9fd5c658105546aeb69cc86c50",
     ("odara", "1"): "sha256:89ff02da5274e24a41db352ff640044ee64e64dbd721aa1c4d8cd8913547d1b9",
     ("aggressor_status", "1"): "sha256:b3bcc6769d7926a5906933989d799443176e690f07307209e4e59b7f2fd61321",
+    ("family_needs", "1"): "sha256:7670b0e45c427cb0bc41d8da3bcf3a0208e44be5aeaaf73f48245c096df740b9",
 }
 
 # API.md: the recidivism rate of each ODARA score.
@@ -61,7 +62,7 @@ def every_item():
 
 def test_the_three_instruments_of_the_contract_are_published():
     assert [instrument["code"] for instrument in instruments.all_instruments()] == list(CODES)
-    assert [len(item_ids(code)) for code in CODES] == [24, 13, 18]
+    assert [len(item_ids(code)) for code in CODES] == [24, 13, 18, 22]
 
 
 def test_the_catalogue_is_plain_json():
@@ -408,3 +409,51 @@ def test_finding_out_the_unknowns_stays_within_the_reported_levels(code, data):
         assert later["level"] == result["level"]
     assert result["unknown_count"] == list(given_answers.values()).count("unknown")
     assert later["score"] >= result["score"]
+
+
+# The family needs assessment ---------------------------------------------------------------------
+
+def needs(**given) -> dict:
+    """family_needs answers: every item no except those given."""
+    return {item_id: given.get(item_id, "no") for item_id in item_ids("family_needs")}
+
+
+def test_family_needs_scores_each_side_and_the_care_loss_risk():
+    result = instruments.score("family_needs", needs(child_health="yes", child_education="yes", housing="unknown",
+                                                     earlier_removal="yes", authorities_involved="yes"))
+    assert result["sides"] == {
+        "child_development": {"score": 2, "max_score": 5, "unknown_count": 0},
+        "parent_capacity": {"score": 0, "max_score": 5, "unknown_count": 0},
+        "family_environment": {"score": 0, "max_score": 5, "unknown_count": 1},
+    }
+    assert result["care_loss_risk"] == {"score": 2, "max_score": 7, "level": "medium", "complete": True,
+                                        "highest_possible_level": "medium"}
+    assert result["level"] == "medium" and result["score"] == 2
+
+
+@pytest.mark.parametrize("yes, level", [(0, "low"), (1, "low"), (2, "medium"), (3, "medium"), (4, "high"),
+                                        (7, "high")])
+def test_the_care_loss_levels_band_the_risk_signs(yes, level):
+    risk = item_ids("family_needs", "care_loss")
+    assert instruments.score("family_needs", needs(**dict.fromkeys(risk[:yes], "yes")))["level"] == level
+
+
+def test_an_unknown_care_loss_sign_never_counts_as_no():
+    risk = item_ids("family_needs", "care_loss")
+    result = instruments.score("family_needs", needs(**{risk[0]: "yes", risk[1]: "unknown"}))
+    assert result["level"] == "low"
+    assert result["care_loss_risk"]["complete"] is False
+    assert result["care_loss_risk"]["highest_possible_level"] == "medium"
+
+
+def test_a_family_needs_assessment_belongs_to_a_case():
+    from domain.actor import Actor
+    from domain.assessment import Assessment
+    worker = Actor(user_id="u1", username="aigerim", role="consultant")
+    errors = refused_fields(lambda: Assessment.record(instrument="family_needs", answers=needs(), actor=worker))
+    assert list(errors) == ["case_id"]
+    assessment = Assessment.record(instrument="family_needs", answers=needs(), actor=worker,
+                                   case_id="0b0ae5a6-54a5-4c4b-8f3e-8b3c7d1b2a10")
+    assert assessment.subject_role == "family" and assessment.level == "low"
+    assert instruments.get("family_needs")["needs_case"] is True
+    assert instruments.get("victim_risk")["needs_case"] is False

@@ -69,6 +69,8 @@ EXPECTED = {
         "safe_now", "can_leave", "safe_place", "documents", "children", "code_word", "next_contact",
         "people_to_call", "bag_ready", "children_plan", "documents_ready", "emergency_numbers",
     ),
+    "goal_progress": ("achieved", "progressing", "no_change", "worse"),
+    "family_progress": ("improved", "stable", "worse"),
 }
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")

@@ -28,6 +28,10 @@ def group_title(group: str | None) -> str:
         "violence": _("Violence committed"), "risk": _("Signs of danger"),
         "readiness": _("Readiness to change (not scored)"),
         "contraindication": _("Contraindications for the correctional programme"),
+        # family_needs: the three sides of a family's needs, and the care-loss risk
+        "child_development": _("Child's development"), "parent_capacity": _("Parents' capacity"),
+        "family_environment": _("Family and environment"),
+        "care_loss": _("Risk of the child losing parental care"),
     }.get(group or "", "")
 
 
@@ -138,7 +142,7 @@ def render_assessment(assessment_id: UUID, *, form: OverrideForm | None = None, 
         answer_label=answer_label, instrument_title=instrument_title, result=found.result,
         referral_id=referral_id, enrol=enrol, may_enrol=actor.has_role(*PSYCHOLOGIST_ROLES),
         override=override, may_override=actor.has_role("supervisor") or same_person(found.assessed_by, actor),
-        may_lower=actor.has_role("supervisor"), problem=problem, link_args=link_args(),
+        may_lower=actor.has_role("supervisor"), problem=problem, link_args=link_args(), group_title=group_title,
     ), status
 
 
