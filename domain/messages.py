@@ -300,7 +300,7 @@ RECORDS = {
     "staff_change": "staff change request", "erasure": "erasure of this subject", "subject": "data subject",
     "person": "person", "conference": "case conference", "action": "conference action",
     "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
-    "person": "person", "plan": "development plan",
+    "plan": "development plan",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {
