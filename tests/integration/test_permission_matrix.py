@@ -306,11 +306,10 @@ class World:
                   "{referral_id}": self.referral, "{police_referral_id}": self.police_referral,
                   "{assessment_id}": self.assessment, "{participation_id}": self.participation,
                   "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline",
-                  "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback"}
+                  "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback",
+                  "{goal_id}": self.goal, "{activity_id}": self.activity}
         if "{conference_id}" in template:
             values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
-                  "{goal_id}": self.goal, "{activity_id}": self.activity,
-                  "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline"}
         for name, value in values.items():
             template = template.replace(name, str(value))
         return template

@@ -57,7 +57,7 @@ DOMAIN_CODES = {
     "status": "a closed goal's status: achieved or dropped (domain/plan.py CLOSED_GOAL)",
     "family_progress": "a code of the family_progress list (domain/plan.py FAMILY_PROGRESS)",
     "item": "what is overdue: review or activity (domain/plan.py OVERDUE_ITEMS)",
-    "due_on": "a calendar day, YYYY-MM-DD", "next_review_on": "the same",
+    "next_review_on": "a calendar day, YYYY-MM-DD",
 }
 # Text that is not about the people the helpline serves, by topic and attribute. Keep this short.
 NOT_ABOUT_CLIENTS = {
