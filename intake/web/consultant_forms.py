@@ -31,6 +31,17 @@ DEFAULT_SERVICE = {"consultant": "helpline", "psychologist": "family_service", "
 # Risk flags that open the danger panel at once.
 DANGER_FLAGS = ("immediate_danger", "weapon", "threats_to_kill", "strangulation", "suicidal_ideation",
                 "children_at_risk")
+# How a channel is worked, which decides the form's wording: a call with its running time (voice), a
+# written conversation with no timer (text), or a visit in person (visit). A channel not named is text.
+CHANNEL_KINDS = {"phone": "voice", "video": "voice", "in_person": "visit"}
+# Contact types recorded without data (silent, hang-up, prank, wrong number, abusive): one key and Enter.
+QUICK_TYPES = ("silent", "hang_up", "prank", "wrong_number", "abusive")
+
+
+def channel_kind(channel: str | None) -> str:
+    return CHANNEL_KINDS.get(channel or "phone", "text")
+
+
 # Caller fields as (form field, key in the contact's caller).
 CALLER_FIELDS = (("caller_role", "role"), ("caller_gender", "gender"), ("caller_age_group", "age_group"),
                  ("caller_language", "language"), ("caller_region", "region"),
