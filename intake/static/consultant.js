@@ -237,6 +237,10 @@
     });
     showAnswerBar();
 
+    // A name or an address brought back with a draft is shown, not left folded away.
+    var personal = one("details.personal", form);
+    if (personal && ((form.elements.caller_name || {}).value || (form.elements.caller_address || {}).value)) personal.open = true;
+
     // -- wording follows the channel: a call, a written conversation or a visit --
     var kinds = {};
     try { kinds = JSON.parse(form.dataset.channelKinds || "{}"); } catch (e) { kinds = {}; }
