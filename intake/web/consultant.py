@@ -35,6 +35,7 @@ from intake.web.consultant_forms import (
     QUICK_TYPES,
     SAFETY_STEPS,
     AmendForm,
+    ConsultationForm,
     FilterForm,
     NewContactForm,
     Unreadable,
@@ -45,6 +46,7 @@ from intake.web.consultant_forms import (
     checklist,
     checklist_answers,
     checklist_for_page,
+    consultation_problems,
     errors_by_field,
     now_value,
     parse_moment,
@@ -128,12 +130,14 @@ def contact_rows(fields: dict, erased: bool) -> dict:
     started, ended = fields["started_at"], fields.get("ended_at")
     personal = [(CALLER_LABELS[key], shown(key, caller.get(key))) for key in PERSON_DETAILS
                 if caller.get(key)]
-    voice = channel_kind(fields["channel"]) == "voice"
+    voice = fields["channel"] == "phone"  # a video consultation is a consultation, not a call
     times = [(FIELD_LABELS["started_at"] if voice else _l("Started at"), shown("started_at", started)),
              (FIELD_LABELS["ended_at"] if voice else _l("Ended at"),
               shown("ended_at", ended) if ended else str(_l("Open (call continues)") if voice else _l("Open (not ended yet)")))]
     if channel_kind(fields["channel"]) != "text":  # a written thread's length says nothing of the work
         times.append((_l("Duration"), duration_text((ended - started).total_seconds()) if ended else "—"))
+    if fields.get("colleague"):
+        times.append((_l("Pair colleague"), fields["colleague"].get("username", "")))
     return {
         "call": [(FIELD_LABELS["service"], shown("service", fields["service"])),
                  (FIELD_LABELS["channel"], shown("channel", fields["channel"])),
@@ -238,6 +242,7 @@ def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None
         lookup_available=callers_service() is not None, started_text=started_text,
         utc_offset=int(local(utc_now()).utcoffset().total_seconds() // 60), age_groups=age_groups(),
         channel_kind=channel_kind(form.channel.data), channel_kinds=CHANNEL_KINDS,
+        consultation_url=url_for(".new_consultation") if current_actor().role in CONSULTATION_ROLES else None,
         quick_types=[(types[code][0], code, types[code][1]) for code in QUICK_TYPES if code in types], keepalive_seconds=KEEPALIVE_SECONDS,
         opened_at=request.form.get("opened_at", "")[:40] if request.method == "POST" else now_value(),
     ), status
@@ -398,6 +403,64 @@ def saved(contact_id: UUID):
         referral=referral_view(referral) if referral else None,
         case_id=fields.get("case_id"), kind=channel_kind(fields["channel"]),
         started_value=fields["started_at"].isoformat())
+
+
+# -- a consultation of the family service -------------------------------------------------------
+
+CONSULTATION_ROLES = ("psychologist", "supervisor")
+
+
+def pair_colleagues() -> list[tuple[str, str]]:
+    """The other active psychologists, who may have held the consultation too: (username, username)."""
+    me = current_actor().user_id
+    return [(user.username, user.username) for user in senim().staff.list_users()
+            if user.active and user.role == "psychologist" and str(user.id) != me]
+
+
+def render_consultation(form: ConsultationForm, *, status: int = 200, general: list[str] | None = None):
+    form.colleague.choices = [("", _("No pair colleague"))] + pair_colleagues()
+    return render_template("web/consultant/consultation.html", form=form, general=general or [],
+                           draft="consultation", age_groups=age_groups()), status
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@page(*CONSULTATION_ROLES)
+def new_consultation():
+    """A consultation of the family service, in person or online, on its own form (no call, no timer)."""
+    actor = current_actor()
+    if request.method == "GET":
+        return render_consultation(ConsultationForm(data={
+            "format": "in_person", "day": local(utc_now()).date().isoformat(), "consent_services": "unknown",
+            "consent_reporting": "unknown", "call_token": secrets.token_urlsafe(16)}))
+    form = ConsultationForm()
+    token = (form.call_token.data or "").strip()[:64] or None
+    if token and token in saved_calls():
+        flash(_("This call was already saved; it is shown below."), "info")
+        return redirect(url_for(".saved", contact_id=saved_calls()[token]))
+    form.validate()
+    problems: dict[str, list[str]] = {}
+    fields = form.read(problems)
+    if form.colleague.data:
+        colleague = next((user for user in senim().staff.list_users()
+                          if user.username == form.colleague.data and user.active), None)
+        if colleague is None:
+            problems.setdefault("colleague", []).append(_("Choose one of the offered options."))
+        else:
+            fields["colleague"] = colleague.as_actor().as_dict()
+    if not problems and not form.errors:
+        try:
+            written = senim().contacts.record(fields, actor=actor)
+        except Invalid as refused:
+            problems = consultation_problems(errors_by_field(refused.reasons))
+        except store_unavailable():
+            return render_consultation(form, status=503, general=[_(
+                "The database is not answering, so nothing was saved. What you typed is still here: "
+                "try again in a moment.")])
+        else:
+            remember_call(token, written.id)
+            remember(written.position)
+            return redirect(url_for(".saved", contact_id=written.id))
+    return render_consultation(form, status=422, general=form.show_problems(problems))
 
 
 # -- repeat callers ------------------------------------------------------------------------------

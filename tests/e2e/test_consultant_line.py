@@ -4,10 +4,12 @@ panel opens, puts the number first, fits a common call in two screens with each 
 itself after the channel, and signs its consultant in again in place when the session ended, so a call
 is never lost. Keyboard only, in Kazakh and Russian, at 1280×720 and at 390 px."""
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from domain.clock import SERVICE_TIMEZONE
 from tests.e2e.conftest import PASSWORD, check_accessibility, screenshot, sign_in
 from tests.helpers.words import by_language
 
@@ -25,6 +27,10 @@ TEXT = by_language(
     resumed=("қайта кірдіңіз", "снова вошли"),
     wrong=("Пайдаланушы аты немесе құпиясөз қате.", "Неверное имя пользователя или пароль."),
     journal=("Журналдағы нөмірі", "Номер в журнале"),
+    consultation=("Отбасы қызметінің кеңесі", "Консультация службы семьи"),
+    video=("Бейнебайланыс", "Видеосвязь"),
+    colleague=("Жұптағы әріптес", "Коллега в паре"),
+    duration=("Ұзақтығы", "Длительность"),
 )
 VIEW_1280 = {"width": 1280, "height": 720}
 PHONE_390 = {"width": 390, "height": 844}
@@ -254,3 +260,43 @@ def test_a_consultant_signed_out_during_a_call_signs_in_again_in_place_and_the_c
     with page.expect_navigation():
         page.click("main p.actions a.button.secondary >> nth=0")
     expect(page.locator("main")).to_contain_text("Разговор долгий, сессия закончилась.")
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_family_service_records_a_consultation_on_its_own_form_with_its_pair_colleague(site, new_page, language):
+    text = TEXT[language]
+    colleague = site.user("psychologist", "kk" if language == "ru" else "ru")  # another psychologist
+    page = new_page(language)
+    sign_in(page, site, site.user("psychologist", language))
+    page.goto(site.url + "/contacts/new")
+    with page.expect_navigation():
+        page.click(".consultation-link a")
+    expect(page.locator("h1")).to_have_text(text["consultation"])
+    expect(page.locator("#call-timer")).to_have_count(0)
+    page.set_viewport_size(PHONE_390)
+    no_sideways_scroll(page)
+    check_accessibility(page, f"family-service consultation ({language})")
+    screenshot(page, f"line-consultation-{language}-{site.store}")
+    page.focus("input[name=format][value=online]")
+    page.keyboard.press("Space")
+    yesterday = (datetime.now(SERVICE_TIMEZONE) - timedelta(days=1)).date().isoformat()
+    page.fill("#day", yesterday)
+    page.fill("#start", "10:00")
+    page.fill("#end", "10:45")
+    page.select_option("#colleague", colleague)
+    page.focus("input[name=caller_role][value=victim]")
+    page.keyboard.press("1")
+    page.focus("input[name=categories][value=psychological_abuse]")
+    page.keyboard.press("Space")
+    page.fill("#summary", "Первая онлайн-консультация вдвоём.")
+    with page.expect_navigation():
+        page.click("#save-consultation")
+    expect(page.locator("h1")).to_have_text(text["saved"])
+    facts = page.locator("main .facts").first
+    expect(facts).to_contain_text(text["video"])
+    expect(facts).to_contain_text(colleague)
+    expect(facts).to_contain_text(text["duration"])
+    expect(facts).to_contain_text("0:45:00")
+    expect(facts).not_to_contain_text(re.compile("звон|қоңырау", re.IGNORECASE))
+    expect(page.locator("#journal-number")).to_be_visible()
+    screenshot(page, f"line-consultation-saved-{language}-{site.store}")
