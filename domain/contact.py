@@ -156,8 +156,7 @@ class Contact(Aggregate):
         errors.update(colleague_errors(fields.get("colleague"), actor))
         if errors:
             raise Invalid.many(errors)
-        if fields.get("colleague") is None:
-            fields.pop("colleague", None)  # most contacts have none: their events stay as they were
+        fields.setdefault("colleague", None)
         return cls(actor=actor.as_dict(), **fields)
 
     @event("Recorded")

@@ -77,6 +77,7 @@ STRUCTURED = {
     "categories": "codes", "risk": "codes", "outcome": "codes", "changed": "names of a person's fields",
     "sealed_for": "data-subject ids",
     "worker": "a staff member let into a case",
+    "colleague": "a staff member: the pair colleague of a family-service consultation",
 }
 
 
