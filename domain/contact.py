@@ -111,6 +111,18 @@ def contact_errors(fields: dict, now: datetime) -> dict[str, list[Reason]]:
     return errors
 
 
+def colleague_errors(colleague, actor: Actor) -> dict[str, list[Reason]]:
+    """A consultation held in a pair names the other psychologist (an actor's dict), never the recorder."""
+    if colleague is None:
+        return {}
+    if not isinstance(colleague, dict) or colleague.get("role") != "psychologist":
+        name = colleague.get("username", "") if isinstance(colleague, dict) else ""
+        return {"colleague": [Reason("appointment.colleague_not_psychologist", name=name)]}
+    if str(colleague.get("user_id")) == str(actor.user_id):
+        return {"colleague": [Reason("appointment.colleague_is_claimant")]}
+    return {}
+
+
 def merge_changes(current: dict, changes: dict) -> dict:
     """Applies a correction: nested objects change key by key, everything else is replaced."""
     merged = dict(current)
@@ -144,8 +156,10 @@ class Contact(Aggregate):
         fields.setdefault("summary", None)
         fields.setdefault("case_id", None)
         errors = contact_errors(fields, now or utc_now())
+        errors.update(colleague_errors(fields.get("colleague"), actor))
         if errors:
             raise Invalid.many(errors)
+        fields.setdefault("colleague", None)
         return cls(actor=actor.as_dict(), **fields)
 
     @event("Recorded")
@@ -153,6 +167,7 @@ class Contact(Aggregate):
         self, *, service: str, channel: str, started_at: datetime, ended_at: datetime | None,
         contact_type: str, caller: dict, categories: list, risk: list, summary: str | None,
         outcome: list, consent: dict, case_id: UUID | None, actor: dict, safety_steps: list | None = None,
+        colleague: dict | None = None,
     ):
         # safety_steps: absent from contacts recorded before the danger panel's steps were kept.
         self.fields: dict[str, Any] = {
@@ -161,6 +176,8 @@ class Contact(Aggregate):
             "categories": categories, "risk": risk, "summary": summary, "outcome": outcome,
             "consent": consent, "case_id": case_id, "safety_steps": safety_steps,
         }
+        if colleague is not None:
+            self.fields["colleague"] = colleague  # the pair colleague of a family-service consultation
         self.recorded_by = actor
         self.completed_by = actor if ended_at is not None else None
         self.amendment_count = 0

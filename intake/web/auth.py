@@ -3,9 +3,10 @@ import math
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user
+from flask_wtf.csrf import generate_csrf
 from wtforms import PasswordField, StringField
 
 from domain.clock import utc_now
@@ -115,3 +116,46 @@ def keepalive():
     if not current_user.is_authenticated:
         return {"signed_in": False}, 401
     return {"signed_in": True}, 200
+
+
+@bp.route("/login/token")
+def sign_in_token():
+    """A fresh CSRF token for signing in again on a page whose session ended (its own token went with it)."""
+    return jsonify({"csrf_token": generate_csrf()}), 200
+
+
+@bp.route("/login/again", methods=["POST"])
+def sign_in_again():
+    """Signs in from a dialog on the page being worked on (JSON), so an open call form is not left.
+
+    Only the person whose page it is (`user`, the page's user id) may sign in there: the draft on the
+    page is sealed for them and the contact is saved in their name. Answers the new CSRF token.
+    """
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    username, password, expected = body.get("username"), body.get("password"), body.get("user")
+    if not all(isinstance(value, str) and 0 < len(value) <= limit
+               for value, limit in ((username, 63), (password, 1024))):
+        return jsonify({"signed_in": False, "reason": "wrong"}), 422
+    staff = senim().staff
+    try:
+        signed_in = staff.sign_in(username.strip().lower(), password, remote_addr=request.remote_addr)
+    except SignInRefused as refused:
+        if refused.reason == "held":
+            return jsonify({"signed_in": False, "reason": "held", "message": _(
+                "Too many failed sign-ins with this username from this computer. Wait %(minutes)s "
+                "min. before the next try; a supervisor or an admin can help sooner.",
+                minutes=minutes_until(refused.until))}), 429
+        return jsonify({"signed_in": False, "reason": "wrong"}), 401
+    user = signed_in.user
+    if isinstance(expected, str) and expected and expected != str(user.id):
+        staff.sign_out(signed_in.session_id, reason="signed in on another person's page",
+                       actor=WebUser(user, signed_in.session_id).actor, everywhere=False)
+        return jsonify({"signed_in": False, "reason": "other_user"}), 403
+    language = session.get("language")
+    session.clear()
+    login_user(WebUser(user, signed_in.session_id))
+    if language in LANGUAGES and not user.language:
+        staff.choose_language(user.id, language, actor=current_user.actor)
+    g.pop("csrf_token", None)  # the token of the cleared session must not be handed back
+    return jsonify({"signed_in": True, "user": str(user.id), "csrf_token": generate_csrf()}), 200

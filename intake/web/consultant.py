@@ -29,19 +29,24 @@ from intake.refusals import note_refused
 from intake.running import senim
 from intake.services.calls import Call, CallRefused
 from intake.web.consultant_forms import (
+    CHANNEL_KINDS,
     DANGER_FLAGS,
     DEFAULT_SERVICE,
+    QUICK_TYPES,
     SAFETY_STEPS,
     AmendForm,
+    ConsultationForm,
     FilterForm,
     NewContactForm,
     Unreadable,
     age_groups,
     amend_defaults,
     changes_between,
+    channel_kind,
     checklist,
     checklist_answers,
     checklist_for_page,
+    consultation_problems,
     errors_by_field,
     now_value,
     parse_moment,
@@ -59,6 +64,7 @@ PAGE_SIZE = 25
 SAVED_CALLS_KEPT = 20  # call tokens remembered per session against a second submit of the same call
 LIST_WAIT_SECONDS = 3.0  # how long a list waits for the read model to show this person's newest write
 LOOKUP_WAIT_SECONDS = 1.5
+KEEPALIVE_SECONDS = 60  # an open call form tells the server it is still open, so the session never idles out
 HIDDEN_CALLER_KEYS = ("person_id", "phone_hash")
 FIELD_LABELS = {
     "service": _l("Service"), "channel": _l("Channel"), "contact_type": _l("Type of contact"),
@@ -124,13 +130,18 @@ def contact_rows(fields: dict, erased: bool) -> dict:
     started, ended = fields["started_at"], fields.get("ended_at")
     personal = [(CALLER_LABELS[key], shown(key, caller.get(key))) for key in PERSON_DETAILS
                 if caller.get(key)]
+    voice = fields["channel"] == "phone"  # a video consultation is a consultation, not a call
+    times = [(FIELD_LABELS["started_at"] if voice else _l("Started at"), shown("started_at", started)),
+             (FIELD_LABELS["ended_at"] if voice else _l("Ended at"),
+              shown("ended_at", ended) if ended else str(_l("Open (call continues)") if voice else _l("Open (not ended yet)")))]
+    if channel_kind(fields["channel"]) != "text":  # a written thread's length says nothing of the work
+        times.append((_l("Duration"), duration_text((ended - started).total_seconds()) if ended else "—"))
+    if fields.get("colleague"):
+        times.append((_l("Pair colleague"), fields["colleague"].get("username", "")))
     return {
         "call": [(FIELD_LABELS["service"], shown("service", fields["service"])),
                  (FIELD_LABELS["channel"], shown("channel", fields["channel"])),
-                 (FIELD_LABELS["contact_type"], shown("contact_type", fields["contact_type"])),
-                 (FIELD_LABELS["started_at"], shown("started_at", started)),
-                 (FIELD_LABELS["ended_at"], shown("ended_at", ended) if ended else str(_l("Open (call continues)"))),
-                 (_l("Duration"), duration_text((ended - started).total_seconds()) if ended else "—")],
+                 (FIELD_LABELS["contact_type"], shown("contact_type", fields["contact_type"])), *times],
         "caller": [(CALLER_LABELS[key], shown(key, caller.get(key)))
                    for key in ("role", "gender", "age", "age_group", "language", "region", "settlement")]
         + ([] if erased else personal),
@@ -199,10 +210,11 @@ def referral_view(referral) -> dict:
 # -- new contact ---------------------------------------------------------------------------------
 
 def new_defaults(role: str) -> dict:
-    """A fresh call: the page-open moment, a new call token and the safe preselections."""
+    """A fresh call, not answered yet (its start is set by the first key in the form), a new call token
+    and the safe preselections."""
     return {"service": DEFAULT_SERVICE.get(role, "helpline"), "channel": "phone", "contact_type": "counselling",
             "consent_services": "unknown", "consent_reporting": "unknown", "referral_urgency": "routine",
-            "started_at": now_value(), "call_token": secrets.token_urlsafe(16)}
+            "started_at": "", "call_token": secrets.token_urlsafe(16)}
 
 
 def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None = None,
@@ -217,9 +229,10 @@ def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None
     safety_steps = request.form.getlist("safety_step") if request.method == "POST" else []
     danger = bool(set(form.risk.data or []) & set(DANGER_FLAGS))
     try:
-        started_text = format_time(parse_moment(form.started_at.data), "medium")
+        started_text = format_time(parse_moment(form.started_at.data), "medium") if form.started_at.data else ""
     except (Unreadable, TypeError, AttributeError):
         started_text = ""
+    types = {code: (digit, text) for digit, (code, text) in enumerate(form.contact_type.choices, start=1)}
     return render_template(
         "web/consultant/new_contact.html", form=form, status=status, general=general or [],
         checklist_title=version["title"].get(lang) or version["title"]["en"], checklist_items=items,
@@ -228,6 +241,10 @@ def render_new(form: NewContactForm, *, status: int = 200, problems: dict | None
         draft=DRAFT, restore=not restored, supervisor=current_actor().role == "supervisor",
         lookup_available=callers_service() is not None, started_text=started_text,
         utc_offset=int(local(utc_now()).utcoffset().total_seconds() // 60), age_groups=age_groups(),
+        channel_kind=channel_kind(form.channel.data), channel_kinds=CHANNEL_KINDS,
+        consultation_url=url_for(".new_consultation") if current_actor().role in CONSULTATION_ROLES else None,
+        quick_types=[(types[code][0], code, types[code][1]) for code in QUICK_TYPES if code in types], keepalive_seconds=KEEPALIVE_SECONDS,
+        opened_at=request.form.get("opened_at", "")[:40] if request.method == "POST" else now_value(),
     ), status
 
 
@@ -265,6 +282,9 @@ def new_contact():
     if token and token in saved_calls():
         flash(_("This call was already saved; it is shown below."), "info")
         return redirect(url_for(".saved", contact_id=saved_calls()[token]))
+    if not (form.started_at.data or "").strip():
+        # Answered without scripts (which set the start on the first key): the page's opening is all we know.
+        form.started_at.data = (request.form.get("opened_at") or "")[:40] or now_value()
     form.validate()
     problems: dict[str, list[str]] = {}
     fields = form.read(problems)
@@ -299,6 +319,9 @@ def new_contact():
             "and kept on this computer: try Save again in a moment.")])
     remember_call(token, recorded.contact_id)
     remember(recorded.position)
+    if request.form.get("resumed"):
+        flash(_("You had been signed out while the form was open. You signed in again on the same page, "
+                "and the contact was saved with everything you typed."), "info")
     if recorded.not_saved:
         return render_partly_saved(recorded.contact_id, recorded.saved, recorded.not_saved, answers, referral)
     return redirect(url_for(".saved", contact_id=recorded.contact_id, **recorded.saved))
@@ -372,13 +395,73 @@ def saved(contact_id: UUID):
     if referral is not None:
         note_read("referral", referral.id)
     fields = contact.fields
+    caught_up(journals.PROJECTION, seconds=LOOKUP_WAIT_SECONDS)
     return render_template(
         "web/consultant/saved.html", contact=contact, draft=DRAFT,
+        number=journals.registration_number(senim(), contact_id),
         rows=contact_rows(fields, senim().contacts.is_erased(contact)),
         assessment=assessment_view(assessment) if assessment else None,
         referral=referral_view(referral) if referral else None,
-        case_id=fields.get("case_id"),
+        case_id=fields.get("case_id"), kind=channel_kind(fields["channel"]),
         started_value=fields["started_at"].isoformat())
+
+
+# -- a consultation of the family service -------------------------------------------------------
+
+CONSULTATION_ROLES = ("psychologist", "supervisor")
+
+
+def pair_colleagues() -> list[tuple[str, str]]:
+    """The other active psychologists, who may have held the consultation too: (username, username)."""
+    me = current_actor().user_id
+    return [(user.username, user.username) for user in senim().staff.list_users()
+            if user.active and user.role == "psychologist" and str(user.id) != me]
+
+
+def render_consultation(form: ConsultationForm, *, status: int = 200, general: list[str] | None = None):
+    form.colleague.choices = [("", _("No pair colleague"))] + pair_colleagues()
+    return render_template("web/consultant/consultation.html", form=form, general=general or [],
+                           draft="consultation", age_groups=age_groups()), status
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@page(*CONSULTATION_ROLES)
+def new_consultation():
+    """A consultation of the family service, in person or online, on its own form (no call, no timer)."""
+    actor = current_actor()
+    if request.method == "GET":
+        return render_consultation(ConsultationForm(data={
+            "format": "in_person", "day": local(utc_now()).date().isoformat(), "consent_services": "unknown",
+            "consent_reporting": "unknown", "call_token": secrets.token_urlsafe(16)}))
+    form = ConsultationForm()
+    token = (form.call_token.data or "").strip()[:64] or None
+    if token and token in saved_calls():
+        flash(_("This call was already saved; it is shown below."), "info")
+        return redirect(url_for(".saved", contact_id=saved_calls()[token]))
+    form.validate()
+    problems: dict[str, list[str]] = {}
+    fields = form.read(problems)
+    if form.colleague.data:
+        colleague = next((user for user in senim().staff.list_users()
+                          if user.username == form.colleague.data and user.active), None)
+        if colleague is None:
+            problems.setdefault("colleague", []).append(_("Choose one of the offered options."))
+        else:
+            fields["colleague"] = colleague.as_actor().as_dict()
+    if not problems and not form.errors:
+        try:
+            written = senim().contacts.record(fields, actor=actor)
+        except Invalid as refused:
+            problems = consultation_problems(errors_by_field(refused.reasons))
+        except store_unavailable():
+            return render_consultation(form, status=503, general=[_(
+                "The database is not answering, so nothing was saved. What you typed is still here: "
+                "try again in a moment.")])
+        else:
+            remember_call(token, written.id)
+            remember(written.position)
+            return redirect(url_for(".saved", contact_id=written.id))
+    return render_consultation(form, status=422, general=form.show_problems(problems))
 
 
 # -- repeat callers ------------------------------------------------------------------------------
@@ -451,7 +534,8 @@ def contact(contact_id: UUID):
     note_read("contact", contact_id)
     return render_template(
         "web/consultant/contact.html", contact=record, number=journals.registration_number(services, contact_id),
-        rows=contact_rows(record.fields, services.contacts.is_erased(record)), history=history_entries(events), started_value=record.fields["started_at"].isoformat())
+        rows=contact_rows(record.fields, services.contacts.is_erased(record)), history=history_entries(events),
+        kind=channel_kind(record.fields["channel"]), started_value=record.fields["started_at"].isoformat())
 
 
 @bp.route("/contacts/<uuid:contact_id>/end", methods=["POST"])

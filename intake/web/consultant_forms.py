@@ -18,6 +18,7 @@ from domain.errors import Reason
 from domain.text import REASON_MAX, SUMMARY_MAX
 from intake.web.forms import Form, length
 from intake.web.i18n import label, language, options
+from intake.web.psychologist_forms import DateField, TimeField, a_date, a_time, local_moment
 from intake.web.refusals import say
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -31,6 +32,17 @@ DEFAULT_SERVICE = {"consultant": "helpline", "psychologist": "family_service", "
 # Risk flags that open the danger panel at once.
 DANGER_FLAGS = ("immediate_danger", "weapon", "threats_to_kill", "strangulation", "suicidal_ideation",
                 "children_at_risk")
+# How a channel is worked, which decides the form's wording: a call with its running time (voice), a
+# written conversation with no timer (text), or a visit in person (visit). A channel not named is text.
+CHANNEL_KINDS = {"phone": "voice", "video": "voice", "in_person": "visit"}
+# Contact types recorded without data (silent, hang-up, prank, wrong number, abusive): one key and Enter.
+QUICK_TYPES = ("silent", "hang_up", "prank", "wrong_number", "abusive")
+
+
+def channel_kind(channel: str | None) -> str:
+    return CHANNEL_KINDS.get(channel or "phone", "text")
+
+
 # Caller fields as (form field, key in the contact's caller).
 CALLER_FIELDS = (("caller_role", "role"), ("caller_gender", "gender"), ("caller_age_group", "age_group"),
                  ("caller_language", "language"), ("caller_region", "region"),
@@ -143,7 +155,7 @@ FIELD_OF_PATH = {
     "consent.override_reason": "consent_override",
     # The referral made from the contact (see the referral_ prefix below).
     "target": "referral_target", "urgency": "referral_urgency", "source": "service",
-    "subject_role": "caller_role", "contact_id": "_form",
+    "subject_role": "caller_role", "contact_id": "_form", "colleague": "colleague",
 }
 
 
@@ -320,6 +332,52 @@ class NewContactForm(ContactFields):
             "reason": reason or "",
             "consent": consent,
         }
+
+
+# A consultation of the family service is held in person or online (a video call).
+FORMAT_CHANNELS = {"in_person": "in_person", "online": "video"}
+# Where a consultation's domain errors are shown on its own form.
+CONSULTATION_FIELDS = {"started_at": "start", "ended_at": "end", "channel": "format", "service": "_form",
+                       "contact_type": "_form"}
+
+
+class ConsultationForm(ContactFields):
+    """A consultation of the family service, in person or online, on its own form: its day, start and
+    end as they were (never a timer), its format and the pair colleague who held it too."""
+
+    format = RadioField(_l("Format"), validate_choice=False)
+    day = DateField(_l("Date"), validators=[a_date])
+    start = TimeField(_l("Start time"), validators=[a_time])
+    end = TimeField(_l("End time"), validators=[a_time])
+    colleague = SelectField(_l("Pair colleague"), validate_choice=False)
+    call_token = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.format.choices = options("consultation_formats")
+
+    def read(self, problems):
+        started = local_moment(self.day.data or "", self.start.data or "")
+        ended = local_moment(self.day.data or "", self.end.data or "")
+        self.started_at.data = moment_value(started) if started else ""
+        fields = super().read(problems)
+        if "started_at" in problems:
+            problems.setdefault("start", []).extend(problems.pop("started_at"))
+        if ended is None and not self.end.errors:
+            problems.setdefault("end", []).append(str(_l("Give the time as HH:MM.")))
+        if self.format.data not in FORMAT_CHANNELS:
+            problems.setdefault("format", []).append(str(_l("Choose one of the offered options.")))
+        fields.update(service="family_service", channel=FORMAT_CHANNELS.get(self.format.data or ""),
+                      contact_type="counselling", ended_at=ended.astimezone(timezone.utc) if ended else None)
+        return fields
+
+
+def consultation_problems(problems: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The contact form's field names of a refusal, as the consultation form names them."""
+    shown: dict[str, list[str]] = {}
+    for name, messages in problems.items():
+        shown.setdefault(CONSULTATION_FIELDS.get(name, name), []).extend(messages)
+    return shown
 
 
 def checklist_answers(form_data, problems: dict[str, list[str]]) -> dict[str, str] | None:

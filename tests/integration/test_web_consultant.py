@@ -267,7 +267,7 @@ def test_psychologists_and_supervisors_record_contacts_too(client, senim, make_u
     sign_in(client, actor.username)
     page = client.get("/contacts/new").get_data(as_text=True)
     expected = "family_service" if role == "psychologist" else "helpline"
-    assert re.search(rf'value="{expected}"\s+checked', page)
+    assert re.search(rf'<option value="{expected}" selected', page)
     contact_id = saved_id(save(client, call_token=call_token(), service=expected))
     assert senim.contacts.get(contact_id, actor=actor).recorded_by["user_id"] == actor.user_id
 
@@ -466,3 +466,77 @@ def test_a_psychologist_opening_a_case_with_a_victims_call_adds_the_victim_by_ro
     case = senim.cases.get(contact.fields["case_id"], actor=psychologist)
     assert [(person["role"], person["name"], person["phone"]) for person in case.persons.values()] == [
         ("victim", None, None)]
+
+
+# A night on the line (issue 15) -----------------------------------------------------------------
+
+def test_a_new_call_is_not_answered_until_its_first_key_and_without_scripts_starts_when_the_page_opened(
+        client, senim, consultant):
+    page = client.get("/contacts/new").get_data(as_text=True)
+    assert re.search(r'id="started_at"[^>]*value=""', page) or 'value=""' in re.search(
+        r'<input[^>]*id="started_at"[^>]*>', page).group(0)
+    opened = re.search(r'name="opened_at" value="([^"]+)"', page).group(1)
+    contact_id = saved_id(save(client, call_token=call_token(), started_at="", opened_at=opened))
+    assert moment_value(senim.contacts.get(contact_id, actor=consultant).fields["started_at"]) == opened
+
+
+def test_the_saved_page_shows_the_journal_number(client, consultant):
+    response = save(client, call_token=call_token(), contact_type="silent", caller_role="unknown",
+                    categories=[], risk=[], outcome=[], summary="")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'id="journal-number">\d+/\d{4}<', page)
+
+
+def again(client, token, **body):
+    return client.post("/login/again", json=body, headers={"X-CSRFToken": token})
+
+
+def test_signing_in_again_in_place_answers_a_fresh_token_and_only_for_the_page_s_own_user(
+        client, make_user):
+    actor, _ = make_user("consultant")
+    other, _ = make_user("consultant")
+    token = client.get("/login/token").get_json()["csrf_token"]
+    assert again(client, token, username=actor.username, password="wrong", user=actor.user_id).status_code == 401
+    assert again(client, token, username=other.username, password="correct horse 1",
+                 user=actor.user_id).status_code == 403
+    assert client.get("/contacts/new").status_code == 302  # the other person was not signed in here
+    assert again(client, token, username=actor.username, password=None).status_code == 422
+    answer = again(client, token, username=actor.username, password="correct horse 1", user=actor.user_id)
+    assert answer.status_code == 200 and answer.get_json()["user"] == actor.user_id
+    fresh = answer.get_json()["csrf_token"]
+    assert client.post("/keepalive", json={}, headers={"X-CSRFToken": fresh}).status_code == 200
+    assert client.get("/contacts/new").status_code == 200
+
+
+def a_consultation(**changes) -> dict:
+    day = (utc_now() - timedelta(days=1)).date().isoformat()
+    data = {"format": "online", "day": day, "start": "10:00", "end": "10:45", "colleague": "",
+            "caller_role": "victim", "categories": ["psychological_abuse"], "summary": "Онлайн, вдвоём.",
+            "consent_services": "yes", "consent_reporting": "yes", "call_token": uuid4().hex}
+    data.update(changes)
+    return data
+
+
+def test_the_family_service_records_a_consultation_with_its_pair_colleague(client, senim, make_user):
+    psychologist = signed_in_as(make_user, client, "psychologist")
+    colleague, _ = make_user("psychologist")
+    response = post_form(client, "/consultations/new", a_consultation(colleague=colleague.username))
+    contact = senim.contacts.get(saved_id(response), actor=psychologist)
+    assert contact.fields["service"] == "family_service" and contact.fields["channel"] == "video"
+    assert (contact.fields["ended_at"] - contact.fields["started_at"]) == timedelta(minutes=45)
+    assert contact.fields["colleague"]["user_id"] == colleague.user_id
+
+
+def test_a_consultation_s_pair_colleague_is_another_psychologist(client, make_user):
+    psychologist = signed_in_as(make_user, client, "psychologist")
+    consultant, _ = make_user("consultant")
+    for name in (consultant.username, psychologist.username):
+        response = post_form(client, "/consultations/new", a_consultation(colleague=name))
+        assert response.status_code == 422
+        assert "colleague" in errors(response)
+    response = post_form(client, "/consultations/new", a_consultation(end="09:00"))
+    assert response.status_code == 422 and "start" in errors(response)
+
+
+def test_consultants_do_not_record_family_service_consultations(client, consultant):
+    assert client.get("/consultations/new").status_code == 403

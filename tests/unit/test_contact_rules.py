@@ -7,7 +7,7 @@ import pytest
 from domain.actor import Actor
 from domain.clock import ALLOWED_CLOCK_SKEW
 from domain.contact import LONGEST_CONTACT, Contact, contact_errors
-from domain.errors import Conflict
+from domain.errors import Conflict, Invalid
 from domain.staff import StaffDirectory, User, check_username
 from tests.helpers.events import refused_fields, replay, through_storage
 
@@ -351,3 +351,40 @@ def test_an_end_given_by_correction_completes_the_contact_in_the_correctors_name
     contact = a_contact()
     contact.amend(changes={"ended_at": NOW - A_MINUTE}, reason="forgot to close", actor=SUPERVISOR, now=NOW)
     assert contact.is_completed and contact.completed_by["username"] == "dana"
+
+
+# A consultation held in a pair -----------------------------------------------------------------
+
+PSYCHOLOGIST = Actor(user_id=str(uuid4()), username="saule", role="psychologist")
+COLLEAGUE = Actor(user_id=str(uuid4()), username="madina", role="psychologist")
+
+
+def a_consultation(colleague: Actor | dict | None):
+    return Contact.record(
+        actor=PSYCHOLOGIST, now=NOW, service="family_service", channel="video", started_at=NOW - timedelta(hours=1),
+        ended_at=NOW - timedelta(minutes=15), contact_type="counselling", caller={"role": "victim"},
+        colleague=colleague.as_dict() if isinstance(colleague, Actor) else colleague)
+
+
+def test_a_consultation_keeps_its_pair_colleague_through_storage():
+    contact = replay(through_storage(a_consultation(COLLEAGUE).collect_events()))
+    assert contact.fields["colleague"] == COLLEAGUE.as_dict()
+
+
+def test_a_contact_recorded_before_pair_colleagues_existed_still_replays():
+    (recorded,) = a_consultation(None).collect_events()
+    del recorded.__dict__["colleague"]  # as events written before the field was added
+    contact = replay(through_storage([recorded]))
+    assert "colleague" not in contact.fields and contact.fields["channel"] == "video"
+
+
+@pytest.mark.parametrize("colleague, code", [
+    (CONSULTANT, "appointment.colleague_not_psychologist"),
+    (PSYCHOLOGIST, "appointment.colleague_is_claimant"),
+    ("madina", "appointment.colleague_not_psychologist"),
+])
+def test_the_pair_colleague_is_another_psychologist(colleague, code):
+    with pytest.raises(Invalid) as refused:
+        a_consultation(colleague)
+    assert {path: [reason.code for reason in reasons] for path, reasons in refused.value.reasons.items()} == \
+        {"colleague": [code]}

@@ -106,6 +106,7 @@ STRUCTURED = {
     "responsible": "a staff member, or a partner organisation whose name is listed as personal",
     "progress": "goal ids and goal_progress codes (the notes are apart, in `notes`)",
     "notes": "a review's notes by goal id: listed as personal, sealed as one",
+    "colleague": "a staff member: the pair colleague of a family-service consultation",
 }
 
 
