@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 
 from domain.actor import CASEWORK_ROLES, Actor
 from domain.case import Case
 from intake.running import senim
 from intake.services.cases import persons_for
+from intake.web.event_text import person_label, short_id
 from intake.web.session import current_actor, page
 
 bp = Blueprint("web_casework", __name__, url_prefix="/casework")
@@ -33,6 +35,7 @@ class Section:
 
 
 SECTIONS: dict[str, Section] = {}
+STATUS_NAMES = {"open": _l("In progress"), "closed": _l("Closed"), "reopened": _l("Reopened")}
 
 
 def section(name: str, template: str, order: int):
@@ -41,6 +44,13 @@ def section(name: str, template: str, order: int):
         SECTIONS[name] = Section(name, template, order, load)
         return load
     return register
+
+
+@bp.context_processor
+def words():
+    """What every casework template may use to say ids, persons and states in the page's language."""
+    return {"person_label": person_label, "short_id": short_id,
+            "status_name": lambda status: str(STATUS_NAMES.get(status, status))}
 
 
 def case_sections(case: Case, actor: Actor) -> list[tuple[Section, dict]]:
