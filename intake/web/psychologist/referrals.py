@@ -12,7 +12,8 @@ from domain.referral import ALLOWED_FROM, CLAIMER_ROLES, OUTCOMES
 from domain.schedule import WeeklySchedule
 from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
-from intake.web.event_text import referral_step_details, referral_step_name
+from intake.services.referred import referred
+from intake.web.event_text import person_label, referral_step_details, referral_step_name
 from intake.web.i18n import label, language
 from intake.web.psychologist import bp, carry_out, instrument_title, read, remember, shifts_text
 from intake.web.psychologist_forms import (
@@ -163,6 +164,9 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
     read("referral", referral_id)
     appointment = referral.appointment
     begun = bool(appointment) and as_aware(appointment["starts_at"]) <= utc_now()
+    who = referred(senim().store, senim().cases, referral, actor)
+    if any(person.source == "caller" and person.details for person in who.persons):
+        read("contact", referral.contact_id)  # the caller's details were shown: the access log says so
     return render_template(
         "web/psychologist/referral.html", referral=referral, history=history_rows(referral_id),
         event_name=event_name, actions=allowed_actions(referral, actor), forms=referral_forms(referral, forms),
@@ -171,7 +175,7 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
         outcomes_need_attendance=[code.label(language()) for code in OUTCOMES if code.attributes["needs_attendance"]],
         done_options=reference_options("outcomes"), done=request.form.getlist("consultation-done"),
         reporting=request.form.get("consultation-reporting") == "yes", instruments=ASSESSED_INSTRUMENTS,
-        instrument_title=instrument_title,
+        instrument_title=instrument_title, who=who, person_label=person_label,
     ), status
 
 

@@ -1,0 +1,81 @@
+"""The psychologist's pages after a night on the line (issue 15, items 9 and 10): the referred person
+as the role may see them, the case as a link, instruments that fit the person, enrolment by name."""
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+
+from domain.schedule import WEEKDAYS, WeeklySchedule
+from tests.conftest import ADMIN
+from tests.helpers.web import csrf_token, pages_in, sign_in
+
+EVERY_DAY = WeeklySchedule.of({day: [["00:00", "23:59"]] for day in WEEKDAYS})
+russian = pages_in("ru")
+
+
+@pytest.fixture
+def psychologist(make_user, senim):
+    actor, _ = make_user("psychologist")
+    senim.staff.set_working_hours(UUID(actor.user_id), schedule=EVERY_DAY, actor=ADMIN)
+    return actor
+
+
+def a_call(role: str, name: str, phone: str, **extra) -> dict:
+    return {"service": "helpline", "channel": "phone", "contact_type": "counselling",
+            "started_at": datetime.now(timezone.utc) - timedelta(minutes=20),
+            "caller": {"role": role, "name": name, "phone": phone, "language": "kk", "region": "almaty"},
+            "consent": {"services": True}, **extra}
+
+
+def referral_of(senim, consultant, role: str, name: str, phone: str, *, with_case: bool = True) -> dict:
+    contact_id = senim.contacts.record(a_call(role, name, phone), actor=consultant).id
+    case_id = None
+    if with_case:
+        case_id = senim.cases.open({"contact_id": str(contact_id)}, actor=consultant).id
+        senim.cases.add_person(case_id, {"role": role if role in ("victim", "aggressor") else "other",
+                                         "name": name + " (case)", "phone": phone}, actor=consultant)
+    referral_id = senim.referrals.make(
+        {"source": "helpline", "target": "family_service", "reason": "Просит консультацию.", "urgency": "urgent",
+         "consent": {"services": True}, "subject_role": role, "contact_id": str(contact_id),
+         **({"case_id": str(case_id)} if case_id else {})}, actor=consultant).id
+    return {"referral": referral_id, "case": case_id, "contact": contact_id}
+
+
+def page_text(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_the_claimant_of_an_aggressors_referral_sees_his_name_and_phone_and_a_link_to_the_case(
+        client, senim, consultant, psychologist):
+    made = referral_of(senim, consultant[0], "aggressor", "Бауыржан Тестов", "+7 701 555 12 34")
+    sign_in(client, psychologist.username)
+    before = page_text(client, f"/referrals/{made['referral']}")
+    assert "Бауыржан Тестов" not in before and "+7 701 555 12 34" not in before
+    assert "психологу, который возьмёт направление" in before
+
+    assert client.post(f"/referrals/{made['referral']}/claim",
+                       data={"csrf_token": csrf_token(client, "/queue")}).status_code == 302
+    after = page_text(client, f"/referrals/{made['referral']}")
+    assert "Бауыржан Тестов" in after and 'href="tel:+77015551234"' in after
+    assert "Бауыржан Тестов (case)" in after and "Агрессор 1" in after
+    assert f'href="/casework/cases/{made["case"]}"' in after
+    assert f"<code>{made['case']}</code>" not in after
+
+
+def test_a_psychologist_never_sees_a_victims_details_but_the_consultant_who_referred_her_does(
+        app, senim, consultant, psychologist, supervisor):
+    made = referral_of(senim, consultant[0], "victim", "Сауле Тестова", "+7 702 111 22 33")
+    senim.referrals.claim(made["referral"], actor=psychologist)
+    as_psychologist, as_consultant, as_supervisor = app.test_client(), app.test_client(), app.test_client()
+    for client, who in ((as_psychologist, psychologist), (as_consultant, consultant[0]),
+                        (as_supervisor, supervisor[0])):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+        sign_in(client, who.username)
+    hidden = page_text(as_psychologist, f"/referrals/{made['referral']}")
+    assert "Сауле Тестова" not in hidden and "+7 702 111 22 33" not in hidden and "tel:" not in hidden
+    assert "только сотрудникам, которые работают с ней" in hidden
+    for client in (as_consultant, as_supervisor):
+        shown = page_text(client, f"/referrals/{made['referral']}")
+        assert "Сауле Тестова" in shown and 'href="tel:+77021112233"' in shown
