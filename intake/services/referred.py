@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from domain.actor import Actor, same_person
+from domain.assessment import Assessment
 from domain.case import PROTECTED_ROLES
 from domain.contact import Contact
 from domain.errors import DomainError
 from domain.referral import Referral
 from intake.services.cases import persons_for, sees_protected_details
+from projections.case_index import latest_assessment
 
 DETAILS = ("name", "phone", "address")
 # A referral's subject role (caller_roles) as a role of a person of a case.
@@ -98,3 +100,40 @@ def referred(store, cases, referral: Referral, actor: Actor) -> Referred:
     persons, case_id = _case_persons(cases, referral, actor)
     caller = _caller(store, referral, actor)
     return Referred([*([caller] if caller else []), *persons], case_id)
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    """What the queue shows of a referral beyond its own fields: codes only, no personal data."""
+    language: str | None = None  # the caller's language (languages)
+    region: str | None = None  # the caller's region (regions)
+    risk: tuple = ()  # danger signs noted on the contact (risk_flags)
+    risk_level: str | None = None  # the level of the case's latest victim-risk checklist, if any
+
+
+def queue_facts(store, views, referrals: list[Referral]) -> dict[str, QueueFacts]:
+    """By referral id: the language, region and danger signs of the contact it came from, and the
+    level of its case's latest victim-risk checklist."""
+    found = {}
+    with views.transaction(write=False) as tx:
+        for referral in referrals:
+            caller: dict = {}
+            risk: tuple = ()
+            if referral.contact_id is not None:
+                try:
+                    contact = store.load(referral.contact_id, Contact, "contact")
+                except DomainError:
+                    contact = None
+                if contact is not None:
+                    caller = contact.fields.get("caller") or {}
+                    risk = tuple(contact.fields.get("risk") or ())
+            level = None
+            if referral.case_id is not None:
+                latest = latest_assessment(tx, referral.case_id, "victim_risk")
+                if latest:
+                    try:
+                        level = store.load(UUID(latest), Assessment, "assessment").level
+                    except (DomainError, ValueError):
+                        level = None
+            found[str(referral.id)] = QueueFacts(caller.get("language"), caller.get("region"), risk, level)
+    return found

@@ -1,5 +1,6 @@
 """The psychologist's pages after a night on the line (issue 15, items 9 and 10): the referred person
 as the role may see them, the case as a link, instruments that fit the person, enrolment by name."""
+import time
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -79,3 +80,30 @@ def test_a_psychologist_never_sees_a_victims_details_but_the_consultant_who_refe
     for client in (as_consultant, as_supervisor):
         shown = page_text(client, f"/referrals/{made['referral']}")
         assert "Сауле Тестова" in shown and 'href="tel:+77021112233"' in shown
+
+
+def test_the_queue_shows_each_referrals_risk_language_and_region(client, senim, consultant, psychologist):
+    contact_id = senim.contacts.record(a_call("victim", "Сауле Тестова", "+7 702 111 22 33",
+                                              risk=["threats_to_kill", "strangulation"]), actor=consultant[0]).id
+    senim.referrals.make({"source": "helpline", "target": "family_service", "reason": "Просит консультацию.",
+                          "urgency": "urgent", "consent": {"services": True}, "subject_role": "victim",
+                          "contact_id": str(contact_id)}, actor=consultant[0])
+    sign_in(client, psychologist.username)
+    body = page_text(client, "/queue")
+    assert "Угрозы убийством, Удушение" in body
+    assert "Казахский" in body or "Қазақ" in body
+    assert "Алматы" in body
+    assert 'data-refresh-seconds="30"' in body and "queue.js" in body
+    assert "Сауле Тестова" not in body
+
+
+def test_a_poll_of_the_queue_does_not_count_as_activity_so_an_idle_session_still_ends(client, senim, psychologist):
+    sign_in(client, psychologist.username)
+    with client.session_transaction() as session:
+        session["seen"] = seen = int(time.time()) - 60
+    assert client.get("/queue", headers={"X-Senim-Poll": "1"}).status_code == 200
+    with client.session_transaction() as session:
+        assert session["seen"] == seen
+    assert client.get("/queue").status_code == 200
+    with client.session_transaction() as session:
+        assert session["seen"] > seen
