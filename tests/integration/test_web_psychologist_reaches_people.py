@@ -1,5 +1,6 @@
 """The psychologist's pages after a night on the line (issue 15, items 9 and 10): the referred person
 as the role may see them, the case as a link, instruments that fit the person, enrolment by name."""
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -107,3 +108,77 @@ def test_a_poll_of_the_queue_does_not_count_as_activity_so_an_idle_session_still
     assert client.get("/queue").status_code == 200
     with client.session_transaction() as session:
         assert session["seen"] > seen
+
+
+# Instruments that fit the person, naming whom they assess (item 10) -----------------------------
+
+def all_answers(instrument: str, answer: str = "no", **overrides) -> dict:
+    from domain import instruments
+    return {f"answer-{item['id']}": overrides.get(item["id"], answer) for item in instruments.get(instrument)["items"]}
+
+
+def post(client, path: str, data: dict, token_from: str):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, token_from)})
+
+
+def test_a_victims_referral_offers_the_victim_risk_checklist_and_an_aggressors_the_aggressor_instruments(
+        client, senim, consultant, psychologist):
+    victim = referral_of(senim, consultant[0], "victim", "Сауле Тестова", "+7 702 111 22 33")
+    aggressor = referral_of(senim, consultant[0], "aggressor", "Бауыржан Тестов", "+7 701 555 12 34")
+    sign_in(client, psychologist.username)
+    for_victim = page_text(client, f"/referrals/{victim['referral']}")
+    assert "instrument=victim_risk" in for_victim
+    assert "instrument=aggressor_status" not in for_victim and "instrument=odara" not in for_victim
+    for_aggressor = page_text(client, f"/referrals/{aggressor['referral']}")
+    assert "instrument=aggressor_status" in for_aggressor and "instrument=odara" in for_aggressor
+    assert "instrument=victim_risk" not in for_aggressor
+
+
+def test_an_aggressor_assessment_on_a_victims_referral_is_refused_and_the_fitting_checklist_offered(
+        client, senim, consultant, psychologist):
+    victim = referral_of(senim, consultant[0], "victim", "Сауле Тестова", "+7 702 111 22 33")
+    senim.referrals.claim(victim["referral"], actor=psychologist)
+    sign_in(client, psychologist.username)
+    url = f"/assessments/new?instrument=aggressor_status&referral={victim['referral']}"
+    page = client.get(url)
+    assert page.status_code == 422
+    body = page.get_data(as_text=True)
+    assert "Этот опросник не предназначен для человека в этой роли." in body and "instrument=victim_risk" in body
+    assert "Направление касается: Пострадавш" in body
+    head = senim.store.head()
+    sent = post(client, url, all_answers("aggressor_status", physical_violence="yes"), token_from=f"/referrals/{victim['referral']}")
+    assert sent.status_code == 422
+    assert senim.store.head() == head
+
+
+def test_the_questionnaire_names_whom_it_assesses(client, senim, consultant, psychologist):
+    aggressor = referral_of(senim, consultant[0], "aggressor", "Бауыржан Тестов", "+7 701 555 12 34")
+    senim.referrals.claim(aggressor["referral"], actor=psychologist)
+    sign_in(client, psychologist.username)
+    body = page_text(client, f"/assessments/new?instrument=aggressor_status&referral={aggressor['referral']}")
+    assert "Кого оценивают" in body and "Агрессор 1 · Бауыржан Тестов (case)" in body
+    victim = referral_of(senim, consultant[0], "victim", "Сауле Тестова", "+7 702 111 22 33")
+    senim.referrals.claim(victim["referral"], actor=psychologist)
+    hidden = page_text(client, f"/assessments/new?instrument=victim_risk&referral={victim['referral']}")
+    assert "Пострадавш" in hidden and "Сауле Тестова" not in hidden
+
+
+def test_a_psychologist_enrols_an_aggressor_chosen_by_name_and_the_programme_list_names_him(
+        client, senim, consultant, psychologist):
+    aggressor = referral_of(senim, consultant[0], "aggressor", "Бауыржан Тестов", "+7 701 555 12 34")
+    senim.referrals.claim(aggressor["referral"], actor=psychologist)
+    sign_in(client, psychologist.username)
+    programme = page_text(client, "/programme")
+    assert "Бауыржан Тестов (case)" in programme and 'name="assessment"' not in programme
+    assert "номер" not in programme.lower() or "адрес" not in programme.lower()
+    refused = post(client, "/programme/enrol", {"person": str(aggressor["referral"])}, token_from="/programme")
+    assert refused.status_code == 422 and "Оценка статуса агрессора этого человека ещё не записана" in \
+        refused.get_data(as_text=True)
+
+    url = f"/assessments/new?instrument=aggressor_status&referral={aggressor['referral']}"
+    done = post(client, url, all_answers("aggressor_status", physical_violence="yes"), token_from=url)
+    assert done.status_code == 302, re.findall(r"<li>[^<]*</li>|role=\"alert\"[^<]*<[^<]*", done.get_data(as_text=True))
+    enrolled = post(client, "/programme/enrol", {"person": str(aggressor["referral"])}, token_from="/programme")
+    assert enrolled.status_code == 302, enrolled.get_data(as_text=True)
+    listed = page_text(client, "/programme")
+    assert "Агрессор 1 · Бауыржан Тестов (case)" in listed

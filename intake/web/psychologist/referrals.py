@@ -4,7 +4,7 @@ from uuid import UUID
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from domain import reference
+from domain import instruments, reference
 from domain.actor import CASEWORK_ROLES, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, DomainError, Invalid
@@ -29,7 +29,11 @@ from intake.web.psychologist_forms import (
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
 
-ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral; any instrument works by URL
+
+def fitting_instruments(subject_role: str) -> list[str]:
+    """The questionnaires for a person in this role (victim risk for a victim, aggressor status and
+    ODARA for an aggressor): the only ones a referral's page offers."""
+    return [code for code in instruments.REGISTRY.codes() if subject_role in instruments.get(code)["subject_roles"]]
 
 
 # A referral --------------------------------------------------------------------------------------
@@ -174,7 +178,7 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
         hours=schedule_rows(schedule_of(referral.claimant)), claimant_hours_set=bool(schedule_of(referral.claimant)),
         outcomes_need_attendance=[code.label(language()) for code in OUTCOMES if code.attributes["needs_attendance"]],
         done_options=reference_options("outcomes"), done=request.form.getlist("consultation-done"),
-        reporting=request.form.get("consultation-reporting") == "yes", instruments=ASSESSED_INSTRUMENTS,
+        reporting=request.form.get("consultation-reporting") == "yes", instruments=fitting_instruments(referral.subject_role),
         instrument_title=instrument_title, who=who, person_label=person_label,
     ), status
 
