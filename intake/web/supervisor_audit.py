@@ -33,6 +33,7 @@ from intake.web.forms import Form, length
 from intake.web.i18n import role_name
 from intake.web.own_writes import caught_up
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 from intake.web.supervisor_blueprint import bp
 
 CASES_PER_PAGE = 50
@@ -71,7 +72,7 @@ def who(actor: dict | None) -> str:
         return ""
     if actor.get("role") == SYSTEM_ROLE:
         return _("%(name)s (system)", name=actor.get("username"))
-    return f"{actor.get('username')} · {role_name(actor.get('role'))}"
+    return f"{staff_name(actor)} · {role_name(actor.get('role'))}"
 
 
 # The case list ------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def timeline_behind() -> bool:
 
 def case_owner_choices() -> list[tuple[str, str]]:
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
-    return [(user.username, f"{user.username} · {role_name(user.role)}") for user in users
+    return [(user.username, f"{staff_name(user)} · {role_name(user.role)}") for user in users
             if user.role in CASEWORK_ROLES]
 
 
@@ -403,7 +404,7 @@ def access_log():
     form.kind.choices = [("", _("Any kind"))] + [(kind, kind_name(kind)) for kind in AUDITED_KINDS]
     form.outcome.choices = [("", _("Allowed or refused"))] + [(code, str(name)) for code, name in OUTCOME_NAMES.items()]
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
-    form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{user.username} · {role_name(user.role)}")
+    form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{staff_name(user)} · {role_name(user.role)}")
                                                for user in users]
     valid = form.validate()
     if form.user.data and form.user.data not in dict(form.user.choices):

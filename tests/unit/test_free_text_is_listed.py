@@ -77,6 +77,7 @@ STRUCTURED = {
     "categories": "codes", "risk": "codes", "outcome": "codes", "changed": "names of a person's fields",
     "sealed_for": "data-subject ids",
     "worker": "a staff member let into a case",
+    "names": "a staff member's display names by language (kk, ru): staff, not the people the helpline serves",
 }
 
 

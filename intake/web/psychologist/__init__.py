@@ -30,6 +30,7 @@ from intake.web.i18n import label, language
 from intake.web.own_writes import remember
 from intake.web.refusals import say, say_all
 from intake.web.session import current_actor
+from intake.web.staff_names import staff_name
 
 bp = Blueprint("web_psychologist", __name__)
 
@@ -100,13 +101,13 @@ def programme_outcome(code: str) -> str:
 
 
 def person(recorded: dict | None) -> str:
-    """A member of staff as the pages name them: the username, or "you"."""
+    """A member of staff as the pages name them: their display name (else login), or "you"."""
     if not recorded:
         return ""
     actor = current_actor()
     if same_person(recorded, actor):
-        return _("you (%(name)s)", name=recorded.get("username", ""))
-    return recorded.get("username", "")
+        return _("you (%(name)s)", name=staff_name(recorded))
+    return staff_name(recorded)
 
 
 def referred_name(referral) -> str:

@@ -20,6 +20,7 @@ from intake.web.psychologist import LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, r
 from intake.web.psychologist.referrals import render_referral
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 from projections.referral_queue import claimed_referrals, open_referrals
 
 # The queue ---------------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ def claim_refusal(referral_id: UUID, conflict: Conflict) -> str:
                  status=referral_status(referral.status))
     if referral.claimant:
         return _("Someone else claimed this referral first: %(name)s. The queue below is up to date.",
-                 name=referral.claimant.get("username", ""))
+                 name=staff_name(referral.claimant))
     return say(conflict)
 
 

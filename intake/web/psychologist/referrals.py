@@ -28,6 +28,7 @@ from intake.web.psychologist_forms import (
 )
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 
 
 def fitting_instruments(subject_role: str) -> list[str]:
@@ -77,12 +78,12 @@ def allowed_actions(referral, actor) -> set[str]:
 
 
 def colleagues(referral) -> list[tuple[str, str]]:
-    """The other active psychologists, for a pair colleague: (username, shown name)."""
+    """The other active psychologists, for a pair colleague: (username, display name)."""
     people = []
     for user in senim().staff.list_users():
         if user.active and user.role == "psychologist" and not same_person(referral.claimant, user.as_actor()):
             hours = "" if user.working_hours else " — " + _("no working hours on record")
-            people.append((user.username, user.username + hours))
+            people.append((user.username, staff_name(user) + hours))
     return sorted(people)
 
 
