@@ -112,6 +112,15 @@ def short_id(value) -> str:
     return str(value)[:8]
 
 
+def reason_words(reason: str | None) -> str | None:
+    """A correction's reason as the pages say it: the one CaseService writes when a case is opened
+    from a contact ("Opened case <id>") in the page's language, any other as it was given."""
+    opened = OPENED_CASE.match(reason or "")
+    if opened:
+        return _("Case %(number)s was opened from this contact.", number=short_id(opened.group(1)))
+    return reason
+
+
 def _reason(data: dict) -> str:
     """The reason given; the one CaseService writes when a case is opened from a contact, in words."""
     reason = data.get("reason")
@@ -283,7 +292,7 @@ def _contact_step_contact_completed(event: Contact.Completed, state):
 
 @contact_step.register
 def _contact_step_contact_amended(event: Contact.Amended, state):
-    return merge_changes(state, event.changes), event.changes, event.reason
+    return merge_changes(state, event.changes), event.changes, reason_words(event.reason)
 
 
 # A referral's steps (the psychologist's referral page) -------------------------------------------------

@@ -30,7 +30,7 @@ from intake.running import senim
 from intake.services.cases import TIMELINE
 from intake.web.event_text import PERSON_ROLE_NAMES, case_event_details, case_event_name, person_label, short_id, when
 from intake.web.forms import Form, length
-from intake.web.i18n import role_name
+from intake.web.i18n import label, role_name
 from intake.web.own_writes import caught_up
 from intake.web.session import current_actor, page
 from intake.web.staff_names import staff_name
@@ -383,6 +383,21 @@ def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | N
     return entries, access_log_reads.cursor_of(entries[-1]) if more else None, behind
 
 
+def record_text(kind: str, record_id: str) -> str:
+    """What was opened, in words where it is not a record's number: a journal by its service, the
+    whole access log as "every record", a member of staff's reads by their name."""
+    if kind == "journal":
+        return label("services", record_id)
+    if record_id == "all":
+        return _("every record")
+    if len(record_id) == 36:
+        for user in senim().staff.list_users() if kind == "audit" else ():
+            if str(user.id) == record_id:
+                return _("reads of %(name)s", name=staff_name(user))
+        return record_id[:8]
+    return record_id
+
+
 def access_row(entry: dict) -> dict:
     link = None
     if entry["kind"] == "case":
@@ -391,6 +406,7 @@ def access_row(entry: dict) -> dict:
         except ValueError:
             link = None
     return {**entry, "when": when(entry["at"]), "who": who(entry["actor"]), "kind_name": kind_name(entry["kind"]),
+            "record_text": record_text(entry["kind"], entry["record_id"]),
             "refused": entry["outcome"] == REFUSED, "outcome_name": str(OUTCOME_NAMES.get(entry["outcome"], "")),
             "case_link": link, "filter_link": url_for("web_supervisor.access_log", record_id=entry["record_id"])}
 
