@@ -16,7 +16,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from domain import instruments
+from domain import instruments, reference
 from domain.actor import CASEWORK_ROLES
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
@@ -380,6 +380,7 @@ def saved(contact_id: UUID):
         assessment=assessment_view(assessment) if assessment else None,
         referral=referral_view(referral) if referral else None,
         case_id=fields.get("case_id"),
+        non_data=bool(reference.get("contact_types", fields["contact_type"]).attributes.get("non_data")),
         started_value=fields["started_at"].isoformat())
 
 

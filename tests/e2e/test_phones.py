@@ -174,3 +174,15 @@ def test_the_queue_refreshes_by_itself_and_keeps_the_focus(site, new_page, world
     page.clock.fast_forward("00:31")
     expect(page.locator(f"#claim-{new}")).to_be_visible(timeout=20_000)
     assert page.evaluate("() => document.activeElement.id") == f"claim-{world['waiting']}"
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_a_supervisors_menu_fits_one_line_on_a_laptop(site, new_page, worlds, language):
+    page = new_page(language)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, site, worlds[language]["people"]["supervisor"].username)
+    tops = page.eval_on_selector_all("header nav > ul > li", "items => items.map(item => item.getBoundingClientRect().top)")
+    assert len(tops) >= 5 and max(tops) - min(tops) < 5, tops
+    page.click("header nav details summary")  # the rest of the pages, one click (or Enter) away
+    expect(page.locator('header nav details a[href="/admin/users"]')).to_be_visible()
+    screenshot(page, f"supervisor-menu-{language}-{site.store}")
