@@ -38,6 +38,7 @@ class ReferredPerson:
     label: str | None = None  # the case's label: "Aggressor 1"
     details: dict = field(default_factory=dict)  # name, phone, address that are on record and may be shown
     hidden: str | None = None  # why details on record are not shown: "protected" or "claim_first"
+    safe_contact: bool = False  # the case holds safe-contact rules for the person (issue 12): follow them
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,12 @@ def _case_persons(cases, referral: Referral, actor: Actor) -> tuple[list[Referre
         on_record = {key: person[key] for key in DETAILS if isinstance(person.get(key), str) and person[key]}
         hidden = "protected" if person.get("redacted") else (
             _why_hidden(actor, referral, protected) if on_record else None)
+        # Safe-contact rules (how and when she may be reached) are part of casework: where the case
+        # holds some for the person, whoever may see her details is sent to read them first.
+        rules = (getattr(case, "safe_contacts", None) or {}).get(person.get("person_id"))
         found.append(ReferredPerson("case", person["role"], label=person.get("label"),
-                                    details={} if hidden else on_record, hidden=hidden))
+                                    details={} if hidden else on_record, hidden=hidden,
+                                    safe_contact=bool(rules) and not hidden))
     return found, case.id
 
 
