@@ -37,6 +37,10 @@ ENGLISH: dict[str, str] = {
     "contact.end_in_future": "The end is in the future.",
     "contact.already_completed": "The contact is already completed; correct its end with an amendment.",
     "contact.read_forbidden": "This contact was recorded by someone else.",
+    # Names of staff as the pages show them
+    "display_name.forbidden": "Only an admin names members of staff.",
+    "display_name.not_names": "Give the names as an object keyed by language: {languages}.",
+    "display_name.language_unknown": "Names are given in: {languages}.",
     "amendment.reason_missing": "A correction needs a reason.",
     "amendment.field_fixed": "This field cannot be amended.",
     "amendment.keys_expected": "Give the keys to change (a key set to null clears it).",

@@ -8,12 +8,16 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.actor import STAFF_ROLES, SYSTEM_ROLE, Actor
 from domain.clock import utc_now
-from domain.errors import Conflict, Forbidden, Invalid
+from domain.errors import Conflict, Forbidden, Invalid, Reason
 from domain.ids import OneOfAKind
 from domain.schedule import WeeklySchedule
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 LANGUAGES = ("kk", "ru", "en")
+# A member of staff's name as the pages show it, spelled for Kazakh and for Russian pages
+# ("Әйгерім Серікқызы", "Айгерим Серикқызы"); the login stays for signing in.
+DISPLAY_NAME_LANGUAGES = ("kk", "ru")
+DISPLAY_NAME_MAX = 100
 
 # Repeated wrong passwords hold back further tries with the same username from the same client
 # address, with a wait that doubles with every failure (OWASP ASVS 2.2.1: no hard lock an outsider
@@ -56,6 +60,28 @@ def check_username(username: str) -> str:
     return username
 
 
+def check_display_names(names) -> dict[str, str]:
+    """The spellings given, trimmed; a blank one is no spelling (the other, or the login, is shown)."""
+    if not isinstance(names, dict):
+        raise Invalid("display_names", "display_name.not_names", languages=DISPLAY_NAME_LANGUAGES)
+    errors: dict = {}
+    checked = {}
+    for language, name in names.items():
+        if language not in DISPLAY_NAME_LANGUAGES:
+            errors.setdefault(f"display_names.{language}", []).append(
+                Reason("display_name.language_unknown", languages=DISPLAY_NAME_LANGUAGES))
+        elif name is not None and not isinstance(name, str):
+            errors.setdefault(f"display_names.{language}", []).append(Reason("text.not_text"))
+        elif isinstance(name, str) and len(name.strip()) > DISPLAY_NAME_MAX:
+            errors.setdefault(f"display_names.{language}", []).append(
+                Reason("text.longer_than", max=DISPLAY_NAME_MAX))
+        elif isinstance(name, str) and name.strip():
+            checked[language] = " ".join(name.split())
+    if errors:
+        raise Invalid.many(errors)
+    return checked
+
+
 def check_role(role: str) -> str:
     if role not in STAFF_ROLES:
         raise Invalid("role", "role.unknown", role=role, roles=STAFF_ROLES)
@@ -77,6 +103,8 @@ class User(Aggregate):
     open_sessions: tuple = ()
     # When the user last signed in to the web UI; None: never.
     last_signed_in_at: datetime | None = None
+    # The name the pages show, as (language, name) pairs (DISPLAY_NAME_LANGUAGES); () until an admin sets one.
+    named: tuple = ()
 
     @classmethod
     def create(cls, *, username: str, role: str, password_hash: str, actor: Actor,
@@ -218,6 +246,32 @@ class User(Aggregate):
     def _unlocked(self, failed_sign_ins: int, actor: dict, at: datetime | None = None) -> None:
         self.failed_sign_ins = ()
         self.unlocked_at = at
+
+    # The name the pages show ---------------------------------------------------------------------
+
+    def set_display_names(self, names: dict, *, actor: Actor) -> bool:
+        """An admin (or the command line) names the member of staff in Kazakh and Russian spelling;
+        the names given replace the earlier ones. Returns False, recording nothing, when nothing changes."""
+        if not actor.has_role("admin", SYSTEM_ROLE):
+            raise Forbidden("display_name.forbidden")
+        checked = check_display_names(names)
+        if checked == self.display_names:
+            return False
+        self._display_names_set(names=checked, actor=actor.as_dict())
+        return True
+
+    @event("DisplayNamesSet")
+    def _display_names_set(self, names: dict, actor: dict) -> None:
+        self.named = tuple(sorted(names.items()))
+
+    @property
+    def display_names(self) -> dict[str, str]:
+        return dict(self.named)
+
+    def display_name(self, language: str | None = None) -> str:
+        """The name for a page in this language: its own spelling, else the other one, else the login."""
+        order = (language, *DISPLAY_NAME_LANGUAGES[::-1]) if language else DISPLAY_NAME_LANGUAGES[::-1]
+        return next((self.display_names[code] for code in order if self.display_names.get(code)), self.username)
 
     # Working hours (режим работы) ------------------------------------------------------------
 

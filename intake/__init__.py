@@ -1,9 +1,11 @@
 """Senim's web application: the API and the web UI, built by create_app()."""
 import logging
+import re
 from datetime import date, datetime
+from time import perf_counter
 from uuid import UUID
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestURITooLarge, UnsupportedMediaType
 
@@ -42,7 +44,8 @@ def create_app(config: Settings | None = None, senim: Senim | None = None) -> Fl
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         TESTING=settings.testing,
     )
-    app.before_request(_refuse_over_long_urls)  # first: nothing else reads such a request
+    app.before_request(_start_clock)  # first: every request is timed, even one refused at once
+    app.before_request(_refuse_over_long_urls)  # then: nothing else reads such a request
     senim = senim or bootstrap(settings)
     install(app, senim)
     if not settings.secret_key:
@@ -107,7 +110,30 @@ def _refuse_non_json_bodies():
         raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
 
 
+def _start_clock():
+    g.request_started = perf_counter()
+
+
+# What a request line may show of a path segment or a query name: codes, numbers and random ids.
+# Anything else (a 404 for an address someone typed a name into) is shown as "…".
+SHOWN_SEGMENT = re.compile(r"[a-z][a-z0-9_.-]{0,39}|[0-9]{1,19}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SHOWN_NAME = re.compile(r"[a-z_]{1,40}(\[[a-z_]{1,40}\])?")
+
+
+def request_line(method: str, path: str, query_names: list[str], status: int, milliseconds: float) -> str:
+    """One request in a line: method, path, the query's names without their values, status, time in
+    ms. Bodies and query values may hold personal data, so they are never shown; of the path and the
+    query's names, only what looks like a code, a number or an id."""
+    shown_path = "/".join(part if not part or SHOWN_SEGMENT.fullmatch(part) else "…" for part in path.split("/"))
+    names = dict.fromkeys(name if SHOWN_NAME.fullmatch(name) else "…" for name in query_names)
+    query = "&".join(f"{name}=" for name in names)
+    shown_method = method if method.isalpha() and method.isupper() and len(method) <= 10 else "…"
+    return f"{shown_method} {shown_path}{'?' + query if query else ''} {status} {milliseconds:.0f} ms"
+
+
 def _log_request(response):
-    # Method, path and status only: bodies and query strings may hold personal data.
-    log.info("%s %s %s", request.method, request.path, response.status_code)
+    started = g.get("request_started")
+    took = (perf_counter() - started) * 1000 if started is not None else 0.0
+    log.info("%s", request_line(request.method, request.path, list(request.args.keys())[:30],
+                                response.status_code, took))
     return response

@@ -87,6 +87,10 @@ def users():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(username: str, role: str, password_stdin: bool):
     """Create a user; the password is read from stdin or prompted for."""
+    from intake.services.staff import MIN_PASSWORD_LENGTH
+
+    click.echo(f"The password needs at least {MIN_PASSWORD_LENGTH} characters; a few unrelated words are easier "
+               "to remember and harder to guess.", err=True)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -133,6 +137,81 @@ def users_disable(username: str, reason: str):
 def users_enable(username: str):
     """Enable a disabled user again."""
     _change_user(username, "enable", "is active")
+
+
+@users.command("name")
+@click.argument("username")
+@click.option("--kk", help="The name in Kazakh spelling, e.g. \"Әйгерім Серікқызы\".")
+@click.option("--ru", help="The name in Russian spelling, e.g. \"Айгерим Серикқызы\".")
+def users_name(username: str, kk: str | None, ru: str | None):
+    """Set the name the pages show for USERNAME (Kazakh and Russian spelling); the login stays for signing in.
+    A spelling left out is kept; an empty one ("") removes it."""
+    staff = _senim().staff
+    user = _fail_cleanly(lambda: staff.get_by_username(username))
+    names = {**user.display_names, **{code: value for code, value in (("kk", kk), ("ru", ru)) if value is not None}}
+    _fail_cleanly(lambda: staff.set_display_names(user.id, names=names, actor=_cli_actor()))
+    shown = staff.get(user.id).display_names
+    click.echo(f"{username} is shown as: " + (", ".join(f"{code}: {name}" for code, name in sorted(shown.items()))
+                                             or "their login"), err=True)
+
+
+# A day's hours on the command line: "09:00-13:00,14:00-18:00", or "off".
+DAY_OPTIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _day_hours(text: str) -> list[list[str]]:
+    if text.strip().lower() in ("off", "-", ""):
+        return []
+    shifts = []
+    for part in text.split(","):
+        start, dash, end = part.strip().partition("-")
+        if not dash:
+            raise click.BadParameter(f"{part.strip()!r}: give hours as 09:00-13:00, several joined by commas, or off.")
+        shifts.append([start.strip(), end.strip()])
+    return shifts
+
+
+@users.command("hours")
+@click.argument("username")
+@click.option("--weekdays", "weekdays", metavar="HOURS", help="Monday to Friday, e.g. 09:00-13:00,14:00-18:00.")
+@click.option("--mon", metavar="HOURS")
+@click.option("--tue", metavar="HOURS")
+@click.option("--wed", metavar="HOURS")
+@click.option("--thu", metavar="HOURS")
+@click.option("--fri", metavar="HOURS")
+@click.option("--sat", metavar="HOURS")
+@click.option("--sun", metavar="HOURS")
+def users_hours(username: str, weekdays: str | None, **days: str | None):
+    """Set USERNAME's weekly working hours (local time, Astana), or print them when no day is given.
+    Each day is HOURS like 09:00-13:00,14:00-18:00 or "off"; a day not given is a day off; --weekdays
+    sets Monday to Friday at once (a day given on its own wins)."""
+    from domain.schedule import WEEKDAYS, WeeklySchedule
+
+    staff = _senim().staff
+    user = _fail_cleanly(lambda: staff.get_by_username(username))
+    if weekdays is None and all(value is None for value in days.values()):
+        _print_hours(username, user.schedule)
+        return
+    hours = {}
+    for index, (option, day) in enumerate(zip(DAY_OPTIONS, WEEKDAYS)):
+        given = days.get(option)
+        if given is None and weekdays is not None and index < 5:
+            given = weekdays
+        if given is not None:
+            hours[day] = _day_hours(given)
+    schedule = _fail_cleanly(lambda: WeeklySchedule.of({day: shifts for day, shifts in hours.items() if shifts}))
+    _fail_cleanly(lambda: staff.set_working_hours(user.id, schedule=schedule, actor=_cli_actor()))
+    _print_hours(username, schedule)
+
+
+def _print_hours(username: str, schedule) -> None:
+    from domain.schedule import WEEKDAYS
+
+    if schedule is None:
+        click.echo(f"{username} has no working hours on record")
+        return
+    for day, shifts in zip(WEEKDAYS, schedule.days):
+        click.echo(f"{day}\t" + (", ".join(f"{shift.start:%H:%M}-{shift.end:%H:%M}" for shift in shifts) or "off"))
 
 
 @users.command("unlock")

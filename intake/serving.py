@@ -7,6 +7,8 @@ client never meets a bare server error. Addresses up to 256 kB do reach the app,
 over intake.MAX_URL_BYTES with 414 (problem+json, or the error page for the web UI).
 """
 import json
+import logging
+import sys
 
 import waitress
 from waitress.channel import HTTPChannel
@@ -49,7 +51,20 @@ def create_server(app, **options):
     return server
 
 
+def log_requests(stream=None) -> logging.Handler:
+    """Prints the app's request log ("GET /queue 200 12 ms", intake._log_request) one line per request,
+    with the time of day, on stdout (or `stream`)."""
+    logger = logging.getLogger("senim.requests")
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return handler
+
+
 def serve(app, **options) -> None:
+    log_requests()
     server = create_server(app, **options)
     server.print_listen("Serving on http://{}:{}")
     server.run()

@@ -42,9 +42,20 @@ class PasswordIn(Schema):
     password = Text(max_length=1024, required=True, load_only=True)
 
 
+class DisplayNamesIn(Schema):
+    """The name the pages show for a member of staff, per spelling; the login stays for signing in."""
+    kk = Text(max_length=100, allow_none=True, metadata={
+        "description": "Kazakh spelling; empty or null: none.", "example": "Әйгерім Серікқызы"})
+    ru = Text(max_length=100, allow_none=True, metadata={
+        "description": "Russian spelling; empty or null: none.", "example": "Айгерим Серикқызы"})
+
+
 class UserOut(Schema):
     id = fields.UUID()
     username = fields.String()
+    display_names = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "The name the pages show, by language (kk, ru); {} when none was set.",
+        "example": {"kk": "Әйгерім Серікқызы", "ru": "Айгерим Серикқызы"}})
     role = fields.String()
     active = fields.Boolean()
     created_at = fields.DateTime(format="iso")
@@ -94,8 +105,8 @@ def change_view(change) -> dict:
 
 
 def user_view(user: User) -> dict:
-    return {"id": user.id, "username": user.username, "role": user.role, "active": user.active,
-            "created_at": user.created_on}
+    return {"id": user.id, "username": user.username, "display_names": user.display_names, "role": user.role,
+            "active": user.active, "created_at": user.created_on}
 
 
 @blp.route("", methods=["GET"])
@@ -132,6 +143,17 @@ def get_user(user_id: UUID):
 def change_role(body, user_id: UUID):
     """Change a role; every session of the user ends. To supervisor or admin: waits for approval."""
     return maybe_pending(senim().staff.change_role(user_id, role=body["role"], actor=current_actor()))
+
+
+@blp.route("/<uuid:user_id>/display-names", methods=["PUT"])
+@requires("admin")
+@blp.arguments(DisplayNamesIn())
+@blp.response(200, CreatedOut)
+def set_display_names(body, user_id: UUID):
+    """Set the name the pages show instead of the login, in Kazakh and Russian spelling; both are
+    replaced (a spelling left out or empty is removed). Unchanged names record nothing."""
+    names = {code: value for code, value in body.items() if value}
+    return written(senim().staff.set_display_names(user_id, names=names, actor=current_actor()))
 
 
 @blp.route("/<uuid:user_id>/disable", methods=["POST"])

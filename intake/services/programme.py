@@ -69,6 +69,15 @@ class ProgrammeService:
         if latest is not None and latest != str(assessment.id):
             raise Invalid("assessment_id", "programme.newer_assessment", assessment_id=latest)
 
+    def latest_assessment_of(self, case_id: UUID) -> UUID | None:
+        """The case's latest aggressor-status assessment (the one enrolment goes by), or None."""
+        if self.projections is None:
+            return None
+        self.projections.catch_up(CASE_INDEX)
+        with self.projections.views.transaction(write=False) as tx:
+            latest = latest_assessment(tx, case_id, INSTRUMENT)
+        return UUID(latest) if latest else None
+
     def get(self, participation_id: UUID, *, actor: Actor) -> ProgrammeParticipation:
         if not actor.has_role(*PROGRAMME_ROLES):
             raise Forbidden("programme.read_forbidden")

@@ -2,6 +2,7 @@
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from typing import NamedTuple
 from uuid import UUID
@@ -19,6 +20,7 @@ from intake.adapters.store import SenimStore
 from intake.services import Written
 
 MIN_PASSWORD_LENGTH = 8
+NAMES_SECONDS = 30  # how long the display names read for the pages are reused (display_names)
 TOKEN_PREFIX = "snm"
 MAX_CACHED_TOKENS = 10_000
 # Tests run with cheap hashing parameters (Settings.testing); hashes record their own parameters,
@@ -76,6 +78,7 @@ def _secret_hash(secret: str) -> str:
 
 class StaffService:
     def __init__(self, store: SenimStore, hasher: PasswordHasher | None = None):
+        self._names: tuple[float, dict] | None = None  # (when read, display_names())
         self.store = store
         self.hasher = hasher or PasswordHasher()
         # An ApiToken never changes (revocation is recorded on its User, loaded fresh each time),
@@ -232,6 +235,28 @@ class StaffService:
         user = self.get(user_id)
         user.unlock(actor=actor)
         return Written(user.id, self.store.commit(user))
+
+    def set_display_names(self, user_id: UUID, *, names: dict, actor: Actor) -> Written:
+        """The name the pages show for the member of staff, by language (kk, ru); nothing is recorded
+        when it is unchanged."""
+        user = self.get(user_id)
+        user.set_display_names(names, actor=actor)
+        written = Written(user.id, self.store.commit(user))
+        self._names = None
+        return written
+
+    def display_names(self) -> dict[str, dict[str, str]]:
+        """Every member of staff's display names by user id (and by username): what the pages show
+        instead of a login. Read anew at most every NAMES_SECONDS (a name set in another process shows
+        after that; one set here, at once): loading every account on every page would cost more."""
+        now = time.monotonic()
+        if self._names is None or now - self._names[0] > NAMES_SECONDS:
+            names: dict[str, dict[str, str]] = {}
+            for user in self.list_users():
+                if user.display_names:
+                    names[str(user.id)] = names[user.username] = dict(user.display_names)
+            self._names = (now, names)
+        return self._names[1]
 
     def set_working_hours(self, user_id: UUID, *, schedule: WeeklySchedule, actor: Actor) -> Written:
         user = self.get(user_id)

@@ -17,10 +17,12 @@ from intake.config import Settings
 from intake.web.i18n import init_i18n
 from intake.web.refusals import say
 from intake.web.session import init_session, is_web_request
+from intake.web.staff_names import init_staff_names
 
 csrf = CSRFProtect()
 
-# The navigation: (endpoint, label, roles).
+# The navigation: (endpoint, label, roles). A role's everyday pages come first; the rest of its pages
+# (MORE) sit under "More", so that a supervisor's ten pages fit one line.
 NAV = (
     ("web_consultant.new_contact", _l("New contact"), CASEWORK_ROLES),
     ("web_consultant.my_contacts", _l("My contacts"), CASEWORK_ROLES),
@@ -38,22 +40,31 @@ NAV = (
     ("web_supervisor.access_log", _l("Access log"), ("supervisor",)),
     ("web_supervisor.questionnaire_list", _l("Questionnaires"), ("supervisor",)),
     ("web_feedback.new_link", _l("Feedback link"), ("consultant", "psychologist", "supervisor")),
-    ("web_admin.users", _l("Users"), ("admin",)),
+    ("web_admin.users", _l("Users"), ("admin", "supervisor")),
     ("web_admin.approvals", _l("Approvals"), ("admin", "supervisor")),
 )
+MORE = {
+    "supervisor": {"web_consultant.new_contact", "web_consultant.my_contacts", "web_psychologist.programme",
+                   "web_supervisor.monthly_report", "web_admin.users", "web_admin.approvals",
+                   "web_casework.my_caseload", "web_supervisor.questionnaire_list", "web_feedback.new_link"},
+    "psychologist": {"web_consultant.new_contact", "web_consultant.my_contacts", "web_psychologist.hours",
+                     "web_feedback.new_link"},
+}
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                            "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
                            "object-src 'none'")
 
 
-def navigation() -> list[tuple[str, str, bool]]:
-    """(url, label, is_current) of the pages the signed-in user may open."""
+def navigation(more: bool = False) -> list[tuple[str, str, bool]]:
+    """(url, label, is_current) of the pages the signed-in user may open: the everyday ones, or (`more`)
+    the ones under "More"."""
     if not current_user.is_authenticated:
         return []
     items = []
+    later = MORE.get(current_user.role, set())
     for endpoint, label, roles in NAV:
-        if current_user.role in roles:
+        if current_user.role in roles and (endpoint in later) == more:
             items.append((url_for(endpoint), str(label), request.endpoint == endpoint))
     return items
 
@@ -126,6 +137,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     app.before_request(_protect_forms)
     app.after_request(_security_headers)
     app.jinja_env.globals.update(navigation=navigation)
+    init_staff_names(app)
     app.extensions["senim_error_page"] = error_page
 
     # The pages of each role, each in its own module; imported here, as they import this package. The

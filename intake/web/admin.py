@@ -11,6 +11,7 @@ supervisor approves or rejects it on the approvals page; until then nothing chan
 from datetime import datetime
 from uuid import UUID
 
+from babel.dates import get_day_names
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
@@ -20,16 +21,18 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField, vali
 from domain.actor import STAFF_ROLES, SYSTEM_ROLE
 from domain.clock import utc_now
 from domain.errors import Conflict, Forbidden, Invalid
-from domain.staff import User, check_username
+from domain.staff import DISPLAY_NAME_MAX, User, check_username
 from domain.staff_approval import APPROVER_ROLES
 from domain.text import REASON_MAX
 from intake.running import senim
 from intake.services.staff import MIN_PASSWORD_LENGTH, Pending
 from intake.web.event_text import NOT_ACCOUNT_CHANGES, SIGN_IN_EVENTS, account_event_text
 from intake.web.forms import Form, length, required
-from intake.web.i18n import role_name
+from intake.web.hours import hours_page
+from intake.web.i18n import language, role_name
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 
 bp = Blueprint("web_admin", __name__, url_prefix="/admin")
 
@@ -88,6 +91,11 @@ class PasswordForm(Form):
     password_again = PasswordField(_l("The same password again"), validators=[required(), same_password()])
 
 
+class NamesForm(Form):
+    kk = StringField(_l("Name in Kazakh spelling"), filters=[strip], validators=[length(DISPLAY_NAME_MAX)])
+    ru = StringField(_l("Name in Russian spelling"), filters=[strip], validators=[length(DISPLAY_NAME_MAX)])
+
+
 class DisableForm(Form):
     reason = TextAreaField(_l("Reason"), filters=[strip], validators=[words(), length(REASON_MAX)])
 
@@ -98,6 +106,7 @@ def user_forms(user: User, **bound) -> dict:
         "role_form": RoleForm(prefix="role", formdata=None, data={"role": user.role}),
         "password_form": PasswordForm(prefix="password", formdata=None),
         "disable_form": DisableForm(prefix="disable", formdata=None),
+        "names_form": NamesForm(prefix="names", formdata=None, data=user.display_names),
         "plain_form": Form(formdata=None),
     }
     forms.update(bound)
@@ -108,6 +117,11 @@ def user_forms(user: User, **bound) -> dict:
 def password_hint() -> str:
     return _("At least %(count)d characters. A few unrelated words are easier to remember and harder to guess.",
              count=MIN_PASSWORD_LENGTH)
+
+
+# Who may open a member of staff's page: admins manage the account; supervisors, on shift when no
+# admin is, unlock it and set working hours (and are told so by the sign-in page's lock-out message).
+USER_PAGE_ROLES = ("admin", "supervisor")
 
 
 def show_invalid(form: Form, refused: Invalid) -> None:
@@ -146,7 +160,7 @@ def who(actor: dict | None) -> str:
     role = actor.get("role")
     if role == SYSTEM_ROLE:
         return _("%(name)s (command line)", name=actor.get("username"))
-    return f"{actor.get('username')} · {role_name(role)}"
+    return f"{staff_name(actor)} · {role_name(role)}"
 
 
 def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
@@ -170,7 +184,8 @@ def history_rows(events: list, user: User) -> tuple[list[dict], list[dict]]:
 
 
 def list_row(user: User, now: datetime) -> dict:
-    return {"id": user.id, "username": user.username, "role": user.role, "state": user_state(user, now),
+    return {"id": user.id, "username": user.username, "name": staff_name(user), "role": user.role,
+            "state": user_state(user, now),
             "hours": user.working_hours is not None, "last_sign_in": user.last_signed_in_at}
 
 
@@ -186,13 +201,23 @@ def render_user(user: User, status: int = 200, **bound):
         "web/admin/user.html", user=user, state=user_state(user, now), state_names=STATE_NAMES,
         locked_until=user.locked_until(now), failed=len(user.failed_sign_ins), changes=changes,
         sign_ins=sign_ins, created=created, is_self=is_self(user), when=when, password_hint=password_hint(),
+        is_admin=current_user.role == "admin", hours=hours_summary(user),
         **user_forms(user, **bound)), status
 
 
 # Routes ------------------------------------------------------------------------------------------
 
+def hours_summary(user: User) -> list[tuple[str, str]]:
+    """(weekday, shifts) in the page's language; [] when no hours are on record."""
+    if user.schedule is None:
+        return []
+    names = get_day_names("wide", locale=language())
+    return [(names[day].capitalize(), ", ".join(str(shift) for shift in shifts) or _("day off"))
+            for day, shifts in enumerate(user.schedule.days)]
+
+
 @bp.route("/users")
-@page("admin")
+@page(*USER_PAGE_ROLES)
 def users():
     """Every account with its role and state; filtered by name, role and state."""
     now = utc_now()
@@ -201,7 +226,7 @@ def users():
     state = request.args.get("state") if request.args.get("state") in STATES else ""
     everyone = sorted((list_row(user, now) for user in senim().staff.list_users()), key=lambda row: row["username"])
     shown = [row for row in everyone
-             if (not search or search in row["username"]) and (not role or row["role"] == role)
+             if (not search or search in row["username"] or search in row["name"].lower()) and (not role or row["role"] == role)
              and (not state or row["state"] == state)]
     return render_template("web/admin/users.html", rows=shown, total=len(everyone), search=search, role=role,
                            state=state, roles=role_choices(), states=[(s, STATE_NAMES[s]) for s in STATES],
@@ -237,9 +262,41 @@ def new_user():
 
 
 @bp.route("/users/<uuid:user_id>")
-@page("admin")
+@page(*USER_PAGE_ROLES)
 def user(user_id: UUID):
     return render_user(senim().staff.get(user_id))
+
+
+@bp.route("/users/<uuid:user_id>/names", methods=["POST"])
+@page("admin")
+def display_names(user_id: UUID):
+    """The name the pages show for the member of staff, in Kazakh and Russian spelling."""
+    user = senim().staff.get(user_id)
+    form = NamesForm(prefix="names")
+    if form.validate():
+        try:
+            senim().staff.set_display_names(user.id, names={"kk": form.kk.data, "ru": form.ru.data},
+                                            actor=current_actor())
+        except Invalid as refused:
+            for key, reasons in refused.reasons.items():
+                field = getattr(form, key.rpartition(".")[2], None)
+                if field is not None:
+                    field.errors = [*field.errors, *(say(reason) for reason in reasons)]
+        else:
+            flash(_("The name is saved: the pages now show %(name)s.", name=staff_name(senim().staff.get(user.id))),
+                  "success")
+            return to_account(user)
+    return render_user(senim().staff.get(user_id), 422, names_form=form)
+
+
+@bp.route("/users/<uuid:user_id>/hours", methods=["GET", "POST"])
+@page(*USER_PAGE_ROLES)
+def working_hours(user_id: UUID):
+    """A member of staff's working hours, set by an admin or a supervisor."""
+    user = senim().staff.get(user_id)
+    return hours_page(user, template="web/admin/hours.html",
+                      saved=_("The working hours of %(name)s are saved.", name=staff_name(user)),
+                      back=url_for("web_admin.user", user_id=user.id))
 
 
 @bp.route("/users/<uuid:user_id>/role", methods=["POST"])
@@ -324,7 +381,7 @@ def enable(user_id: UUID):
 
 
 @bp.route("/users/<uuid:user_id>/unlock", methods=["POST"])
-@page("admin")
+@page(*USER_PAGE_ROLES)
 def unlock(user_id: UUID):
     return switch_account(user_id, senim().staff.unlock,
                           lambda name: _("%(name)s is unlocked and may sign in now.", name=name))

@@ -16,7 +16,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import format_datetime, format_time, gettext as _, lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from domain import instruments
+from domain import instruments, reference
 from domain.actor import CASEWORK_ROLES
 from domain.clock import ALLOWED_CLOCK_SKEW, local, utc_now
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
@@ -56,6 +56,7 @@ from intake.web.i18n import label, language
 from intake.web.own_writes import caught_up, remember
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 
 bp = Blueprint("web_consultant", __name__)
 
@@ -110,6 +111,8 @@ def shown(field: str, value) -> str:
         return str(_l("Yes") if value else _l("No"))
     if isinstance(value, datetime):
         return format_datetime(value, "medium")
+    if field == "case_id":  # a case by its number, as the supervisor's pages name it (never a raw id)
+        return _("Case %(number)s", number=str(value)[:8])
     list_name = CODE_LIST_OF.get(field)
     if list_name and isinstance(value, list):
         return "; ".join(label(list_name, code) for code in value)
@@ -181,7 +184,7 @@ def history_entries(events) -> list[dict]:
     for event in events:
         actor = getattr(event, "actor", None) or {}
         after, changes, reason = contact_step(event, state)
-        entries.append({"at": event.timestamp, "kind": contact_event_name(event), "who": actor.get("username", ""),
+        entries.append({"at": event.timestamp, "kind": contact_event_name(event), "who": staff_name(actor),
                         "role": actor.get("role", ""), "reason": reason, "changes": change_rows(state, changes)})
         state = after
     return entries
@@ -403,6 +406,7 @@ def saved(contact_id: UUID):
         assessment=assessment_view(assessment) if assessment else None,
         referral=referral_view(referral) if referral else None,
         case_id=fields.get("case_id"), kind=channel_kind(fields["channel"]),
+        non_data=bool(reference.get("contact_types", fields["contact_type"]).attributes.get("non_data")),
         started_value=fields["started_at"].isoformat())
 
 

@@ -19,6 +19,7 @@ from domain.contact import Contact, merge_changes
 from domain.referral import OUTCOME_CODES as REFERRAL_OUTCOMES, OUTCOMES as REFERRAL_STEP_OUTCOMES, Referral
 from domain.staff import User
 from intake.web.i18n import LANGUAGES, label, language, role_name
+from intake.web.staff_names import staff_name
 
 # A case's audit history (supervisors) ---------------------------------------------------------------
 
@@ -114,6 +115,15 @@ def short_id(value) -> str:
     return str(value)[:8]
 
 
+def reason_words(reason: str | None) -> str | None:
+    """A correction's reason as the pages say it: the one CaseService writes when a case is opened
+    from a contact ("Opened case <id>") in the page's language, any other as it was given."""
+    opened = OPENED_CASE.match(reason or "")
+    if opened:
+        return _("Case %(number)s was opened from this contact.", number=short_id(opened.group(1)))
+    return reason
+
+
 def _reason(data: dict) -> str:
     """The reason given; the one CaseService writes when a case is opened from a contact, in words."""
     reason = data.get("reason")
@@ -146,7 +156,7 @@ def _case_lines(event, data: dict, case_id) -> list[str]:
 
 @_case_lines.register
 def _case_lines_case_opened(event: Case.Opened, data, case_id):
-    owner = (data.get("owner") or {}).get("username")
+    owner = staff_name(data.get("owner") or {})
     return [_("Owner: %(name)s", name=owner) if owner else "",
             _("Summary: %(text)s", text=data["summary"]) if data.get("summary") else ""]
 
@@ -192,14 +202,14 @@ def _case_lines_case_note_added(event: Case.NoteAdded, data, case_id):
 
 @_case_lines.register
 def _case_lines_case_worker_added(event: Case.WorkerAdded, data, case_id):
-    return [_("%(name)s added: %(reason)s", name=(data.get("worker") or {}).get("username") or "—",
+    return [_("%(name)s added: %(reason)s", name=staff_name(data.get("worker") or {}) or "—",
               reason=data.get("reason") or "")]
 
 
 @_case_lines.register
 def _case_lines_case_owner_assigned(event: Case.OwnerAssigned, data, case_id):
-    return [_("From %(old)s to %(new)s", old=(data.get("previous_owner") or {}).get("username") or "—",
-              new=(data.get("owner") or {}).get("username") or "—")]
+    return [_("From %(old)s to %(new)s", old=staff_name(data.get("previous_owner") or {}) or "—",
+              new=staff_name(data.get("owner") or {}) or "—")]
 
 
 @_case_lines.register
@@ -302,7 +312,7 @@ def _contact_step_contact_completed(event: Contact.Completed, state):
 
 @contact_step.register
 def _contact_step_contact_amended(event: Contact.Amended, state):
-    return merge_changes(state, event.changes), event.changes, event.reason
+    return merge_changes(state, event.changes), event.changes, reason_words(event.reason)
 
 
 # A referral's steps (the psychologist's referral page) -------------------------------------------------
@@ -355,7 +365,7 @@ def _referral_step_details_referral_appointment_scheduled(event: Referral.Appoin
     ends = as_aware(starts) + timedelta(minutes=data["duration_minutes"])
     return [(_("Appointment"), f"{_short(starts)}–{format_time(ends, 'short')}"),
             (_("Format"), label("consultation_formats", data.get("format"))),
-            (_("Psychologists"), ", ".join(p.get("username", "") for p in data.get("psychologists") or []))]
+            (_("Psychologists"), ", ".join(staff_name(p) for p in data.get("psychologists") or []))]
 
 
 @referral_step_details.register

@@ -27,6 +27,9 @@ ROLE_NAMES = {
     "admin": _l("admin"),
 }
 LANGUAGES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+# One short form of dates in every language, with the year in full: the Kazakh locale's own short
+# form has a 2-digit year ("03.12.26") where the Russian has four ("03.12.2026").
+SHORT_FORMATS = {"date.short": "dd.MM.yyyy", "datetime.short": "dd.MM.yyyy, HH:mm"}
 DEFAULT_LANGUAGE = "ru"
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "translations"
 
@@ -112,7 +115,7 @@ def init_i18n(app: Flask) -> None:
         BABEL_DEFAULT_TIMEZONE=str(SERVICE_TIMEZONE),
         BABEL_TRANSLATION_DIRECTORIES=compile_catalogues(),
     )
-    Babel(app, locale_selector=choose_language)
+    Babel(app, locale_selector=choose_language, date_formats={**Babel.default_date_formats, **SHORT_FORMATS})
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, label=label, options=options, page_language=language,
                              role_name=role_name)
     app.jinja_env.add_extension("jinja2.ext.i18n")

@@ -119,7 +119,10 @@ class ProgrammeOutcomeForm(Form):
 
 
 class EnrolForm(Form):
-    assessment = StringField(_l("Aggressor-status assessment number"), validators=[required(), length(64)])
+    """Who is enrolled: one of the psychologist's referrals (by name or label), whose case's latest
+    aggressor-status assessment decides; or, from an assessment's result, that assessment."""
+    person = SelectField(_l("Who is enrolled"), choices=[], validate_choice=False)
+    assessment = HiddenField()
     referral = HiddenField()
 
 

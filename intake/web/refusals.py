@@ -53,6 +53,10 @@ MESSAGES = {
     "contact.already_completed": _l("The call was already marked as ended; correct its end with a correction if "
                                     "needed."),
     "contact.read_forbidden": _l("This contact was recorded by someone else."),
+    # Names of staff as the pages show them
+    "display_name.forbidden": _l("Only an admin names members of staff."),
+    "display_name.not_names": FALLBACK,
+    "display_name.language_unknown": FALLBACK,
     "amendment.reason_missing": _l("Say why the contact is corrected."),
     "amendment.field_fixed": _l("This field cannot be corrected."),
     "amendment.changes_nothing": _l("The correction changes nothing: change at least one field."),

@@ -109,7 +109,8 @@ def _sign_out_when_idle():
         if request.method == "GET":
             return redirect(url_for("web_auth.login", next=request.full_path.rstrip("?")))
         return redirect(url_for("web_auth.login"))
-    session["seen"] = now
+    if request.headers.get("X-Senim-Poll") != "1":  # a page refreshing itself (queue.js) is no activity
+        session["seen"] = now
     return None
 
 

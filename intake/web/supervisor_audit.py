@@ -30,9 +30,10 @@ from intake.running import senim
 from intake.services.cases import TIMELINE
 from intake.web.event_text import PERSON_ROLE_NAMES, case_event_details, case_event_name, person_label, short_id, when
 from intake.web.forms import Form, length
-from intake.web.i18n import role_name
+from intake.web.i18n import label, role_name
 from intake.web.own_writes import caught_up
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 from intake.web.supervisor_blueprint import bp
 
 CASES_PER_PAGE = 50
@@ -71,7 +72,7 @@ def who(actor: dict | None) -> str:
         return ""
     if actor.get("role") == SYSTEM_ROLE:
         return _("%(name)s (system)", name=actor.get("username"))
-    return f"{actor.get('username')} · {role_name(actor.get('role'))}"
+    return f"{staff_name(actor)} · {role_name(actor.get('role'))}"
 
 
 # The case list ------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def timeline_behind() -> bool:
 
 def case_owner_choices() -> list[tuple[str, str]]:
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
-    return [(user.username, f"{user.username} · {role_name(user.role)}") for user in users
+    return [(user.username, f"{staff_name(user)} · {role_name(user.role)}") for user in users
             if user.role in CASEWORK_ROLES]
 
 
@@ -382,6 +383,21 @@ def read_access_log(*, record_id: str | None, user_id: str | None, kind: str | N
     return entries, access_log_reads.cursor_of(entries[-1]) if more else None, behind
 
 
+def record_text(kind: str, record_id: str) -> str:
+    """What was opened, in words where it is not a record's number: a journal by its service, the
+    whole access log as "every record", a member of staff's reads by their name."""
+    if kind == "journal":
+        return label("services", record_id)
+    if record_id == "all":
+        return _("every record")
+    if len(record_id) == 36:
+        for user in senim().staff.list_users() if kind == "audit" else ():
+            if str(user.id) == record_id:
+                return _("reads of %(name)s", name=staff_name(user))
+        return record_id[:8]
+    return record_id
+
+
 def access_row(entry: dict) -> dict:
     link = None
     if entry["kind"] == "case":
@@ -390,6 +406,7 @@ def access_row(entry: dict) -> dict:
         except ValueError:
             link = None
     return {**entry, "when": when(entry["at"]), "who": who(entry["actor"]), "kind_name": kind_name(entry["kind"]),
+            "record_text": record_text(entry["kind"], entry["record_id"]),
             "refused": entry["outcome"] == REFUSED, "outcome_name": str(OUTCOME_NAMES.get(entry["outcome"], "")),
             "case_link": link, "filter_link": url_for("web_supervisor.access_log", record_id=entry["record_id"])}
 
@@ -403,7 +420,7 @@ def access_log():
     form.kind.choices = [("", _("Any kind"))] + [(kind, kind_name(kind)) for kind in AUDITED_KINDS]
     form.outcome.choices = [("", _("Allowed or refused"))] + [(code, str(name)) for code, name in OUTCOME_NAMES.items()]
     users = sorted(senim().staff.list_users(), key=lambda user: user.username)
-    form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{user.username} · {role_name(user.role)}")
+    form.user.choices = [("", _("Anyone"))] + [(str(user.id), f"{staff_name(user)} · {role_name(user.role)}")
                                                for user in users]
     valid = form.validate()
     if form.user.data and form.user.data not in dict(form.user.choices):

@@ -268,7 +268,7 @@ def contact_chart(tx, scope: Scope, total: int, dimension: str, chart_id: str, t
 def hour_chart(tx, scope: Scope, total: int) -> Chart:
     chart = contact_chart(tx, scope, total, "hour", "by-hour", _("Contacts by hour of the day"), _("Hour"),
                           keys=range(24), kind="columns",
-                          note=_("Local time of the start of each contact (Asia/Almaty), for planning shifts."))
+                          note=_("Local time (Astana) of the start of each contact, for planning shifts."))
     for bar in chart.bars:
         bar.axis = bar.key
     return chart

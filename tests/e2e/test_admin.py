@@ -109,7 +109,8 @@ def test_the_admin_pages_work_with_the_keyboard_alone(site, new_page):
 
 def test_other_roles_see_a_refusal_page(site, new_page):
     page = new_page("kk")
-    sign_in(page, site, site.user("supervisor", "kk"))
+    # A supervisor opens the user list (to unlock accounts and set working hours); a psychologist may not.
+    sign_in(page, site, site.user("psychologist", "kk"))
     response = page.goto(site.url + "/admin/users")
     assert response.status == 403
     check_accessibility(page, "403 page")
@@ -157,9 +158,10 @@ def test_a_new_supervisor_account_waits_until_a_supervisor_approves_it_on_the_ap
         newcomer.click("main button[type=submit]")
     expect(newcomer.locator(".error-summary")).to_be_visible()
 
-    # A supervisor finds the request in the navigation and approves it.
+    # A supervisor finds the request in the navigation (under "More") and approves it.
     supervisor = new_page(language)
     signed_in(supervisor, site, site.user("supervisor", language))
+    supervisor.click("header nav details summary")
     with supervisor.expect_navigation():
         supervisor.click(f"nav a:has-text('{words['approvals']}')")
     row = supervisor.locator("tbody tr", has_text=username)

@@ -187,7 +187,8 @@ def test_a_supervisor_reads_the_statistics_journals_and_monthly_report(site, new
     assert [sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1)] == \
         sorted(sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1))
 
-    # The monthly report: last month by default, on screen and as printed.
+    # The monthly report (under "More" in the menu): last month by default, on screen and as printed.
+    page.click("header nav details summary")
     with page.expect_navigation():
         page.click(f"header nav a:has-text('{words['report']}')")
     assert words["report"] in page.locator("h1").inner_text()

@@ -1,12 +1,16 @@
 """Logs are read by more people than case files: no summary, caller detail, token or password in them."""
 import logging
+import re
 import traceback
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
+import requests
 
 from domain.actor import Actor
+from tests.helpers.server import ServeProcess
+from tests.helpers.workers import wait_until
 
 SUMMARY = "Saule-K9 says her brother-in-law beats her; Әпкесінің күйеуі ұрады."
 AMENDED_SUMMARY = "Saule-K9 also fears for her daughter Aruzhan."
@@ -88,3 +92,35 @@ def test_recording_amending_and_reading_a_contact_logs_no_personal_data(client, 
     secrets = (*NOT_TO_BE_LOGGED, token, token.split("_", 2)[2], admin_token)
     leaks = [(record.name, secret) for record in records for secret in secrets if secret in logged_text(record)]
     assert leaks == []
+
+
+def request_log_lines(records) -> list[str]:
+    return [record.getMessage() for record in records if record.name == "senim.requests"]
+
+
+def test_each_request_is_one_line_of_method_path_query_names_status_and_milliseconds(client, senim, every_log_record):
+    admin = senim.staff.add_user(username="dana", role="admin", password="Admin-pass-2024", actor=Actor.system("tests"))
+    token, _ = senim.staff.issue_token(admin.id, actor=Actor.system("tests"))
+    client.get("/api/v1/users?role=consultant&search=Saule-K9", headers={"Authorization": f"Bearer {token}"})
+    client.get("/api/v1/contacts/Saule-K9", headers={"Authorization": f"Bearer {token}"})
+    client.get("/healthz?Aruzhan=1")
+
+    lines = request_log_lines(every_log_record.records)
+    assert len(lines) == 3
+    assert re.fullmatch(r"GET /api/v1/users\?role=&search= \d+ \d+ ms", lines[0]), lines[0]
+    assert re.fullmatch(r"GET /api/v1/contacts/… 40\d \d+ ms", lines[1]), lines[1]
+    assert re.fullmatch(r"GET /healthz\?…= 200 \d+ ms", lines[2]), lines[2]
+    assert not any(secret in line for line in lines for secret in NOT_TO_BE_LOGGED)
+
+
+def test_senim_serve_prints_the_request_log_on_its_output(tmp_path):
+    server = ServeProcess(tmp_path, f"sqlite:///{tmp_path / 'senim.sqlite3'}", secret_key="k" * 32)
+    try:
+        assert requests.get(server.url + "/healthz?name=Saule-K9", timeout=5).status_code == 200
+        wait_until(lambda: "GET /healthz?name= 200" in server.log_tail(), timeout=10,
+                   what="the request line in senim serve's output", pause=0.1, explain=server.log_tail)
+        assert "Saule-K9" not in server.log_path.read_text()
+        line = next(line for line in server.log_tail().splitlines() if "GET /healthz" in line)
+        assert line.endswith(" ms")
+    finally:
+        server.stop()

@@ -170,6 +170,8 @@ MATRIX = {
         only(*CASE_WORKERS, yes=ALLOWED), {"status": "achieved"}),
     ("PUT", "/api/v1/users/{psychologist_id}/working-hours"): (
         only("claimer", "supervisor", "admin", yes=ALLOWED), lambda w, role: {"schedule": w.office_hours()}),
+    ("PUT", "/api/v1/users/{user_id}/display-names"): (
+        only("admin", yes=ALLOWED), {"kk": "Әйгерім Серікқызы", "ru": "Айгерим Серикқызы"}),
     ("POST", "/api/v1/users"): (only("admin", yes=ALLOWED), lambda w, role: w.user_body()),
     ("POST", "/api/v1/users/{user_id}/role"): (only("admin", yes=ALLOWED), {"role": "supervisor"}),
     ("POST", "/api/v1/users/{user_id}/password"): (only("admin", yes=ALLOWED), {"password": "a new password 1"}),

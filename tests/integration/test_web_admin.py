@@ -46,7 +46,9 @@ def second_browser(app, username: str):
 
 # Who may open the pages -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ["consultant", "psychologist", "supervisor"])
+# Supervisors open the user list and pages to unlock accounts and set working hours, nothing more
+# (tests/integration/test_web_staff_names_and_hours.py).
+@pytest.mark.parametrize("role", ["consultant", "psychologist"])
 def test_staff_other_than_admins_get_a_403_page_on_every_admin_page(client, make_user, senim, role):
     actor, _ = make_user(role)
     target, _ = make_user("consultant")

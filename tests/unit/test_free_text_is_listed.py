@@ -107,6 +107,7 @@ STRUCTURED = {
     "progress": "goal ids and goal_progress codes (the notes are apart, in `notes`)",
     "notes": "a review's notes by goal id: listed as personal, sealed as one",
     "colleague": "a staff member: the pair colleague of a family-service consultation",
+    "names": "a staff member's display names by language (kk, ru): staff, not the people the helpline serves",
 }
 
 

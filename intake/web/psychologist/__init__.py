@@ -24,10 +24,13 @@ from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES, STATUSES as PROGRAM
 from domain.referral import OUTCOMES, STATUSES
 from domain.schedule import WeeklySchedule
 from intake.running import senim
-from intake.web.i18n import language
+from intake.services.referred import referred
+from intake.web.event_text import person_label
+from intake.web.i18n import label, language
 from intake.web.own_writes import remember
 from intake.web.refusals import say, say_all
 from intake.web.session import current_actor
+from intake.web.staff_names import staff_name
 
 bp = Blueprint("web_psychologist", __name__)
 
@@ -98,13 +101,25 @@ def programme_outcome(code: str) -> str:
 
 
 def person(recorded: dict | None) -> str:
-    """A member of staff as the pages name them: the username, or "you"."""
+    """A member of staff as the pages name them: their display name (else login), or "you"."""
     if not recorded:
         return ""
     actor = current_actor()
     if same_person(recorded, actor):
-        return _("you (%(name)s)", name=recorded.get("username", ""))
-    return recorded.get("username", "")
+        return _("you (%(name)s)", name=staff_name(recorded))
+    return staff_name(recorded)
+
+
+def referred_name(referral) -> str:
+    """Who a referral is about, in words the reader may see: the case's label and the name when the
+    role may see it ("Aggressor 1 · Bauyrzhan …"), the caller's role and name, or the role alone."""
+    found = referred(senim().store, senim().cases, referral, current_actor())
+    for one in sorted(found.persons, key=lambda one: one.source != "case"):
+        words = [person_label(one.label) if one.label else label("caller_roles", one.role)]
+        if one.details.get("name"):
+            words.append(one.details["name"])
+        return " · ".join(words)
+    return label("caller_roles", referral.subject_role)
 
 
 def read(kind: str, record_id) -> None:

@@ -9,7 +9,16 @@ from domain.actor import CASEWORK_ROLES, same_person
 from domain.errors import Forbidden, Invalid
 from intake.running import senim
 from intake.web.i18n import language
-from intake.web.psychologist import PSYCHOLOGIST_ROLES, bp, carry_out, clear_drafts, instrument_title, read, remember
+from intake.web.psychologist import (
+    PSYCHOLOGIST_ROLES,
+    bp,
+    carry_out,
+    clear_drafts,
+    instrument_title,
+    read,
+    referred_name,
+    remember,
+)
 from intake.web.psychologist_forms import EnrolForm, LinkForm, OverrideForm
 from intake.web.refusals import say, say_all
 from intake.web.session import current_actor, page
@@ -44,12 +53,14 @@ def uuid_arg(name: str) -> UUID | None:
 
 
 def assessment_link() -> dict:
-    """What the new assessment belongs to: a referral (its case and contact), a case, or a contact."""
+    """What the new assessment belongs to: a referral (and its case), a case, or a contact."""
     referral_id, case_id, contact_id = uuid_arg("referral"), uuid_arg("case"), uuid_arg("contact")
     link = {"referral": None, "case_id": case_id, "contact_id": contact_id}
     if referral_id:
         referral = senim().referrals.get(referral_id, actor=current_actor())
-        link.update(referral=referral, case_id=case_id or referral.case_id, contact_id=contact_id or referral.contact_id)
+        # Not the referral's contact: an assessment made from a referral is not made during that call, and
+        # the contact is the consultant's record, which a psychologist may not name (links are checked).
+        link.update(referral=referral, case_id=case_id or referral.case_id)
     return link
 
 
@@ -77,6 +88,15 @@ def new_assessment():
                                codes=instruments.REGISTRY.codes(), link_args=link_args()), status
     spec = instruments.get(code)
     link = assessment_link()
+    referral = link["referral"]
+    if referral is not None and referral.subject_role not in spec["subject_roles"]:
+        # An aggressor's questionnaire on a victim's referral (or the other way round): the fitting ones instead.
+        refused = Invalid("subject_role", "assessment.subject_role", instrument=code, roles=spec["subject_roles"])
+        return render_template(
+            "web/psychologist/instruments.html", asked="", instrument_title=instrument_title, link_args=link_args(),
+            codes=[one for one in instruments.REGISTRY.codes()
+                   if referral.subject_role in instruments.get(one)["subject_roles"]],
+            problem=say(refused), referral=referral), 422
     form = LinkForm()
     answers = {item["id"]: request.form.get(f"answer-{item['id']}") for item in spec["items"]} \
         if request.method == "POST" else {}
@@ -86,7 +106,8 @@ def new_assessment():
         status = 422
         if form.validate_on_submit():
             given = {key[len("answer-"):]: value for key, value in request.form.items() if key.startswith("answer-")}
-            fields = {"instrument": code, "answers": given, "case_id": link["case_id"], "contact_id": link["contact_id"]}
+            fields = {"instrument": code, "answers": given, "case_id": link["case_id"], "contact_id": link["contact_id"],
+                      **({"subject_role": referral.subject_role} if referral is not None else {})}
             try:
                 written = senim().assessments.record(fields, actor=current_actor())
             except Invalid as invalid:
@@ -100,7 +121,6 @@ def new_assessment():
                 remember(written.position)
                 clear_drafts(draft_name(code, link))
                 flash(_("The assessment is recorded."), "success")
-                referral = link["referral"]
                 return redirect(url_for(".assessment", assessment_id=written.id,
                                         **({"referral": str(referral.id)} if referral else {})))
         else:
@@ -109,9 +129,15 @@ def new_assessment():
         "web/psychologist/assessment_form.html", spec=spec, sections=answer_sections(spec), answers=answers,
         errors=errors, problem=problem, link=link, form=form, item_text=item_text, answer_label=answer_label,
         draft=draft_name(code, link), instrument_title=instrument_title, link_args=link_args(),
+        assessed=assessed_person(link),
         missing=sum(1 for key in errors if key.startswith("answers.")),
         numbers={item["id"]: number for number, item in enumerate(spec["items"], 1)},
     ), status
+
+
+def assessed_person(link: dict) -> str:
+    """Who the questionnaire is about, as the reader may see them."""
+    return referred_name(link["referral"]) if link["referral"] is not None else ""
 
 
 def link_args() -> dict:

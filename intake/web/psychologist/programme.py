@@ -3,29 +3,37 @@ from datetime import date
 from uuid import UUID
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 
+from domain.actor import same_person
 from domain.clock import local, utc_now
-from domain.errors import DomainError, Forbidden, Invalid
+from domain.errors import DomainError, Forbidden, Invalid, NotFound
 from domain.programme import OUTCOMES as PROGRAMME_OUTCOMES
+from domain.referral import FINAL_STATUSES
 from intake.running import senim
+from intake.services.referrals import PSYCHOLOGISTS_TARGET
 from intake.web.i18n import language
 from intake.web.own_writes import caught_up
 from intake.web.psychologist import (
     LIST_LIMIT,
     PROGRAMME,
     PSYCHOLOGIST_ROLES,
+    QUEUE,
     bp,
     carry_out,
     position_arg,
     put_errors,
     read,
+    referred_name,
     remember,
 )
 from intake.web.psychologist_forms import EnrolForm, ProgrammeOutcomeForm, ReasonForm, SessionForm, local_moment
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
 from projections.programme_stats import participations
+from projections.referral_queue import claimed_referrals
+
+INSTRUMENT_SUBJECT = "aggressor"  # the programme is for aggressors (domain/programme.py)
 
 LOADED_ROWS = 100  # rows of a list shown with details read from their records
 
@@ -45,10 +53,45 @@ def render_programme(*, form: EnrolForm | None = None, problem: str | None = Non
     for index, row in enumerate(rows):
         row["enrolled"] = date.fromisoformat(row["day"])
         row["participation"] = participation_or_none(row["participation_id"]) if index < LOADED_ROWS else None
-    form = form or EnrolForm(formdata=None, assessment=request.args.get("assessment", "")[:64],
-                             referral=request.args.get("referral", "")[:64])
+        row["who"] = participant(row["participation"]) if row["participation"] else ""
+    form = form or EnrolForm(formdata=None, person=request.args.get("referral", "")[:64])
+    form.person.choices = [("", _("Choose the person"))] + [(str(referral.id), text) for referral, text in candidates()]
     return render_template("web/psychologist/programme.html", rows=rows, form=form, problem=problem,
                            up_to_date=up_to_date), status
+
+
+def candidates() -> list[tuple]:
+    """The aggressors of the referrals this psychologist holds (a supervisor: everyone's), by name or
+    label, with the day the referral was made: whom she may enrol."""
+    actor = current_actor()
+    caught_up(QUEUE, latest=True)
+    with senim().views.transaction(write=False) as tx:
+        ids = claimed_referrals(tx, target=PSYCHOLOGISTS_TARGET, limit=LIST_LIMIT)
+    found = []
+    for referral_id in ids:
+        try:
+            referral = senim().referrals.get(UUID(referral_id), actor=actor)
+        except (DomainError, ValueError):
+            continue
+        if referral.subject_role != INSTRUMENT_SUBJECT or referral.status in FINAL_STATUSES:
+            continue
+        if actor.has_role("supervisor") or same_person(referral.claimant, actor):
+            found.append((referral, f"{referred_name(referral)} · {day_text(referral.made_at)}"))
+    return found
+
+
+def participant(participation) -> str:
+    """Who takes part in the programme, in words the reader may see."""
+    if participation.referral_id:
+        try:
+            return referred_name(senim().referrals.get(participation.referral_id, actor=current_actor()))
+        except DomainError:
+            pass
+    return _("an aggressor")
+
+
+def day_text(moment) -> str:
+    return format_date(local(moment).date(), "medium")
 
 
 def participation_or_none(participation_id: str):
@@ -65,27 +108,39 @@ def enrol():
     problem = None
     if form.validate_on_submit():
         try:
-            assessment_id = UUID(form.assessment.data.strip())
+            fields = enrolment_of(form)
+            written = senim().programme.enrol(fields, actor=current_actor()) if fields else None
         except ValueError:
-            form.assessment.errors = [_("This is not a valid record number.")]
+            problem = _("This is not a valid record number.")
+        except Invalid as invalid:
+            problem = " ".join(put_errors(form, invalid, {"assessment_id": "person", "referral_id": "person"})) or None
+        except (Forbidden, NotFound) as refused:  # someone else's assessment or referral, or none such
+            return render_programme(form=form, problem=say(refused), status=403 if isinstance(refused, Forbidden) else 422)
         else:
-            referral = (form.referral.data or "").strip()
-            fields = {"assessment_id": assessment_id}
-            try:
-                if referral:
-                    fields["referral_id"] = UUID(referral)
-                written = senim().programme.enrol(fields, actor=current_actor())
-            except ValueError:
-                problem = _("This is not a valid record number.")
-            except Invalid as invalid:
-                problem = " ".join(put_errors(form, invalid, {"assessment_id": "assessment"})) or None
-            except Forbidden as refused:  # someone else's assessment or referral
-                return render_programme(form=form, problem=say(refused), status=403)
-            else:
+            if written is not None:
                 remember(written.position)
                 flash(_("The person is enrolled in the correctional programme."), "success")
                 return redirect(url_for(".participation", participation_id=written.id))
     return render_programme(form=form, problem=problem, status=422)
+
+
+def enrolment_of(form: EnrolForm) -> dict:
+    """The enrolment's fields: the assessment sent from its result page, or the latest aggressor-status
+    assessment of the chosen person's case; {} with the reason on the form when there is none."""
+    assessment, referral_id = (form.assessment.data or "").strip(), (form.referral.data or "").strip()
+    if assessment:
+        return {"assessment_id": UUID(assessment), **({"referral_id": UUID(referral_id)} if referral_id else {})}
+    chosen = (form.person.data or "").strip()
+    if not chosen:
+        form.person.errors = [_("Choose the person to enrol.")]
+        return {}
+    referral = senim().referrals.get(UUID(chosen), actor=current_actor())
+    latest = senim().programme.latest_assessment_of(referral.case_id) if referral.case_id else None
+    if latest is None:
+        form.person.errors = [_("No aggressor-status assessment of this person is on record yet: record one from "
+                                "the referral's page, then enrol from its result.")]
+        return {}
+    return {"assessment_id": latest, "referral_id": referral.id, "case_id": referral.case_id}
 
 
 def participation_forms(given: dict | None = None) -> dict:

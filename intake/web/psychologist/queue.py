@@ -5,19 +5,22 @@ from uuid import UUID
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_timedelta, gettext as _
 
-from domain import reference
+from domain import instruments, reference
 from domain.actor import same_person
 from domain.clock import utc_now
 from domain.errors import Conflict, DomainError
 from domain.referral import CLAIMER_ROLES, FINAL_STATUSES
 from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
+from intake.services.referred import QueueFacts, queue_facts
 from intake.web.forms import Form
+from intake.web.i18n import language
 from intake.web.own_writes import caught_up
 from intake.web.psychologist import LIST_LIMIT, PSYCHOLOGIST_ROLES, QUEUE, bp, referral_status, remember
 from intake.web.psychologist.referrals import render_referral
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 from projections.referral_queue import claimed_referrals, open_referrals
 
 # The queue ---------------------------------------------------------------------------------------
@@ -41,6 +44,30 @@ def queue_item(row: dict, now: datetime) -> dict:
         "left": format_timedelta(abs(left), threshold=1.5), "overdue": left < timedelta(0),
         "escalated": bool(row["escalated"]),
     }
+
+
+def risk_level_name(level: str | None) -> str:
+    """A victim-risk checklist's level in the page's language."""
+    if not level:
+        return ""
+    for entry in instruments.get("victim_risk")["scoring"]["levels"]:
+        if entry["code"] == level:
+            return entry.get(language(), entry["en"])
+    return ""
+
+
+def facts_of(referral_ids: list[str], known: list | None = None) -> dict[str, QueueFacts]:
+    """Language, region and risk of each referral (codes from its contact and case), by id."""
+    actor = current_actor()
+    loaded = {str(referral.id): referral for referral in known or []}
+    for referral_id in referral_ids:
+        if referral_id in loaded:
+            continue
+        try:
+            loaded[referral_id] = senim().referrals.get(UUID(referral_id), actor=actor)
+        except (DomainError, ValueError):
+            continue
+    return queue_facts(senim().store, senim().views, list(loaded.values()))
 
 
 def in_progress(ids: list[str]) -> list:
@@ -71,8 +98,10 @@ def render_queue(*, problem: str | None = None, status: int = 200):
     # Just claimed: shown as the user's even if the projection was slow to hear of it.
     items = [queue_item(row, now) for row in rows if row["referral_id"] != claimed_id]
     mine = in_progress(list(dict.fromkeys(([claimed_id] if claimed_id else []) + claimed_ids)))
+    facts = facts_of([item["id"] for item in items], mine)
     return render_template(
-        "web/psychologist/queue.html", items=items, target=target, mine=mine, now=now,
+        "web/psychologist/queue.html", items=items, target=target, mine=mine, now=now, facts=facts,
+        no_facts=QueueFacts(), risk_level_name=risk_level_name,
         problem=problem, up_to_date=up_to_date, claimed=claimed_id, form=Form(formdata=None),
         targets=reference.CODE_LISTS["referral_targets"],
     ), status
@@ -95,7 +124,7 @@ def claim_refusal(referral_id: UUID, conflict: Conflict) -> str:
                  status=referral_status(referral.status))
     if referral.claimant:
         return _("Someone else claimed this referral first: %(name)s. The queue below is up to date.",
-                 name=referral.claimant.get("username", ""))
+                 name=staff_name(referral.claimant))
     return say(conflict)
 
 

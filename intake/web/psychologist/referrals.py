@@ -4,7 +4,7 @@ from uuid import UUID
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from domain import reference
+from domain import instruments, reference
 from domain.actor import CASEWORK_ROLES, same_person
 from domain.clock import as_aware, local, utc_now
 from domain.errors import Conflict, DomainError, Invalid
@@ -12,7 +12,8 @@ from domain.referral import ALLOWED_FROM, CLAIMER_ROLES, OUTCOMES
 from domain.schedule import WeeklySchedule
 from intake.running import senim
 from intake.services.referrals import PSYCHOLOGISTS_TARGET
-from intake.web.event_text import referral_step_details, referral_step_name
+from intake.services.referred import referred
+from intake.web.event_text import person_label, referral_step_details, referral_step_name
 from intake.web.i18n import label, language
 from intake.web.psychologist import bp, carry_out, instrument_title, read, remember, shifts_text
 from intake.web.psychologist_forms import (
@@ -27,8 +28,13 @@ from intake.web.psychologist_forms import (
 )
 from intake.web.refusals import say
 from intake.web.session import current_actor, page
+from intake.web.staff_names import staff_name
 
-ASSESSED_INSTRUMENTS = ("aggressor_status", "odara")  # offered from a referral; any instrument works by URL
+
+def fitting_instruments(subject_role: str) -> list[str]:
+    """The questionnaires for a person in this role (victim risk for a victim, aggressor status and
+    ODARA for an aggressor): the only ones a referral's page offers."""
+    return [code for code in instruments.REGISTRY.codes() if subject_role in instruments.get(code)["subject_roles"]]
 
 
 # A referral --------------------------------------------------------------------------------------
@@ -72,12 +78,12 @@ def allowed_actions(referral, actor) -> set[str]:
 
 
 def colleagues(referral) -> list[tuple[str, str]]:
-    """The other active psychologists, for a pair colleague: (username, shown name)."""
+    """The other active psychologists, for a pair colleague: (username, display name)."""
     people = []
     for user in senim().staff.list_users():
         if user.active and user.role == "psychologist" and not same_person(referral.claimant, user.as_actor()):
             hours = "" if user.working_hours else " — " + _("no working hours on record")
-            people.append((user.username, user.username + hours))
+            people.append((user.username, staff_name(user) + hours))
     return sorted(people)
 
 
@@ -163,6 +169,9 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
     read("referral", referral_id)
     appointment = referral.appointment
     begun = bool(appointment) and as_aware(appointment["starts_at"]) <= utc_now()
+    who = referred(senim().store, senim().cases, referral, actor)
+    if any(person.source == "caller" and person.details for person in who.persons):
+        read("contact", referral.contact_id)  # the caller's details were shown: the access log says so
     return render_template(
         "web/psychologist/referral.html", referral=referral, history=history_rows(referral_id),
         event_name=event_name, actions=allowed_actions(referral, actor), forms=referral_forms(referral, forms),
@@ -170,8 +179,8 @@ def render_referral(referral_id: UUID, *, forms: dict | None = None, problem: st
         hours=schedule_rows(schedule_of(referral.claimant)), claimant_hours_set=bool(schedule_of(referral.claimant)),
         outcomes_need_attendance=[code.label(language()) for code in OUTCOMES if code.attributes["needs_attendance"]],
         done_options=reference_options("outcomes"), done=request.form.getlist("consultation-done"),
-        reporting=request.form.get("consultation-reporting") == "yes", instruments=ASSESSED_INSTRUMENTS,
-        instrument_title=instrument_title,
+        reporting=request.form.get("consultation-reporting") == "yes", instruments=fitting_instruments(referral.subject_role),
+        instrument_title=instrument_title, who=who, person_label=person_label,
     ), status
 
 
