@@ -115,7 +115,7 @@ class PlanVersionOut(Schema):
     reason = fields.String(allow_none=True)
 
 
-class PlanOut(Schema):
+class SafetyPlanOut(Schema):
     id = fields.UUID()
     case_id = fields.UUID()
     person_id = fields.UUID()
@@ -133,7 +133,7 @@ class PlanOut(Schema):
 
 
 class PlansOut(Schema):
-    plans = fields.List(fields.Nested(PlanOut), metadata={
+    plans = fields.List(fields.Nested(SafetyPlanOut), metadata={
         "description": "The plans you may see (a psychologist: none of a victim or a child)."})
 
 
@@ -286,7 +286,7 @@ def revise_safety_plan(body, case_id: UUID, person_id: UUID):
 
 @blp.route("/<uuid:case_id>/safety-plans/<uuid:person_id>", methods=["GET"])
 @requires(*CASEWORK_ROLES)
-@blp.response(200, PlanOut)
+@blp.response(200, SafetyPlanOut)
 def safety_plan(case_id: UUID, person_id: UUID):
     """One person's safety plan with every version (a psychologist asking for a victim's or child's: 403)."""
     return read_record("case", case_id, lambda record_id, actor: senim().casework.safety_plan(

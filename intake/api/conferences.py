@@ -40,7 +40,7 @@ AGENCY = "Отдел полиции Алмалинского района"
 
 # Shapes ------------------------------------------------------------------------------------------
 
-class ScheduleIn(Schema):
+class ConferenceIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS),
                          metadata={"description": f"One of {', '.join(KINDS)} (reference list conference_kinds)."})
     held_on = Day(required=True, metadata={"description": "The day of the meeting (at most a year ahead)."})
@@ -204,7 +204,7 @@ def conference_written(result, status: int = 201):
 
 @blp.route("", methods=["POST"])
 @requires(*SCHEDULING_ROLES)
-@blp.arguments(ScheduleIn(), example={
+@blp.arguments(ConferenceIn(), example={
     "kind": "multi_agency", "held_on": "2026-12-10", "attendees": [USER_ID], "agencies": [AGENCY],
     "case_ids": [CASE_ID], "previous_id": None})
 @blp.response(201, CreatedOut, example={"id": CONFERENCE_ID, "position": 4711})

@@ -32,6 +32,7 @@ from intake.running import senim
 from intake.services.cases import persons_for
 from intake.services.plans import NEEDS_INSTRUMENT, PlanState
 from intake.web.casework import bp, case_sections, section
+from intake.web.event_text import person_label
 from intake.web.forms import Form, length, required
 from intake.web.i18n import label
 from intake.web.psychologist import carry_out
@@ -108,7 +109,7 @@ def fill_choices(form, case: Case, actor: Actor):
         form.responsible.choices = staff_choices(case, actor)
     if "person" in form:
         form.person.choices = [("", _("The whole family")),
-                               *((str(person["person_id"]), person["label"]) for person in persons_for(actor, case))]
+                               *((str(person["person_id"]), person_label(person["label"], person["role"])) for person in persons_for(actor, case))]
     if "status" in form:
         form.status.choices = [(code, goal_status(code)) for code in CLOSED_GOAL]
     if "family_progress" in form:
@@ -217,7 +218,7 @@ def plan_section(case: Case, actor: Actor) -> dict:
     as_of, as_of_text = plan_as_of()
     state = plan_state(case, as_of)
     view = state.view()
-    persons = {person["person_id"]: person["label"] for person in persons_for(actor, case)}
+    persons = {person["person_id"]: person_label(person["label"], person["role"]) for person in persons_for(actor, case)}
     writable = as_of is None and case.status != "closed"
     goals = []
     for goal in view["goals"]:
