@@ -17,6 +17,7 @@ from intake.services.conferences import ConferenceService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
+from intake.services.groups import GroupService
 from intake.services.links import LinkChecker
 from intake.services.programme import ProgrammeService
 from intake.services.referrals import ReferralService
@@ -47,6 +48,7 @@ class Senim:
     escalation: EscalationService  # referrals past their claim deadline, on every sweep
     retention: RetentionService  # shredding after the retention periods, hourly
     conferences: ConferenceService  # case conferences: agendas, decisions, actions carried over a series
+    groups: GroupService  # group programmes, their sessions and certificates; trainings for professionals
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -87,6 +89,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         appointments=AppointmentService(referrals, staff, views, projections),
         programme=ProgrammeService(store, projections, links=links),
         conferences=ConferenceService(store, projections, cases=cases, staff=staff, links=links),
+        groups=GroupService(store, projections, staff=staff, links=links, organisation=settings.organisation),
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         # Tests flush by hand: refused-request tests compare event-store heads.

@@ -58,6 +58,8 @@ class Settings:
     # SENIM_RETENTION_NON_DATA_CONTACTS: 90d, 6m, 5y or off); None: the rule is off.
     retention_closed_cases: Period | None = RETENTION_DEFAULTS[CLOSED_CASES]
     retention_non_data_contacts: Period | None = RETENTION_DEFAULTS[NON_DATA_CONTACTS]
+    # The organisation named on certificates of participation (SENIM_ORGANISATION).
+    organisation: str = "Senim"
     testing: bool = False
 
     @classmethod
@@ -79,6 +81,7 @@ class Settings:
             trusted_proxies=_count(environ, "SENIM_TRUSTED_PROXIES"),
             retention_closed_cases=_retention(environ, "SENIM_RETENTION_CLOSED_CASES", CLOSED_CASES),
             retention_non_data_contacts=_retention(environ, "SENIM_RETENTION_NON_DATA_CONTACTS", NON_DATA_CONTACTS),
+            organisation=(environ.get("SENIM_ORGANISATION") or "Senim").strip()[:200] or "Senim",
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request

@@ -12,6 +12,7 @@ from projections.case_index import CaseIndexProjection
 from projections.case_timeline import CaseTimelineProjection
 from projections.conferences import ConferencesProjection
 from projections.contact_stats import ContactStatsProjection
+from projections.group_stats import GroupStatsProjection
 from projections.hash_chain import HashChainProjection
 from projections.journal import JournalProjection
 from projections.programme_stats import ProgrammeStatsProjection
@@ -32,6 +33,7 @@ REGISTRY: tuple[type[Projection], ...] = (
     ConferencesProjection,  # case conferences: agendas, discussions, actions by owner (ids and days only)
     CallersProjection,  # repeat callers by the keyed hash of their number: the one that opens a personal field
     AssessmentStatsProjection,  # risk levels and aggressor statuses by period, for the statistics and the report
+    GroupStatsProjection,  # group programmes and trainings: lists, participants, attendance (ids and codes only)
     RetentionProjection,  # what the retention job may shred and from when: ids and moments only
     HashChainProjection,  # tamper evidence over the whole log (`senim audit verify`): last, so it delays no read model
 )

@@ -71,6 +71,7 @@ def init_api(app: Flask) -> SenimApi:
         conferences,
         contacts,
         escalations,
+        groups,
         journals,
         persons,
         programme,
@@ -87,7 +88,7 @@ def init_api(app: Flask) -> SenimApi:
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls):
         api.register_blueprint(module.blp)
-    for module in (conferences,):
+    for module in (conferences, groups):
         api.register_blueprint(module.blp)
     app.register_error_handler(ProjectionNotReady, not_ready_problem)
     if building:
