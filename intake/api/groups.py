@@ -98,7 +98,7 @@ class ParticipantWrittenOut(CreatedOut):
     participant_id = fields.UUID()
 
 
-class SessionIn(Schema):
+class GroupSessionIn(Schema):
     held_on = Day(required=True)
     topic = NonBlankText(max_length=500, required=True)
     facilitators_present = fields.List(fields.UUID(), allow_none=True, validate=validate.Length(max=4), metadata={
@@ -107,7 +107,7 @@ class SessionIn(Schema):
                          metadata={"description": "How long it lasted (default: as planned)."})
 
 
-class AttendanceIn(Schema):
+class GroupAttendanceIn(Schema):
     attendance = fields.Dict(keys=fields.String(), values=fields.Raw(), required=True, metadata={
         "description": "{participant_id: hours attended (0 absent; true: the whole session)}."})
 
@@ -120,15 +120,15 @@ class AttendanceIn(Schema):
                 raise ValidationError("Give hours as numbers, or true/false.")
 
 
-class AttendanceOut(CreatedOut):
+class GroupAttendanceOut(CreatedOut):
     completed = fields.List(fields.UUID(), metadata={"description": "Participants who completed with this record."})
 
 
-class DropOutIn(Schema):
+class GroupDropOutIn(Schema):
     reason = NonBlankText(max_length=REASON_MAX, required=True)
 
 
-class SessionOut(Schema):
+class GroupSessionOut(Schema):
     number = fields.Integer()
     starts_at = fields.String()
     minutes = fields.Integer()
@@ -168,7 +168,7 @@ class GroupOut(Schema):
     region = fields.String(allow_none=True)
     settlement = fields.String(allow_none=True)
     status = fields.String()
-    sessions = fields.List(fields.Nested(SessionOut))
+    sessions = fields.List(fields.Nested(GroupSessionOut))
     participants = fields.List(fields.Nested(ParticipantOut))
     version = fields.Integer()
 
@@ -297,7 +297,7 @@ def list_groups(query):
 @requires(*GROUP_ROLES)
 @blp.arguments(GroupIn(), example={
     "programme": "strong_parents", "facilitators": ["6f1c…", "9a2d…"], "capacity": 12,
-    "place": "Crisis centre, room 2", "region": "almaty_city", "settlement": "urban",
+    "place": "Crisis centre, room 2", "region": "almaty", "settlement": "urban",
     "timetable": [{"starts_at": "2026-03-02T10:00:00+05:00", "minutes": 120}]})
 @blp.response(201, CreatedOut)
 @idempotent()
@@ -319,7 +319,7 @@ def get_group(query, group_id: UUID):
 @blp.route("/groups/<uuid:group_id>/participants", methods=["POST"])
 @requires(*GROUP_ROLES)
 @blp.arguments(ParticipantIn(), example={"name": "Айгерим С.", "sex": "female", "age": 34,
-                                         "social_statuses": ["public_sector"], "region": "almaty_city",
+                                         "social_statuses": ["public_sector"], "region": "almaty",
                                          "settlement": "urban", "language": "kk"})
 @blp.response(201, ParticipantWrittenOut)
 @idempotent(answer_from_commit=False)
@@ -333,7 +333,7 @@ def enrol(body, group_id: UUID):
 
 @blp.route("/groups/<uuid:group_id>/participants/<uuid:participant_id>/drop-out", methods=["POST"])
 @requires(*GROUP_ROLES)
-@blp.arguments(DropOutIn())
+@blp.arguments(GroupDropOutIn())
 @blp.response(200, CreatedOut)
 def drop_out(body, group_id: UUID, participant_id: UUID):
     """The participant left, with the reason; the seat is free again."""
@@ -342,7 +342,7 @@ def drop_out(body, group_id: UUID, participant_id: UUID):
 
 @blp.route("/groups/<uuid:group_id>/sessions/<int:number>", methods=["POST"])
 @requires(*GROUP_ROLES)
-@blp.arguments(SessionIn(), example={"held_on": "2026-03-02", "topic": "Emotions and boundaries"})
+@blp.arguments(GroupSessionIn(), example={"held_on": "2026-03-02", "topic": "Emotions and boundaries"})
 @blp.response(201, CreatedOut)
 def hold_session(body, group_id: UUID, number: int):
     """Record a planned session as held (day, topic, facilitators present). Held already: 409 state "held"."""
@@ -351,8 +351,8 @@ def hold_session(body, group_id: UUID, number: int):
 
 @blp.route("/groups/<uuid:group_id>/sessions/<int:number>/attendance", methods=["POST"])
 @requires(*GROUP_ROLES)
-@blp.arguments(AttendanceIn(), example={"attendance": {"0b5e…": 2, "7d1a…": 0, "c3f9…": True}})
-@blp.response(200, AttendanceOut)
+@blp.arguments(GroupAttendanceIn(), example={"attendance": {"0b5e…": 2, "7d1a…": 0, "c3f9…": True}})
+@blp.response(200, GroupAttendanceOut)
 def record_attendance(body, group_id: UUID, number: int):
     """Hours per participant for a session held (again: replaces those participants' hours). A session not
     held yet: 409 state "planned". Who meets the programme's rule completes, in the same commit."""
@@ -396,7 +396,7 @@ def list_trainings(query):
 @requires(*TRAINING_ROLES)
 @blp.arguments(TrainingIn(), example={"kind": "webinar", "audience": "juvenile_police", "held_on": "2026-02-10",
                                       "trainers": ["Д. Ахметова"], "topic": "Recognising domestic violence",
-                                      "regions": ["almaty_city", "karaganda"], "hours": 2})
+                                      "regions": ["almaty", "karaganda"], "hours": 2})
 @blp.response(201, CreatedOut)
 @idempotent()
 def record_training(body):
@@ -416,7 +416,7 @@ def get_training(query, training_id: UUID):
 @blp.route("/trainings/<uuid:training_id>/participants", methods=["POST"])
 @requires(*TRAINING_ROLES)
 @blp.arguments(TrainingParticipantIn(), example={"name": "Ержан К.", "organisation": "ДП г. Алматы",
-                                                 "position": "Inspector", "region": "almaty_city"})
+                                                 "position": "Inspector", "region": "almaty"})
 @blp.response(201, ParticipantWrittenOut)
 @idempotent(answer_from_commit=False)
 def add_training_participant(body, training_id: UUID):
