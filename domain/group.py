@@ -182,9 +182,20 @@ def builtin_id(key: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"https://senim.kz/programmes/{key}")
 
 
-def require_role(actor: Actor, roles=GROUP_ROLES, code: str = "group.forbidden") -> None:
-    if not actor.has_role(*roles):
-        raise Forbidden(code, role=actor.role)
+def require_role(actor: Actor) -> None:
+    """Who plans, runs and facilitates groups."""
+    if not actor.has_role(*GROUP_ROLES):
+        raise Forbidden("group.forbidden", role=actor.role)
+
+
+def require_reader(actor: Actor) -> None:
+    if not actor.has_role(*GROUP_ROLES):
+        raise Forbidden("group.read_forbidden", role=actor.role)
+
+
+def require_definer(actor: Actor) -> None:
+    if not actor.has_role(*DEFINING_ROLES):
+        raise Forbidden("group.define_forbidden", role=actor.role)
 
 
 class Programme(Aggregate):
@@ -192,7 +203,7 @@ class Programme(Aggregate):
 
     @classmethod
     def define(cls, fields: dict, *, actor: Actor, now: datetime | None = None) -> "Programme":
-        require_role(actor, DEFINING_ROLES, "group.define_forbidden")
+        require_definer(actor)
         return cls(definition=checked_definition(fields), at=_now(now), actor=actor.as_dict())
 
     @classmethod
@@ -214,7 +225,7 @@ class Programme(Aggregate):
         self.history = [dict(definition)]
 
     def revise(self, fields: dict, *, actor: Actor, now: datetime | None = None) -> None:
-        require_role(actor, DEFINING_ROLES, "group.define_forbidden")
+        require_definer(actor)
         definition = checked_definition(fields, key=self.definition.get("key"),
                                         version=self.definition["version"] + 1)
         self._revised(definition=definition, at=_now(now), actor=actor.as_dict())

@@ -245,7 +245,6 @@ ENGLISH: dict[str, str] = {
     "group.not_completed": "A certificate is for participants who completed the programme; this one's status is {status}.",
     "group.name_erased": "The participant's name was erased; no certificate can name them.",
     "group.person_not_in_case": "No person with this id in the case.",
-    "group.age_bands": "Give bands as low-high or low-, ascending and not overlapping, e.g. 13-16,17-22,59-.",
     "training.forbidden": "The role {role!r} does not record trainings; psychologists and supervisors do.",
     "projection.unknown": "No projection named {name!r}; known: {known}.",
 }

@@ -65,6 +65,11 @@ def record_text(*paths: str, registers: bool = False) -> PersonalFields:
     return PersonalFields(ORIGINATOR, "record", paths, registers, also="sealed_for")
 
 
+def own_text(*paths: str, registers: bool = False) -> PersonalFields:
+    """A record's free text that concerns no one else (a group's place and topics, a training's trainers)."""
+    return PersonalFields(ORIGINATOR, "record", paths, registers)
+
+
 def case_text(*paths: str, registers: bool = False) -> PersonalFields:
     """A case's free text: sealed_for names persons only, the case's and the caller of its first contact."""
     return PersonalFields(ORIGINATOR, "case", paths, registers, also="sealed_for", also_kind="person")
@@ -107,13 +112,13 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     # Groups (domain/group.py): a participant recorded for the group only is a subject of their own
     # (`participant_id`), named only here; a person of a case keeps their name in the case. The place, link
     # and topics are the group's own text (kind "record").
-    "domain.group:Group.Planned": record_text("place", "online_link", registers=True),
-    "domain.group:Group.SessionHeld": record_text("topic"),
+    "domain.group:Group.Planned": own_text("place", "online_link", registers=True),
+    "domain.group:Group.SessionHeld": own_text("topic"),
     "domain.group:Group.ParticipantEnrolled": PersonalFields("participant_id", "person", ("name",), registers=True),
     "domain.group:Group.ParticipantDroppedOut": PersonalFields("participant_id", "person", ("reason",)),
     # Trainings (domain/training.py): the trainers' names and topic are the training's; a participant's name
     # and position are theirs. Organisations are not the people the service serves: readable.
-    "domain.training:Training.Recorded": record_text("trainers", "topic", registers=True),
+    "domain.training:Training.Recorded": own_text("trainers", "topic", registers=True),
     "domain.training:Training.ParticipantAdded": PersonalFields(
         "participant_id", "person", ("name", "position"), registers=True),
 }

@@ -22,7 +22,7 @@ from uuid import UUID, uuid4
 from domain.actor import Actor
 from domain.case import Case
 from domain.errors import Conflict, Forbidden, Invalid, NotFound
-from domain.group import BUILTIN, GROUP_ROLES, Group, Programme, builtin_id, require_role
+from domain.group import BUILTIN, Group, Programme, builtin_id, require_reader, require_role
 from domain.training import TRAINING_ROLES, Training
 from intake.adapters.certificate import Certificate, render
 from intake.adapters.store import SenimStore
@@ -64,7 +64,7 @@ class GroupService:
 
     def programme(self, programme_id, *, actor: Actor) -> Programme:
         """A programme by id, or a shipped one by its code (made on first use)."""
-        require_role(actor, GROUP_ROLES, "group.read_forbidden")
+        require_reader(actor)
         if isinstance(programme_id, str) and programme_id in BUILTIN:
             return self._builtin(programme_id, actor)
         programme_id = _uuid(programme_id, "programme")
@@ -85,7 +85,7 @@ class GroupService:
             return programme
 
     def programmes(self, *, actor: Actor) -> list[Programme]:
-        require_role(actor, GROUP_ROLES, "group.read_forbidden")
+        require_reader(actor)
         found = [self._builtin(key, actor) for key in BUILTIN]
         self.refresh()
         with self.projections.views.transaction(write=False) as tx:
@@ -135,7 +135,7 @@ class GroupService:
         return Written(group.id, self.store.commit(group))
 
     def get(self, group_id: UUID, *, actor: Actor) -> Group:
-        require_role(actor, GROUP_ROLES, "group.read_forbidden")
+        require_reader(actor)
         group = self.store.load(group_id, Group, "group")
         if not (actor.has_role("supervisor") or group.facilitates(actor)):
             raise Forbidden("group.not_facilitating")
@@ -210,7 +210,7 @@ class GroupService:
 
     def listed(self, *, actor: Actor) -> list[dict]:
         """The groups the actor facilitates or planned (a supervisor: every group), the open ones first."""
-        require_role(actor, GROUP_ROLES, "group.read_forbidden")
+        require_reader(actor)
         self.refresh()
         with self.projections.views.transaction(write=False) as tx:
             return group_list(tx, user_id=None if actor.has_role("supervisor") else str(actor.user_id))

@@ -28,6 +28,7 @@ REFERENCE_CODES = {
     "service": "services", "channel": "channels", "contact_type": "contact_types", "source": "referral_sources",
     "target": "referral_targets", "urgency": "urgencies", "subject_role": "caller_roles",
     "format": "consultation_formats", "language": "languages",
+    "region": "regions", "settlement": "settlement_types", "audience": "training_audiences",
 }
 # Text attributes whose values are codes the domain itself defines or makes.
 DOMAIN_CODES = {
@@ -38,7 +39,8 @@ DOMAIN_CODES = {
     "instrument": "an instrument code (domain/instruments)", "instrument_version": "its version",
     "fingerprint": "a hash of the instrument's definition",
     "deadline": "a claim-deadline code (domain/referral.py CLAIM_DEADLINES)",
-    "kind": "a data-subject kind (domain/personal.py KINDS), or a conference's kind (conference_kinds)",
+    "kind": "a data-subject kind (domain/personal.py KINDS), or a conference's kind (conference_kinds), or a "
+            "training's kind (training_kinds)",
     "held_on": "the day a case conference is held, YYYY-MM-DD", "due_on": "the day an action is due, YYYY-MM-DD",
     "label": "made by the case from the role: 'Victim 1'",
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
@@ -64,6 +66,8 @@ NOT_ABOUT_CLIENTS = {
     ("domain.staff:User.Disabled", "reason"),
     # The erasure's own reason stays readable on purpose (domain/erasure.py: write why, never who).
     ("domain.erasure:Erasure.Performed", "reason"),
+    # A training participant's organisation: an organisation, not a person (as a conference's agencies).
+    ("domain.training:Training.ParticipantAdded", "organisation"),
 }
 # Attributes holding dicts or lists, and what is inside them. A new one must be looked at and added.
 STRUCTURED = {
@@ -82,6 +86,16 @@ STRUCTURED = {
     "attendees": "the staff members attending a case conference",
     "agencies": "names of partner agencies (organisations, not people) at a conference or addressed by its decisions",
     "case_ids": "the ids of the cases on a conference's agenda",
+    "definition": "a programme's definition: its names in kk/ru/en (the service's wording, not a person's), "
+                  "kind code, planned sessions and hours, completion rule",
+    "programme": "the same: the definition a group was planned with",
+    "facilitators": "the staff members facilitating a group (or present at its session)",
+    "timetable": "a group's planned sessions: numbers, moments, minutes",
+    "details": "a group participant's sex, age, social statuses, region, settlement (codes and a number) and "
+               "language: kept readable for statistics; the name is sealed apart",
+    "attendance": "participant ids and hours",
+    "trainers": "a training's trainers' names (listed as personal)",
+    "regions": "region codes",
 }
 
 
@@ -139,9 +153,9 @@ def test_every_structured_attribute_was_looked_at(topic, name, types_):
     assert name in STRUCTURED, f"{topic}.{name} holds a dict or list: say in this test what is inside it"
 
 
-def test_every_other_attribute_is_an_id_a_time_a_number_or_a_flag():
+def test_every_other_attribute_is_an_id_a_time_a_number_or_a_flag():  # hours of a group are floats
     unexpected = [(topic, name, types_) for topic, name, types_ in attributes()
-                  if not types_ & {str, dict, list} and not types_ <= {UUID, datetime, int, bool}]
+                  if not types_ & {str, dict, list} and not types_ <= {UUID, datetime, int, float, bool}]
     assert unexpected == []
 
 
