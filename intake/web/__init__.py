@@ -29,6 +29,8 @@ NAV = (
     ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
     ("web_psychologist.programme", _l("Programme"), ("psychologist", "supervisor")),
     ("web_casework.conferences", _l("Case conferences"), CASEWORK_ROLES),
+    ("web_groups.my_groups", _l("Groups"), ("psychologist", "supervisor")),
+    ("web_groups.trainings", _l("Trainings"), ("psychologist", "supervisor")),
     ("web_supervisor.dashboard", _l("Statistics"), ("supervisor",)),
     ("web_supervisor.cases", _l("Cases"), ("supervisor",)),
     ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
@@ -122,8 +124,8 @@ def init_web(app: Flask, settings: Settings) -> None:
     # The pages of each role, each in its own module; imported here, as they import this package. The
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
-    from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web import admin, auth, casework, consultant, groups, psychologist, supervisor
     from intake.web.casework import conferences  # noqa: F401
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
-    for area in (auth, consultant, psychologist, casework, supervisor, admin):
+    for area in (auth, consultant, psychologist, casework, groups, supervisor, admin):
         app.register_blueprint(area.bp)
