@@ -14,7 +14,7 @@ from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, 
 from wtforms.validators import NumberRange, Optional
 
 from domain.errors import Conflict, DomainError, Forbidden, Invalid
-from domain.group import BUILTIN, GROUP_ROLES, LANGUAGES, Group
+from domain.group import BUILTIN, DEFINING_ROLES, GROUP_ROLES, LANGUAGES, Group
 from domain.training import TRAINING_ROLES
 from intake.running import senim
 from intake.web.forms import Form, length, required
@@ -56,6 +56,18 @@ class EnrolForm(Form):
 class RegisterForm(Form):
     held_on = DateField(_l("Date held"), validators=[required(), a_date])
     topic = StringField(_l("Topic"), validators=[required(), length(500)])
+
+
+class ProgrammeForm(Form):
+    name_kk = StringField(_l("Name in Kazakh"), validators=[required(), length(200)])
+    name_ru = StringField(_l("Name in Russian"), validators=[required(), length(200)])
+    name_en = StringField(_l("Name in English"), validators=[required(), length(200)])
+    kind = RadioField(_l("Kind"), validate_choice=False, validators=[required(), chosen])
+    sessions = IntegerField(_l("Number of sessions"), validators=[required(), NumberRange(1, 100)])
+    hours = IntegerField(_l("Hours"), validators=[required(), NumberRange(1, 1000)])
+    min_hours = IntegerField(_l("Completed with at least this many hours"), validators=[Optional(), NumberRange(1, 1000)])
+    min_sessions = IntegerField(_l("Completed with at least this many sessions"),
+                                validators=[Optional(), NumberRange(1, 100)])
 
 
 class TrainingForm(Form):
@@ -279,12 +291,40 @@ def save_register(group_id: UUID, number: int):
 
 # The supervisor's programmes and trainings --------------------------------------------------------
 
+def programme_form(form: ProgrammeForm | None = None) -> ProgrammeForm | None:
+    if not current_actor().has_role(*DEFINING_ROLES):
+        return None
+    form = form or ProgrammeForm(formdata=None)
+    form.kind.choices = options("programme_kinds")
+    return form
+
+
+def render_programmes(form: ProgrammeForm | None = None, problem: str | None = None, status: int = 200):
+    found = senim().groups.programmes(actor=current_actor())
+    return render_template("web/groups/programmes.html", programmes=[p.definition | {"id": p.id} for p in found],
+                           shipped=tuple(BUILTIN), form=programme_form(form), problem=problem), status
+
+
 @bp.route("/programmes")
 @page(*GROUP_ROLES)
 def programmes():
-    found = senim().groups.programmes(actor=current_actor())
-    return render_template("web/groups/programmes.html", programmes=[p.definition | {"id": p.id} for p in found],
-                           shipped=tuple(BUILTIN))
+    return render_programmes()
+
+
+@bp.route("/programmes", methods=["POST"])
+@page(*DEFINING_ROLES)
+def define_programme():
+    form = programme_form(ProgrammeForm())
+    problem, status = None, 422
+    if form is not None and form.validate_on_submit():
+        fields = {"names": {"kk": form.name_kk.data, "ru": form.name_ru.data, "en": form.name_en.data},
+                  "kind": form.kind.data, "sessions": form.sessions.data, "hours": form.hours.data,
+                  "min_hours": form.min_hours.data, "min_sessions": form.min_sessions.data}
+        written, problem, status = run(form, lambda: senim().groups.define_programme(fields, actor=current_actor()),
+                                       success=_("The programme is defined."))
+        if written:
+            return redirect(url_for(".programmes"))
+    return render_programmes(form, problem, status)
 
 
 def training_form(form: TrainingForm | None = None) -> TrainingForm:

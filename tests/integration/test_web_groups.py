@@ -80,6 +80,13 @@ def test_refusals_are_said_in_the_pages_words(client, senim, psychologist):
     assert blank.status_code == 422
 
 
+def test_a_psychologist_reads_programmes_but_defines_none(client, psychologist):
+    assert sign_in(client, psychologist[0].username).status_code == 302
+    page = client.get("/groups/programmes")
+    assert page.status_code == 200 and "Определить программу" not in text(page)
+    assert post(client, "/groups/programmes", {"name_kk": "x"}, token_from="/groups/programmes").status_code == 403
+
+
 def test_another_psychologist_may_not_open_a_group(client, senim, psychologist, make_user):
     programme = senim.groups.programme("strong_parents", actor=psychologist[0])
     start = local(utc_now()) - timedelta(weeks=2)
@@ -100,6 +107,15 @@ def test_the_supervisor_sees_programmes_and_records_a_training(client, superviso
     assert sign_in(client, supervisor[0].username).status_code == 302
     programmes = client.get("/groups/programmes")
     assert programmes.status_code == 200 and "не менее 16 часов" in text(programmes)
+    defined = post(client, "/groups/programmes", {
+        "name_kk": "Қолдау тобы", "name_ru": "Группа поддержки", "name_en": "Support group", "kind": "support_group",
+        "sessions": "8", "hours": "12", "min_hours": "", "min_sessions": "6"}, token_from="/groups/programmes")
+    assert defined.status_code == 302, text(defined)
+    assert "Группа поддержки" in text(client.get("/groups/programmes"))
+    no_rule = post(client, "/groups/programmes", {
+        "name_kk": "Топ", "name_ru": "Группа", "name_en": "Group", "kind": "other", "sessions": "8", "hours": "12",
+        "min_hours": "", "min_sessions": ""}, token_from="/groups/programmes")
+    assert no_rule.status_code == 422 and "Укажите условие завершения" in text(no_rule)
     day = (local(utc_now()).date() - timedelta(days=2)).isoformat()
     recorded = post(client, "/groups/trainings", {"kind": "webinar", "audience": "juvenile_police", "held_on": day,
                                                   "trainers": "Динара Ахметова\n", "topic": "Насилие в семье",
