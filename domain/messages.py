@@ -293,6 +293,34 @@ ENGLISH: dict[str, str] = {
                                "use a new key for a new record."),
     "idempotency.answer_lost": ("The first request with this key was saved, but its answer was lost; read the "
                                 "record back with ?min_position={position}."),
+    # Group programmes and trainings (domain/group.py, domain/training.py)
+    "group.forbidden": "The role {role!r} does not run groups; psychologists and supervisors do.",
+    "group.define_forbidden": "Only a supervisor defines or revises programmes, not {role!r}.",
+    "group.read_forbidden": "The role {role!r} sees no groups.",
+    "group.not_facilitating": "You neither facilitate nor planned this group.",
+    "group.number_outside": "Give a number from {low} to {high}.",
+    "group.day_invalid": "Give a day as YYYY-MM-DD.",
+    "group.day_in_future": "The day is in the future.",
+    "group.time_invalid": "Give the start as an ISO 8601 moment.",
+    "group.rule_missing": "Give the completion rule: min_hours, min_sessions or both.",
+    "group.rule_above_plan": "The completion rule asks for more than the {planned} planned.",
+    "group.too_many": "At most {max}.",
+    "group.outside_hours": "{name} does not work at {at:%Y-%m-%d %H:%M}.",
+    "group.facilitator_role": "Groups are facilitated by psychologists and supervisors, not {role!r}.",
+    "group.place_missing": "Give a place or an online link.",
+    "group.finished": "The group is finished.",
+    "group.full": "The group is full: {capacity} places are taken.",
+    "group.already_enrolled": "This person is already in the group.",
+    "group.participant_state": "The participant's status is {status}.",
+    "group.session_unknown": "The timetable has sessions 1 to {sessions}.",
+    "group.session_held": "Session {number} was already held.",
+    "group.session_not_held": "Session {number} has not been held yet; record it as held first.",
+    "group.not_a_facilitator": "Not a facilitator of this group.",
+    "group.participant_unknown": "Not a participant of this group.",
+    "group.not_completed": "A certificate is for participants who completed the programme; this one's status is {status}.",
+    "group.name_erased": "The participant's name was erased; no certificate can name them.",
+    "group.person_not_in_case": "No person with this id in the case.",
+    "training.forbidden": "The role {role!r} does not record trainings; psychologists and supervisors do.",
     "projection.unknown": "No projection named {name!r}; known: {known}.",
 }
 
@@ -305,6 +333,7 @@ RECORDS = {
     "person": "person", "conference": "case conference", "action": "conference action",
     "questionnaire_response": "questionnaire response", "feedback_link": "feedback link",
     "plan": "development plan",
+    "programme": "programme", "group": "group", "participant": "participant", "training": "training",
 }
 # Parameters that are codes, by name: how the English spells each code.
 WORDS: dict[str, dict] = {

@@ -36,6 +36,9 @@ Which subjects free text concerns:
   found by the service when the record is made).
 - a case conference's decisions on a case and the texts of the actions agreed on it: the case (the
   subject at `case_id`) and every person of the case when they were written (`sealed_for`).
+- a group's place, online link and session topics: the group's own subject (kind "record"); a group
+  participant's name and drop-out reason, a training participant's name and position: the participant's
+  own subject (kind "person"), erasable alone; a training's trainers and topic: the training's own.
 Retention of a closed case erases the case's own subject, so everything sealed with it goes too.
 
 Topics are strings, so an entry may name an event class that does not exist yet. Ids are stored
@@ -67,6 +70,11 @@ CALLER_PERSONAL = (*PERSON_DETAILS, "phone_hash")
 def record_text(*paths: str, registers: bool = False) -> PersonalFields:
     """A record's free text: its own subject, and whoever `sealed_for` names (absent from old events)."""
     return PersonalFields(ORIGINATOR, "record", paths, registers, also="sealed_for")
+
+
+def own_text(*paths: str, registers: bool = False) -> PersonalFields:
+    """A record's free text that concerns no one else (a group's place and topics, a training's trainers)."""
+    return PersonalFields(ORIGINATOR, "record", paths, registers)
 
 
 def case_text(*paths: str, registers: bool = False) -> PersonalFields:
@@ -130,6 +138,18 @@ PERSONAL_FIELDS: dict[str, PersonalFields | tuple[PersonalFields, ...]] = {
     "domain.plan:Plan.ActivityDropped": record_text("reason"),
     # notes: {goal_id: the review's note on that goal}, sealed as one.
     "domain.plan:Plan.Reviewed": record_text("notes", "decisions"),
+    # Groups (domain/group.py): a participant recorded for the group only is a subject of their own
+    # (`participant_id`), named only here; a person of a case keeps their name in the case. The place, link
+    # and topics are the group's own text (kind "record").
+    "domain.group:Group.Planned": own_text("place", "online_link", registers=True),
+    "domain.group:Group.SessionHeld": own_text("topic"),
+    "domain.group:Group.ParticipantEnrolled": PersonalFields("participant_id", "person", ("name",), registers=True),
+    "domain.group:Group.ParticipantDroppedOut": PersonalFields("participant_id", "person", ("reason",)),
+    # Trainings (domain/training.py): the trainers' names and topic are the training's; a participant's name
+    # and position are theirs. Organisations are not the people the service serves: readable.
+    "domain.training:Training.Recorded": own_text("trainers", "topic", registers=True),
+    "domain.training:Training.ParticipantAdded": PersonalFields(
+        "participant_id", "person", ("name", "position"), registers=True),
 }
 
 

@@ -19,6 +19,7 @@ from intake.services.conferences import ConferenceService
 from intake.services.contacts import ContactService
 from intake.services.erasure import ErasureService
 from intake.services.escalation import EscalationService
+from intake.services.groups import GroupService
 from intake.services.links import LinkChecker
 from intake.services.plans import PlanService
 from intake.services.programme import ProgrammeService
@@ -60,6 +61,7 @@ class Senim:
     feedback_limiter: RateLimiter  # the public feedback page, per client address
     casework: CaseWorkService  # agreements, safe contact, safety plans and follow-ups of cases
     plans: PlanService  # a case's development plan, its reviews, needs over time; overdue escalation
+    groups: GroupService  # group programmes, their sessions and certificates; trainings for professionals
 
     def start_background(self) -> None:
         """The embedded default builds projections in a thread of this process (RQ workers need no start)."""
@@ -100,6 +102,7 @@ def bootstrap(settings: Settings | None = None) -> Senim:
         appointments=AppointmentService(referrals, staff, views, projections),
         programme=ProgrammeService(store, projections, links=links),
         conferences=ConferenceService(store, projections, cases=cases, staff=staff, links=links),
+        groups=GroupService(store, projections, staff=staff, links=links, organisation=settings.organisation),
         callers=CallerService(store, views),
         calls=CallService(contacts=contacts, cases=cases, assessments=assessments, referrals=referrals),
         casework=CaseWorkService(store, cases, follow_up_months=settings.follow_up_months),

@@ -65,6 +65,8 @@ class Settings:
     # (SENIM_REVIEW_MONTHS: "6", or "helpline=6,family_service=3"; a service left out takes the default).
     review_months_default: int = 6
     review_months_by_service: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    # The organisation named on certificates of participation (SENIM_ORGANISATION).
+    organisation: str = "Senim"
     testing: bool = False
 
     @classmethod
@@ -88,6 +90,7 @@ class Settings:
             retention_non_data_contacts=_retention(environ, "SENIM_RETENTION_NON_DATA_CONTACTS", NON_DATA_CONTACTS),
             follow_up_months=parse_months(environ, "SENIM_FOLLOW_UP_MONTHS", (3, 6, 12)),
             **parse_review_months(environ.get("SENIM_REVIEW_MONTHS") or ""),
+            organisation=(environ.get("SENIM_ORGANISATION") or "Senim").strip()[:200] or "Senim",
             **({"secret_key": secret_key} if secret_key else {}),
         )
         settings.event_store_env()  # fail at start-up, not on the first request

@@ -16,7 +16,7 @@ from intake.running import senim
 # A view argument naming a record, and the kind the access log notes it as.
 RECORD_ARGUMENTS = {"contact_id": "contact", "case_id": "case", "referral_id": "referral",
                     "assessment_id": "assessment", "participation_id": "programme", "service": "journal",
-                    "conference_id": "conference"}
+                    "conference_id": "conference", "group_id": "group", "training_id": "training"}
 # Reads whose record is in the query, not the path: endpoint → (kind, query arguments naming it).
 QUERY_READS = {
     "audit.access_log": ("audit", ("record_id", "user_id")),

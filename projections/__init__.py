@@ -13,6 +13,7 @@ from projections.case_timeline import CaseTimelineProjection
 from projections.casework import CaseworkProjection
 from projections.conferences import ConferencesProjection
 from projections.contact_stats import ContactStatsProjection
+from projections.group_stats import GroupStatsProjection
 from projections.hash_chain import HashChainProjection
 from projections.journal import JournalProjection
 from projections.programme_stats import ProgrammeStatsProjection
@@ -36,6 +37,7 @@ REGISTRY: tuple[type[Projection], ...] = (
     CallersProjection,  # repeat callers by the keyed hash of their number: the one that opens a personal field
     AssessmentStatsProjection,  # risk levels and aggressor statuses by period, for the statistics and the report
     QuestionnaireStatsProjection,  # questionnaire responses: counts, distributions, test scores (no free text)
+    GroupStatsProjection,  # group programmes and trainings: lists, participants, attendance (ids and codes only)
     RetentionProjection,  # what the retention job may shred and from when: ids and moments only
     HashChainProjection,  # tamper evidence over the whole log (`senim audit verify`): last, so it delays no read model
 )

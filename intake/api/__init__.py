@@ -74,6 +74,7 @@ def init_api(app: Flask) -> SenimApi:
         conferences,
         contacts,
         escalations,
+        groups,
         journals,
         persons,
         programme,
@@ -91,7 +92,7 @@ def init_api(app: Flask) -> SenimApi:
         api.register_blueprint(module.blp)
     for module in (persons, callers, calls, questionnaires):
         api.register_blueprint(module.blp)
-    for module in (conferences,):
+    for module in (conferences, groups):
         api.register_blueprint(module.blp)
     api.register_blueprint(caseload.blp)  # issue 12: caseloads and case statistics
     api.register_blueprint(case_plan.blp)  # the development plan of a case, its reviews, needs (issue 12)

@@ -33,6 +33,8 @@ NAV = (
     ("web_psychologist.hours", _l("Working hours"), ("psychologist",)),
     ("web_psychologist.programme", _l("Programme"), ("psychologist", "supervisor")),
     ("web_casework.conferences", _l("Case conferences"), CASEWORK_ROLES),
+    ("web_groups.my_groups", _l("Groups"), ("psychologist", "supervisor")),
+    ("web_groups.trainings", _l("Trainings"), ("psychologist", "supervisor")),
     ("web_supervisor.dashboard", _l("Statistics"), ("supervisor",)),
     ("web_supervisor.cases", _l("Cases"), ("supervisor",)),
     ("web_supervisor.journals", _l("Journals"), ("supervisor",)),
@@ -46,9 +48,10 @@ NAV = (
 MORE = {
     "supervisor": {"web_consultant.new_contact", "web_consultant.my_contacts", "web_psychologist.programme",
                    "web_supervisor.monthly_report", "web_admin.users", "web_admin.approvals",
-                   "web_casework.my_caseload", "web_supervisor.questionnaire_list", "web_feedback.new_link"},
+                   "web_casework.my_caseload", "web_supervisor.questionnaire_list", "web_feedback.new_link",
+                   "web_groups.trainings"},
     "psychologist": {"web_consultant.new_contact", "web_consultant.my_contacts", "web_psychologist.hours",
-                     "web_feedback.new_link"},
+                     "web_feedback.new_link", "web_groups.trainings"},
 }
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -144,7 +147,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     # psychologist's pages add their routes to its blueprint from modules of their own, which import
     # that package: so it is here, not the package, that imports them (no circle).
     import intake.web.supervisor_questionnaires  # noqa: F401 - its pages are on the supervisors' blueprint
-    from intake.web import admin, auth, casework, consultant, psychologist, supervisor
+    from intake.web import admin, auth, casework, consultant, groups, psychologist, supervisor
     from intake.web.casework import (
         case_parts,  # noqa: F401
         caseload,  # noqa: F401
@@ -153,7 +156,7 @@ def init_web(app: Flask, settings: Settings) -> None:
     )
     from intake.web.feedback import bp as feedback_pages, public as public_feedback
     from intake.web.psychologist import assessments, programme, queue, referrals, week  # noqa: F401
-    for area in (auth, consultant, psychologist, casework, supervisor, admin):
+    for area in (auth, consultant, psychologist, casework, groups, supervisor, admin):
         app.register_blueprint(area.bp)
     app.register_blueprint(feedback_pages)  # handing out feedback links
     app.register_blueprint(public_feedback)  # the public feedback page, for people without an account

@@ -267,6 +267,34 @@ MESSAGES = {
     "plan.next_review_not_after": _l("The next review comes after this one (%(held)s)."),
     "plan.next_review_too_late": _l("The next review is due within %(months)s months: by %(latest)s at the latest."),
     "plan.escalate_forbidden": _l("Overdue items are escalated by the system or a supervisor."),
+    # Group programmes and trainings
+    "group.forbidden": _l("Only psychologists and supervisors run groups."),
+    "group.define_forbidden": _l("Only a supervisor defines or revises programmes."),
+    "group.read_forbidden": _l("Your role does not see groups."),
+    "group.not_facilitating": _l("You neither facilitate nor planned this group."),
+    "group.number_outside": _l("Give a number from %(low)s to %(high)s."),
+    "group.day_invalid": _l("Give a date, for example 2025-03-01."),
+    "group.day_in_future": _l("The date is in the future."),
+    "group.time_invalid": _l("Give the date and time of the session."),
+    "group.rule_missing": _l("Give the completion rule: hours, sessions or both."),
+    "group.rule_above_plan": _l("The completion rule asks for more than the %(planned)s planned."),
+    "group.too_many": _l("At most %(max)s."),
+    "group.outside_hours": _l("%(name)s does not work at %(at)s."),
+    "group.facilitator_role": _l("Groups are facilitated by psychologists and supervisors."),
+    "group.place_missing": _l("Give a place or an online link."),
+    "group.finished": _l("The group is finished."),
+    "group.full": _l("The group is full: %(capacity)s places are taken."),
+    "group.already_enrolled": _l("This person is already in the group."),
+    "group.participant_state": _l("The participant has already completed the programme or left it."),
+    "group.session_unknown": _l("The timetable has sessions 1 to %(sessions)s."),
+    "group.session_held": _l("Session %(number)s was already held."),
+    "group.session_not_held": _l("Session %(number)s has not been held yet; record it as held first."),
+    "group.not_a_facilitator": _l("Not a facilitator of this group."),
+    "group.participant_unknown": _l("Not a participant of this group."),
+    "group.not_completed": _l("A certificate is for participants who completed the programme."),
+    "group.name_erased": _l("The participant's name was erased; no certificate can name them."),
+    "group.person_not_in_case": _l("No such person in this case."),
+    "training.forbidden": _l("Only psychologists and supervisors record trainings."),
 }
 # Refusals only the API can meet (the shape of a request no page sends, its settings, its reads):
 # a page that ever met one would say the general sentence.
@@ -300,6 +328,10 @@ NOT_FOUND = {
     "user": _l("No member of staff with this number exists."),
     "conference": _l("No case conference with this number exists."),
     "action": _l("No action with this number exists at this conference."),
+    "programme": _l("No programme with this number exists."),
+    "group": _l("No group with this number exists."),
+    "participant": _l("No participant with this number exists in this group."),
+    "training": _l("No training with this number exists."),
 }
 MESSAGES["record.not_found"] = _l("Nothing with this number exists.")
 # Questionnaires, their responses and feedback links (the public feedback page says these to anyone).

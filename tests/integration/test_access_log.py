@@ -380,7 +380,8 @@ def test_without_trusted_proxies_a_forwarded_address_is_ignored(client, consulta
 # Every refused read of a record, whichever check refused it ---------------------------------------
 
 RECORD_PLACEHOLDERS = {"{contact_id}": "contact", "{case_id}": "case", "{referral_id}": "referral",
-                       "{assessment_id}": "assessment", "{participation_id}": "programme", "{service}": "journal"}
+                       "{assessment_id}": "assessment", "{participation_id}": "programme", "{service}": "journal",
+                       "{conference_id}": "conference", "{group_id}": "group", "{training_id}": "training"}
 
 
 def refused_record_of(world, template: str) -> tuple[str, str] | None:

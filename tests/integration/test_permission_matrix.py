@@ -239,10 +239,38 @@ MATRIX = {
                                                lambda w, role: {"user_id": w.new_owner}),
     ("POST", "/api/v1/persons/{person_id}/erasure"): (only("supervisor", yes=ALLOWED), {"reason": "the law requires it"}),
     ("GET", "/api/v1/persons/{person_id}/erasure"): (only("supervisor"), None),
+    # Group programmes (the world's group is planned and facilitated by the claimer) and trainings: psychologists
+    # and supervisors; a group is seen and run by its facilitators and supervisors; programmes are defined by
+    # supervisors; group statistics are the supervisor's, as every statistic.
+    ("GET", "/api/v1/programmes"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR), None),
+    ("GET", "/api/v1/programmes/{programme_id}"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR), None),
+    ("GET", "/api/v1/groups"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR), None),
+    ("GET", "/api/v1/groups/{group_id}"): (only("claimer", "supervisor"), None),
+    ("GET", "/api/v1/groups/{group_id}/participants/{completed_participant_id}/certificate"): (
+        only("claimer", "supervisor"), None),
+    ("GET", "/api/v1/trainings"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR), None),
+    ("GET", "/api/v1/trainings/{training_id}"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR), None),
+    ("GET", "/api/v1/stats/groups?age_bands=13-16,17-22,59-&group_by=age_band"): (only("supervisor"), None),
+    ("POST", "/api/v1/programmes"): (only("supervisor", yes=ALLOWED), lambda w, role: w.programme_body()),
+    ("POST", "/api/v1/programmes/{programme_id}/versions"): (
+        only("supervisor", yes=ALLOWED), lambda w, role: w.programme_body()),
+    ("POST", "/api/v1/groups"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR, yes=ALLOWED), lambda w, role: w.group_body()),
+    ("POST", "/api/v1/groups/{group_id}/participants"): (
+        only("claimer", "supervisor", yes=ALLOWED), {"name": "Сауле", "sex": "female", "age": 30}),
+    ("POST", "/api/v1/groups/{group_id}/sessions/{number}"): (
+        only("claimer", "supervisor", yes=ALLOWED), lambda w, role: {"held_on": w.today(), "topic": "boundaries"}),
+    ("POST", "/api/v1/groups/{group_id}/sessions/{number}/attendance"): (
+        only("claimer", "supervisor", yes=ALLOWED), lambda w, role: {"attendance": {w.group["participant_id"]: 1}}),
+    ("POST", "/api/v1/trainings"): (only(*PSYCHOLOGISTS_AND_SUPERVISOR, yes=ALLOWED), lambda w, role: w.training_body()),
+    ("POST", "/api/v1/trainings/{training_id}/participants"): (
+        only(*PSYCHOLOGISTS_AND_SUPERVISOR, yes=ALLOWED), {"name": "Ержан", "organisation": "Полиция"}),
+    ("POST", "/api/v1/groups/{group_id}/participants/{participant_id}/drop-out"): (
+        only("claimer", "supervisor", yes=ALLOWED), {"reason": "moved away"}),
+    ("POST", "/api/v1/groups/{group_id}/finish"): (only("claimer", "supervisor", yes=ALLOWED), None),
 }
 
 # The same path with another record in it: the contract's path, and which world id fills it.
-PATH_ALIASES = {"{psychologist_id}": "{user_id}", "{police_referral_id}": "{referral_id}",
+PATH_ALIASES = {"{completed_participant_id}": "{participant_id}", "{psychologist_id}": "{user_id}", "{police_referral_id}": "{referral_id}",
                 "{own_contact_id}": "{contact_id}"}
 
 
@@ -310,6 +338,13 @@ class World:
                   "{user_id}": self.spare_user, "{change_id}": self.change, "{psychologist_id}": self.ids["claimer"], "{service}": "helpline",
                   "{response_id}": self.response, "{link_id}": self.link, "{code}": "consultation_feedback",
                   "{goal_id}": self.goal, "{activity_id}": self.activity}
+        if "{group_id}" in template:
+            values = {"{completed_participant_id}": self.group["completed_participant_id"],
+                      "{participant_id}": self.group["participant_id"], "{group_id}": self.group["id"],
+                      "{number}": 9} | values
+        if "{training_id}" in template:
+            values |= {"{training_id}": self.training}
+        values |= {"{programme_id}": "strong_parents"}
         if "{conference_id}" in template:
             values |= {"{conference_id}": self.conference["id"], "{action_id}": self.conference["action_id"]}
         for name, value in values.items():
@@ -326,6 +361,40 @@ class World:
             "case_id": self.case, "text": "call the school", "owner": {"kind": "agency", "agency": "Полиция"},
             "due_on": self.today()}, supervisor)
         return {"id": conference["id"], "action_id": action["action_id"]}
+
+    @cached_property
+    def group(self) -> dict:
+        """A parent course of the claimer's, in the past, with one participant enrolled and one who completed."""
+        claimer = self.headers["claimer"]
+        group = self.post("/api/v1/groups", self.group_body(), claimer)["id"]
+        enrolled = self.post(f"/api/v1/groups/{group}/participants", {"name": "Айгерим"}, claimer)["participant_id"]
+        completed = self.post(f"/api/v1/groups/{group}/participants", {"name": "Гульнара"}, claimer)["participant_id"]
+        for number, entry in enumerate(self.group_body()["timetable"][:8], 1):
+            self.post(f"/api/v1/groups/{group}/sessions/{number}", {"held_on": entry["starts_at"][:10], "topic": "t"},
+                      claimer)
+            self.post(f"/api/v1/groups/{group}/sessions/{number}/attendance", {"attendance": {completed: True}},
+                      claimer)
+        return {"id": group, "participant_id": enrolled, "completed_participant_id": completed}
+
+    @cached_property
+    def training(self) -> str:
+        return self.post("/api/v1/trainings", self.training_body(), self.headers["claimer"])["id"]
+
+    def group_body(self) -> dict:
+        from domain.clock import SERVICE_TIMEZONE
+        first = datetime.now(SERVICE_TIMEZONE).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(weeks=10)
+        return {"programme": "strong_parents", "facilitators": [self.ids["claimer"]], "capacity": 30,
+                "place": "room 2", "timetable": [{"starts_at": (first + timedelta(weeks=n)).isoformat(), "minutes": 120}
+                                                 for n in range(10)]}
+
+    def training_body(self) -> dict:
+        return {"kind": "webinar", "audience": "juvenile_police", "held_on": self.today(), "trainers": ["Динара"],
+                "topic": "violence", "regions": ["almaty"]}
+
+    @staticmethod
+    def programme_body() -> dict:
+        return {"names": {"kk": "Топ", "ru": "Группа", "en": "Group"}, "kind": "parent_course", "sessions": 10,
+                "hours": 20, "min_hours": 16}
 
     @staticmethod
     def today() -> str:

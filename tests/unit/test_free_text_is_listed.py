@@ -29,6 +29,7 @@ REFERENCE_CODES = {
     "target": "referral_targets", "urgency": "urgencies", "subject_role": "caller_roles",
     "format": "consultation_formats", "language": "languages",
     "region": "regions", "reason_code": "case_closure_reasons", "finding": "follow_up_findings",
+    "region": "regions", "settlement": "settlement_types", "audience": "training_audiences",
 }
 # Text attributes whose values are codes the domain itself defines or makes.
 DOMAIN_CODES = {
@@ -39,7 +40,8 @@ DOMAIN_CODES = {
     "instrument": "an instrument code (domain/instruments)", "instrument_version": "its version",
     "fingerprint": "a hash of the instrument's definition",
     "deadline": "a claim-deadline code (domain/referral.py CLAIM_DEADLINES)",
-    "kind": "a data-subject kind (domain/personal.py KINDS), or a conference's kind (conference_kinds)",
+    "kind": "a data-subject kind (domain/personal.py KINDS), or a conference's kind (conference_kinds), or a "
+            "training's kind (training_kinds)",
     "held_on": "the day a case conference is held, YYYY-MM-DD", "due_on": "the day an action is due, YYYY-MM-DD",
     "label": "made by the case from the role: 'Victim 1'",
     "approval": "the id of the StaffChange a second person approved (domain/staff_approval.py)",
@@ -80,6 +82,8 @@ NOT_ABOUT_CLIENTS = {
     ("domain.erasure:Erasure.Performed", "reason"),
     # A feedback link's random token: the key of an anonymous form, about nobody.
     ("domain.questionnaire:FeedbackLink.Created", "token"),
+    # A training participant's organisation: an organisation, not a person (as a conference's agencies).
+    ("domain.training:Training.ParticipantAdded", "organisation"),
 }
 # Attributes holding dicts or lists, and what is inside them. A new one must be looked at and added.
 STRUCTURED = {
@@ -108,6 +112,16 @@ STRUCTURED = {
     "notes": "a review's notes by goal id: listed as personal, sealed as one",
     "colleague": "a staff member: the pair colleague of a family-service consultation",
     "names": "a staff member's display names by language (kk, ru): staff, not the people the helpline serves",
+    "definition": "a programme's definition: its names in kk/ru/en (the service's wording, not a person's), "
+                  "kind code, planned sessions and hours, completion rule",
+    "programme": "the same: the definition a group was planned with",
+    "facilitators": "the staff members facilitating a group (or present at its session)",
+    "timetable": "a group's planned sessions: numbers, moments, minutes",
+    "details": "a group participant's sex, age, social statuses, region, settlement (codes and a number) and "
+               "language: kept readable for statistics; the name is sealed apart",
+    "attendance": "participant ids and hours",
+    "trainers": "a training's trainers' names (listed as personal)",
+    "regions": "region codes",
 }
 
 
@@ -165,9 +179,9 @@ def test_every_structured_attribute_was_looked_at(topic, name, types_):
     assert name in STRUCTURED, f"{topic}.{name} holds a dict or list: say in this test what is inside it"
 
 
-def test_every_other_attribute_is_an_id_a_time_a_number_or_a_flag():
+def test_every_other_attribute_is_an_id_a_time_a_number_or_a_flag():  # hours of a group are floats
     unexpected = [(topic, name, types_) for topic, name, types_ in attributes()
-                  if not types_ & {str, dict, list} and not types_ <= {UUID, datetime, int, bool}]
+                  if not types_ & {str, dict, list} and not types_ <= {UUID, datetime, int, float, bool}]
     assert unexpected == []
 
 

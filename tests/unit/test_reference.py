@@ -71,6 +71,12 @@ EXPECTED = {
     ),
     "goal_progress": ("achieved", "progressing", "no_change", "worse"),
     "family_progress": ("improved", "stable", "worse"),
+    "programme_kinds": ("correctional_aggressors", "parent_course", "support_group", "other"),
+    "social_statuses": ("children", "young_people", "civil_servants", "public_sector", "disabled", "older_people",
+                        "unemployed", "ngo_members", "business", "other"),
+    "training_kinds": ("webinar", "training", "supervision", "monitoring_visit"),
+    "training_audiences": ("juvenile_police", "police", "crisis_centre_staff", "social_workers", "health_workers",
+                           "educators", "mixed"),
 }
 
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
