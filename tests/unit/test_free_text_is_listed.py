@@ -29,7 +29,7 @@ REFERENCE_CODES = {
     "target": "referral_targets", "urgency": "urgencies", "subject_role": "caller_roles",
     "format": "consultation_formats", "language": "languages",
     "region": "regions", "reason_code": "case_closure_reasons", "finding": "follow_up_findings",
-    "region": "regions", "settlement": "settlement_types", "audience": "training_audiences",
+    "settlement": "settlement_types", "audience": "training_audiences",
 }
 # Text attributes whose values are codes the domain itself defines or makes.
 DOMAIN_CODES = {
