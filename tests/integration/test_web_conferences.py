@@ -44,7 +44,7 @@ def test_a_psychologist_schedules_a_meeting_records_decisions_and_actions_and_ma
     assert 'href="/casework/conferences"' in text(listing)  # in the navigation
     scheduled = post(client, "/casework/conferences", {
         "kind": "multi_agency", "held_on": today().isoformat(), "attendees": [supervisor[0].user_id],
-        "agencies": f"{POLICE}\n{SCHOOL}\n", "cases": f"{family}\n", "previous": ""})
+        "agencies": f"{POLICE}\n{SCHOOL}\n", "cases": family, "previous": ""})
     assert scheduled.status_code == 302, text(scheduled)
     meeting = scheduled.headers["Location"]
     page = client.get(meeting)
@@ -133,3 +133,22 @@ def test_someone_who_neither_attends_nor_works_on_its_cases_cannot_open_a_meetin
     assert sign_in(client, outsider.username).status_code == 302
     assert client.get(f"/casework/conferences/{conference}").status_code == 403
     assert str(conference) not in text(client.get("/casework/conferences"))
+
+
+def test_cases_are_chosen_from_ones_own_never_typed(client, senim, psychologist, consultant, family):
+    """Scheduling and the agenda offer the cases the member of staff works on; no one pastes a case's id."""
+    other = senim.cases.open({"summary": "Чужое дело"}, actor=consultant[0]).id  # the psychologist is not on it
+    assert sign_in(client, psychologist[0].username).status_code == 302
+    listing = text(client.get("/casework/conferences"))
+    assert f'value="{family}"' in listing and f'value="{other}"' not in listing
+    scheduled = post(client, "/casework/conferences", {"kind": "supervision", "held_on": today().isoformat(),
+                                                        "previous": ""})
+    assert scheduled.status_code == 302, text(scheduled)
+    meeting = scheduled.headers["Location"]
+    agenda = re.search(r'<select id="agenda-case".*?</select>', text(client.get(meeting)), re.DOTALL).group(0)
+    assert f'value="{family}"' in agenda and f'value="{other}"' not in agenda
+    added = post(client, f"{meeting}/cases", {"agenda-case": str(family)}, token_from=meeting)
+    assert added.status_code == 302, text(added)
+    page = text(client.get(meeting))
+    assert "Дело внесено в повестку." in page
+    assert f'value="{family}"' not in re.search(r'<select id="agenda-case".*?</select>', page, re.DOTALL).group(0)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
-from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, ValidationError
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField, ValidationError
 
 from domain.actor import CASEWORK_ROLES, Actor
 from domain.case import Case
@@ -45,11 +45,11 @@ class ScheduleForm(Form):
     previous = SelectField(_l("Continues the series of"), validate_choice=False, validators=[chosen])
     attendees = SelectMultipleField(_l("Staff attending"), validate_choice=False)
     agencies = TextAreaField(_l("Partner agencies attending"), validators=[at_most_agencies])
-    cases = TextAreaField(_l("Case numbers on the agenda"), validators=[length(40 * 50)])
+    cases = SelectMultipleField(_l("Cases on the agenda"), validate_choice=False)
 
 
 class AgendaForm(Form):
-    case = StringField(_l("Case number"), validators=[required(), length(64)])
+    case = SelectField(_l("Case"), validate_choice=False, validators=[required()])
 
 
 class DiscussionForm(Form):
@@ -96,6 +96,15 @@ def conference_words():
             "case_number": case_number}
 
 
+def case_choices(exclude=()) -> list[tuple[str, str]]:
+    """The cases the signed-in member of staff works on, open ones first, to choose from (never to type)."""
+    rows = senim().cases.list(actor=current_actor(), limit=300)
+    rows = sorted(rows, key=lambda row: row["status"] == "closed")
+    return [(str(row["case_id"]), _("Case %(number)s", number=case_number(row["case_id"]))
+             + (f" · {day_text(str(row['opened_at'])[:10])}" if row.get("opened_at") else ""))
+            for row in rows if str(row["case_id"]) not in exclude]
+
+
 def put_errors(form, refused: Invalid, fields: dict[str, str]) -> list[str]:
     """A refusal's messages onto the form's fields; what no field shows is returned."""
     left = []
@@ -118,6 +127,7 @@ def schedule_form(form: ScheduleForm | None = None) -> ScheduleForm:
         (row["conference_id"], f"{day_text(row['held_on'])} · {kind_label(row['kind'])}") for row in rows]
     staff = [user for user in senim().staff.list_users() if user.active and user.role in CASEWORK_ROLES]
     form.attendees.choices = [(str(user.id), user.username) for user in sorted(staff, key=lambda u: u.username)]
+    form.cases.choices = case_choices()
     return form
 
 
@@ -143,7 +153,7 @@ def schedule():
     if form.validate_on_submit():
         fields = {"kind": form.kind.data, "held_on": parse_date(form.held_on.data),
                   "previous_id": form.previous.data or None, "attendees": form.attendees.data or [],
-                  "agencies": lines(form.agencies.data), "case_ids": lines(form.cases.data)}
+                  "agencies": lines(form.agencies.data), "case_ids": [case.strip() for case in form.cases.data or [] if case.strip()]}
         try:
             written = senim().conferences.schedule(fields, actor=current_actor())
         except Invalid as refused:
@@ -172,6 +182,8 @@ def meeting_forms(view: dict, given: dict | None = None) -> dict:
         "action": given.get("action") or ActionForm(prefix="action", formdata=None),
         "done": DoneForm(prefix="done", formdata=None),
     }
+    on_agenda = {str(case["case_id"]) for case in view["cases"]}
+    forms["agenda"].case.choices = [("", _("Choose the case"))] + case_choices(exclude=on_agenda)
     forms["discussion"].case.choices = [("", _("Choose the case"))] + visible
     forms["discussion"].agencies.choices = [(name, name) for name in view["agencies"]]
     forms["action"].case.choices = [("", _("Choose the case"))] + visible
