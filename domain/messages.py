@@ -29,6 +29,7 @@ ENGLISH: dict[str, str] = {
     "caller.age_outside_group": "Age {age} does not belong to age group {age_group!r}.",
     "phone.characters": "Use digits, spaces, +, - and parentheses only.",
     "phone.digits": "A phone number has {low} to {high} digits.",
+    "phone.handle": "A chat handle is @ and {low} to {high} Latin letters, digits, dots or underscores.",
     "consent.kind_unknown": "Unknown consent kind.",
     "contact.start_in_future": "The start is in the future.",
     "contact.start_too_early": "The start is implausibly far in the past.",

@@ -1,4 +1,8 @@
-"""Phone numbers as one canonical text, so one caller's number matches however it was typed."""
+"""Phone numbers (or a chat handle) as one canonical text, so one caller matches however it was typed.
+
+A person who writes on Telegram or the web chat may be known by a handle, not a number: "@aigul_k".
+It is taken where a number is, checked by its own rule, and kept in lower case so that @Aigul_K and
+@aigul_k are one sender (the repeat-caller hash is made from this canonical text)."""
 import re
 
 from domain.errors import Reason
@@ -6,10 +10,13 @@ from domain.errors import Reason
 # Loose on purpose: what people type (digits, spaces, +, -, parentheses), with enough digits to dial.
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]+$")
 MIN_DIGITS, MAX_DIGITS = 5, 20
+HANDLE_PATTERN = re.compile(r"^@[A-Za-z0-9_.]{3,48}$")  # 49 characters: within a phone's 50
 
 
 def phone_problem(text: str) -> Reason | None:
-    """Why the text is not a phone number, or None."""
+    """Why the text is neither a phone number nor a chat handle, or None."""
+    if (text or "").strip().startswith("@"):
+        return None if HANDLE_PATTERN.match(text.strip()) else Reason("phone.handle", low=3, high=48)
     if not PHONE_PATTERN.match(text or ""):
         return Reason("phone.characters")
     digits = sum(character.isdigit() for character in text)
@@ -25,6 +32,8 @@ def normalise_phone(text: str) -> str:
     Other numbers keep their digits (after a leading + or 00, with a +).
     """
     stripped = text.strip()
+    if stripped.startswith("@"):
+        return stripped.lower()  # a chat handle
     digits = "".join(character for character in stripped if character.isdigit())
     if len(digits) == 11 and digits[0] in "78":
         return "+7" + digits[1:]

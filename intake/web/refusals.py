@@ -44,6 +44,7 @@ MESSAGES = {
                                    "the age group empty."),
     "phone.characters": _l("Use digits, spaces, +, - and parentheses only."),
     "phone.digits": _l("A phone number has %(low)s to %(high)s digits."),
+    "phone.handle": _l("A chat handle is @ and %(low)s to %(high)s Latin letters, digits, dots or underscores."),
     "consent.kind_unknown": _l("This field is not part of a contact."),
     "contact.start_in_future": _l("The start is in the future. Check the date and the time."),
     "contact.start_too_early": _l("The start is too far in the past. Check the date."),

@@ -189,3 +189,14 @@ def test_the_number_is_never_logged(client, consultant, every_log_record):  # no
     assert any(record.name == "senim.requests" for record in records), "the log capture saw nothing"
     for text in (PHONE, "555-12-34", "555 12 34", "7015551234"):
         assert not [record.name for record in records if text in logged_text(record)], f"{text!r} was logged"
+
+
+def test_a_chat_handle_is_a_caller_like_a_number_whatever_its_case(client, consultant):
+    """Telegram and the web chat know a sender by a handle: it is taken, and recognised when written again."""
+    _, headers = consultant
+    contact_id, position = record(client, headers, "@Aigul_K")
+    found = lookup(client, headers, "@aigul_k", position)
+    assert found["known"] is True and found["contacts"] == [contact_id]
+    assert lookup(client, headers, "@someone_else", position)["known"] is False
+    refused = client.post("/api/v1/contacts", json=a_call("@ab"), headers=headers)
+    assert refused.status_code == 422 and refused.json["errors"]["caller.phone"]
