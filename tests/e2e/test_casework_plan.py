@@ -54,7 +54,7 @@ def test_a_worker_plans_and_reviews_a_familys_work_on_a_phone(site, browser):
 
         page.get_by_label("Цель", exact=True).fill("Ребёнок ежедневно посещает школу")
         page.get_by_label("Для кого").select_option(label="Ребёнок 1")
-        page.get_by_label("Срок").fill((date.today() + timedelta(days=120)).isoformat())
+        page.get_by_label("Срок", exact=True).fill((date.today() + timedelta(days=120)).isoformat())
         page.get_by_role("button", name="Поставить цель").click()
         expect(page.get_by_text("Цель поставлена.")).to_be_visible()
         expect(page.get_by_role("heading", name="Ребёнок ежедневно посещает школу")).to_be_visible()

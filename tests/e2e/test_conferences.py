@@ -49,7 +49,7 @@ def test_a_multi_agency_meeting_from_the_schedule_to_the_polices_copy(site, new_
     page.get_by_label("Межведомственное совещание").check()
     page.get_by_label("Дата совещания").fill(datetime.now(SERVICE_TIMEZONE).date().isoformat())
     page.get_by_label("Участвующие ведомства").fill(POLICE)
-    page.get_by_label("Номера дел в повестке").fill(case)
+    page.get_by_label("Дела в повестке").select_option(case)
     page.get_by_role("button", name="Назначить совещание").click()
     expect(page.get_by_text("Совещание назначено.")).to_be_visible()
 
