@@ -57,7 +57,7 @@ from domain.clock import ALLOWED_CLOCK_SKEW, as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Reason
 from domain.ids import optional_id
 from domain.personal import PERSON_DETAILS
-from domain.text import REASON_MAX, SUMMARY_MAX
+from domain.text import REASON_MAX, SUMMARY_MAX, checked_text as _text
 
 STATUSES = ("open", "closed", "reopened")
 PERSON_ROLES = ("victim", "aggressor", "child", "other")
@@ -83,21 +83,6 @@ FOLLOW_UP_MONTHS = (3, 6, 12)  # the default schedule (SENIM_FOLLOW_UP_MONTHS)
 def _now(now: datetime | None) -> datetime:
     """The moment of a command; passed in by tests, the clock otherwise."""
     return as_aware(now or utc_now())
-
-
-def _text(field: str, value, limit: int, errors: dict, *, required: bool = False) -> str | None:
-    """Text as given; blank counts as absent. A required text must hold words."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.setdefault(field, []).append(Reason("text.blank"))
-        return None
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(Reason("text.not_text"))
-        return None
-    if len(value) > limit:
-        errors.setdefault(field, []).append(Reason("text.longer_than", max=limit))
-        return None
-    return value
 
 
 def _reason(value, errors: dict) -> str:

@@ -24,7 +24,7 @@ dates (due_on, next_review_on) are ISO "YYYY-MM-DD" strings in the events.
 """
 import calendar
 from datetime import date, datetime
-from functools import reduce
+from functools import partial, reduce
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -34,7 +34,7 @@ from domain.actor import CASEWORK_ROLES, Actor
 from domain.clock import ALLOWED_CLOCK_SKEW, EARLIEST_PLAUSIBLE, as_aware, local, utc_now
 from domain.errors import Conflict, Forbidden, Invalid, NotFound, Reason
 from domain.ids import optional_id
-from domain.text import REASON_MAX
+from domain.text import REASON_MAX, checked_text
 
 # Plans are found by their case: uuid5(PLAN_NAMESPACE, str(case_id)).
 PLAN_NAMESPACE = UUID("5e0a9f63-3c57-4b1e-9d0f-2f4c1a7b8e21")
@@ -79,18 +79,8 @@ def _now(now: datetime | None) -> datetime:
     return as_aware(now or utc_now())
 
 
-def _text(field: str, value, limit: int, errors: dict, *, required: bool = True) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors.setdefault(field, []).append(Reason("text.blank"))
-        return None
-    if not isinstance(value, str):
-        errors.setdefault(field, []).append(Reason("text.not_text"))
-        return None
-    if len(value) > limit:
-        errors.setdefault(field, []).append(Reason("text.longer_than", max=limit))
-        return None
-    return value.strip()
+# A plan's texts are required unless said otherwise, and kept trimmed: they are read in lists.
+_text = partial(checked_text, required=True, strip=True)
 
 
 def _day(field: str, value, errors: dict, *, required: bool = True) -> str | None:
