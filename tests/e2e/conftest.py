@@ -4,6 +4,7 @@ Debian's headless Chromium through Playwright.
 Screenshots of every main page land in tests/e2e/artifacts/ (ignored by git) for a person to look at.
 Every page a test visits can be checked with axe-core (vendored from npm in tests/e2e/vendor/).
 """
+import contextlib
 import json
 import os
 import shutil
@@ -56,6 +57,17 @@ class Site:
                 senim.close()
             self.users[key] = username
         return self.users[key]
+
+    @contextlib.contextmanager
+    def services(self):
+        """This site's services in the test's process; on PostgreSQL they tell the site's worker of
+        each write, as the server's own writes do."""
+        redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15") if self.store == "postgres" else None
+        senim = bootstrap(Settings(database_url=self.database_url, redis_url=redis_url, testing=True))
+        try:
+            yield senim
+        finally:
+            senim.close()
 
     def stop(self) -> None:
         for process in reversed(self.processes):

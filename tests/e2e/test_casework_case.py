@@ -2,31 +2,17 @@
 on a 390 px phone: takes the family on under an agreement, records the victim's safe contact and
 safety plan, closes the case as self-sufficient with the child's outcomes, records the 3-month
 follow-up and reopens the case from it. Every step's page passes axe and never scrolls sideways."""
-import contextlib
-import os
 import uuid
 
 from playwright.sync_api import expect
 
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, check_accessibility, screenshot, sign_in
-
-
-@contextlib.contextmanager
-def services(site):
-    redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15") if site.store == "postgres" else None
-    senim = bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-    try:
-        yield senim
-    finally:
-        senim.close()
 
 
 def a_family(site) -> tuple[str, str]:
     """A consultant (username) and their case with a victim and a child (its id)."""
     username = f"cw-{uuid.uuid4().hex[:6]}"
-    with services(site) as senim:
+    with site.services() as senim:
         written = senim.staff.add_user(username=username, role="consultant", password=PASSWORD, actor=ADMIN)
         senim.staff.choose_language(written.id, "ru", actor=ADMIN)
         actor = senim.staff.get(written.id).as_actor()

@@ -1,34 +1,19 @@
 """A social worker keeps a family's development plan in a real browser, in Russian, at a phone's width:
 sets a goal for the child, adds an activity and marks it done, records a review, and finds it all on
 the case page; the page passes axe and never scrolls sideways."""
-import contextlib
-import os
 import uuid
 from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, check_accessibility, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
 
-@contextlib.contextmanager
-def services(site):
-    """The site's services in this process; on PostgreSQL they tell the site's worker of each write."""
-    redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15") if site.store == "postgres" else None
-    senim = bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-    try:
-        yield senim
-    finally:
-        senim.close()
-
-
 def worker_with_a_case(site) -> tuple[str, str]:
     """A consultant (Russian) and a case of theirs with a child in it."""
-    with services(site) as senim:
+    with site.services() as senim:
         written = senim.staff.add_user(username=f"cons-ru-{uuid.uuid4().hex[:5]}", role="consultant",
                                        password=PASSWORD, actor=ADMIN)
         senim.staff.choose_language(written.id, "ru", actor=ADMIN)

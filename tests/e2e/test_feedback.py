@@ -1,34 +1,21 @@
 """A person answers a feedback questionnaire on a phone (390 px wide) in Kazakh, with the keyboard, in a
 real browser: no sideways scrolling, no script needed, nothing left in the browser, a second answer
 through the same link refused; and the supervisor's page of questionnaires shows the figures."""
-import os
 
 import pytest
 from playwright.sync_api import expect
 
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import check_accessibility, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
 
 
-def services(site):
-    redis_url = None
-    if site.store == "postgres":
-        redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    return bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-
-
 @pytest.fixture
 def token(site):
-    senim = services(site)
-    try:
+    with site.services() as senim:
         consultant = senim.staff.get(senim.staff.user_id_of(site.user("consultant", "kk"))).as_actor()
         return senim.questionnaires.create_link({"questionnaire": "consultation_feedback", "language": "kk"},
                                                 actor=consultant).token
-    finally:
-        senim.close()
 
 
 def test_a_person_answers_on_a_phone_in_kazakh_and_the_link_then_closes(site, new_page, token):

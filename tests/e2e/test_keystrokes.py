@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from domain.clock import SERVICE_TIMEZONE
 from tests.e2e.conftest import ARTIFACTS, sign_in
-from tests.e2e.test_psychologist import services, staff
+from tests.e2e.test_psychologist import staff
 
 BEFORE = {"a domestic-violence call with flags, checklist and referral": 260, "a silent call": 32,
           "a WhatsApp consultation": 167}
@@ -120,7 +120,7 @@ def test_a_consultant_s_common_tasks_take_few_keys(site, new_page):
 def test_a_psychologist_claims_and_schedules_a_referral_with_few_keys(site, new_page):
     psychologist = staff(site, "psychologist", "ru")
     consultant = staff(site, "consultant", "ru", hours=None)
-    with services(site) as senim:
+    with site.services() as senim:
         referral_id = senim.referrals.make(
             {"source": "helpline", "target": "family_service", "urgency": "urgent", "subject_role": "victim",
              "reason": f"Линия доверия: нужна консультация психолога ({uuid.uuid4().hex[:6]}).",

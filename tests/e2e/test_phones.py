@@ -1,7 +1,5 @@
 """Every page of every role on a phone (390×844): nothing scrolls sideways (issue 15, item 14), and the
 referral queue refreshes by itself, keeping the focus (item 11). Screenshots land in tests/e2e/artifacts/."""
-import contextlib
-import os
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -9,8 +7,6 @@ import pytest
 from playwright.sync_api import expect
 
 from domain.schedule import WEEKDAYS, WeeklySchedule
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, screenshot, sign_in
 
 PHONE = {"width": 390, "height": 844}
@@ -36,16 +32,6 @@ CULPRITS = """() => {
 }"""
 
 
-@contextlib.contextmanager
-def services(site):
-    redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15") if site.store == "postgres" else None
-    senim = bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-    try:
-        yield senim
-    finally:
-        senim.close()
-
-
 def member(senim, role: str, language: str, name: str | None = None):
     written = senim.staff.add_user(username=f"{role[:5]}-{uuid.uuid4().hex[:6]}", role=role, password=PASSWORD,
                                    actor=ADMIN)
@@ -68,7 +54,7 @@ def a_call(role: str, name: str, **extra) -> dict:
 
 def a_world(site, language: str) -> dict:
     """Staff of every role (long display names, as real ones are) and the records their pages show."""
-    with services(site) as senim:
+    with site.services() as senim:
         people = {
             "consultant": member(senim, "consultant", language, "Айгерим Серикқызы Нурланова-Ахметова"),
             "psychologist": member(senim, "psychologist", language, "Гульнара Маратқызы Жумабаева"),
@@ -165,7 +151,7 @@ def test_the_queue_refreshes_by_itself_and_keeps_the_focus(site, new_page, world
     expect(claim).to_be_visible()
     expect(page.locator("table.queue")).to_contain_text("Угрозы убийством")  # the contact's danger signs
     claim.focus()
-    with services(site) as senim:
+    with site.services() as senim:
         new = senim.referrals.make(
             {"source": "police", "target": "family_service", "urgency": "routine", "subject_role": "aggressor",
              "reason": "Полиция: защитное предписание.", "consent": {"services": True}},

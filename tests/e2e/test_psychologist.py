@@ -2,8 +2,6 @@
 claiming a referral in one click while a colleague loses the race, booking an appointment with a pair
 colleague within working hours, the week, attendance and the consultation's outcome, ODARA and the
 aggressor-status assessment, and enrolling in the correctional programme."""
-import contextlib
-import os
 import uuid
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -15,8 +13,6 @@ from playwright.sync_api import expect
 from domain.clock import SERVICE_TIMEZONE
 from domain.referral import Referral
 from domain.schedule import WEEKDAYS, Availability, WeeklySchedule
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, check_accessibility, screenshot, sign_in
 from tests.helpers.words import by_language
 
@@ -44,20 +40,9 @@ TEXT = by_language(
 )
 
 
-@contextlib.contextmanager
-def services(site):
-    """The site's services in this process; on PostgreSQL they tell the site's worker of each write."""
-    redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15") if site.store == "postgres" else None
-    senim = bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-    try:
-        yield senim
-    finally:
-        senim.close()
-
-
 def staff(site, role: str, language: str, hours: WeeklySchedule | None = HOURS):
     """A new member of staff with a saved language (and working hours); returns their Actor."""
-    with services(site) as senim:
+    with site.services() as senim:
         written = senim.staff.add_user(username=f"{role[:5]}-{language}-{uuid.uuid4().hex[:5]}", role=role,
                                        password=PASSWORD, actor=ADMIN)
         senim.staff.choose_language(written.id, language, actor=ADMIN)
@@ -68,7 +53,7 @@ def staff(site, role: str, language: str, hours: WeeklySchedule | None = HOURS):
 
 def referral_through_the_api(site, consultant, waiting_for) -> str:
     """A consultant refers an aggressor through the API; returns its id once the queue holds it."""
-    with services(site) as senim:
+    with site.services() as senim:
         consultant_token, _ = senim.staff.issue_token(UUID(consultant.user_id), actor=ADMIN)
         reader_token, _ = senim.staff.issue_token(UUID(waiting_for.user_id), actor=ADMIN)
     made = requests.post(site.url + "/api/v1/referrals", timeout=10, headers={"Authorization": f"Bearer {consultant_token}"},
@@ -85,7 +70,7 @@ def referral_through_the_api(site, consultant, waiting_for) -> str:
 
 def claimed_referral(site, consultant, psychologist, *, began: bool = False) -> str:
     """A referral the psychologist holds; with `began`, its appointment started five minutes ago."""
-    with services(site) as senim:
+    with site.services() as senim:
         referral_id = senim.referrals.make(
             {"source": "police", "target": "family_service", "urgency": "routine", "subject_role": "aggressor",
              "reason": "Полиция: защитное предписание, направлен на коррекционную программу.",
@@ -111,7 +96,7 @@ def test_one_click_claims_and_a_colleague_who_was_slower_is_told_who_won(site, n
     text = TEXT[language]
     consultant = staff(site, "consultant", language, hours=None)
     first, second = staff(site, "psychologist", language), staff(site, "psychologist", language)
-    with services(site) as senim:  # an emergency that has waited an hour: its 15 minutes are long gone
+    with site.services() as senim:  # an emergency that has waited an hour: its 15 minutes are long gone
         overdue = senim.referrals.make(
             {"source": "police", "target": "family_service", "urgency": "emergency", "subject_role": "victim",
              "reason": "Полиция: угроза жизни, нужна срочная консультация.", "consent": {"services": True},

@@ -1,7 +1,6 @@
 """A supervisor audits a case in a real browser, in Kazakh and in Russian: finds the case's events in
 its history, filters them by type, picks an earlier moment and sees the case as it stood then, and
 opens the access log of a contact to see who read it."""
-import os
 import time
 import uuid
 from datetime import timedelta
@@ -11,8 +10,6 @@ import requests
 
 from domain import instruments
 from domain.clock import local, utc_now
-from intake.bootstrap import bootstrap
-from intake.config import Settings
 from tests.e2e.conftest import ADMIN, PASSWORD, check_accessibility, screenshot, sign_in
 
 WORDS = {
@@ -30,19 +27,11 @@ WORDS = {
 }
 
 
-def services(site):
-    redis_url = None
-    if site.store == "postgres":  # the worker hears of these writes as of the server's own
-        redis_url = os.environ.get("SENIM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    return bootstrap(Settings(database_url=site.database_url, redis_url=redis_url, testing=True))
-
-
 @pytest.fixture(scope="module")
 def audited(site):
     """A case opened from a contact, with persons, a referral and an assessment; a few seconds later
     a note and its closure. The consultant then reads the contact through the API (a read to audit)."""
-    senim = services(site)
-    try:
+    with site.services() as senim:
         written = senim.staff.add_user(username=f"consu-{uuid.uuid4().hex[:4]}", role="consultant",
                                        password=PASSWORD, actor=ADMIN)
         consultant = senim.staff.get(written.id).as_actor()
@@ -65,8 +54,6 @@ def audited(site):
         time.sleep(2.1)  # the picker chooses seconds: the closure lies clearly after this moment
         senim.cases.add_note(case.id, text="Перезвонила, в безопасности.", actor=consultant)
         senim.cases.close(case.id, reason="Передано в службу семьи", actor=supervisor)
-    finally:
-        senim.close()
     read = requests.get(f"{site.url}/api/v1/contacts/{contact.id}", headers={"Authorization": f"Bearer {token}"},
                         timeout=10)
     assert read.status_code == 200

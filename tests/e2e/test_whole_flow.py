@@ -14,7 +14,7 @@ from domain.clock import SERVICE_TIMEZONE
 from domain.referral import Referral
 from domain.schedule import Availability
 from tests.e2e.conftest import check_accessibility, screenshot, sign_in
-from tests.e2e.test_psychologist import ALL_DAY, services, staff
+from tests.e2e.test_psychologist import ALL_DAY, staff
 
 TEXT = {
     "kk": {"saved": "Өтініш сақталды", "booked": "Кездесу белгіленді.", "came": "Белгіленді: адам келді.",
@@ -78,7 +78,7 @@ def psychologist_takes_it_up(site, new_page, language: str, referral_id: str) ->
     expect(page.locator(".flash-success")).to_contain_text(TEXT[language]["booked"])
 
     # A week later: the appointment has begun (moved into the past here, as the calendar would).
-    with services(site) as senim:
+    with site.services() as senim:
         referral = senim.store.load(UUID(referral_id), Referral)
         now = datetime.now(SERVICE_TIMEZONE)
         referral.schedule(at=now - timedelta(minutes=5), format="in_person", actor=psychologist,
