@@ -302,32 +302,11 @@ def _failed_jobs() -> int:
 @projections.command("rebuild")
 @click.argument("name", required=False)
 def projections_rebuild(name: str | None):
-    """Drop and rebuild one projection (or all, each in a process of its own) from the event store."""
+    """Drop and rebuild one projection (or all, together in one pass over the log) from the event store."""
     senim = _senim()
-    if name is None and len(senim.projections.registry) > 1:
-        names = list(senim.projections.registry)
-        senim.close()
-        _rebuild_in_parallel(names)
-        return
     read = _fail_cleanly(lambda: senim.projections.rebuild(name))
     for each, count in read.items():
         click.echo(f"{each}: rebuilt from {count} events")
-
-
-def _rebuild_in_parallel(names: list[str]) -> None:
-    """One process per projection, as many at once as there are cores: each reads the log on its own."""
-    import subprocess
-    from concurrent.futures import ThreadPoolExecutor
-
-    command = [sys.executable, "-m", "intake.cli", "projections", "rebuild"]
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda each: subprocess.run(command + [each], capture_output=True, text=True),
-                                names))
-    for result in results:
-        click.echo(result.stdout, nl=False)
-        click.echo(result.stderr, nl=False, err=True)
-    if any(result.returncode for result in results):
-        raise click.ClickException("a rebuild failed; see above")
 
 
 @main.group()

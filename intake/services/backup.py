@@ -496,8 +496,7 @@ def _rebuild_read_models(settings: Settings) -> dict[str, int]:
     senim = bootstrap(replace(settings, redis_url=None))  # nothing to announce: no process reads it yet
     try:
         # The hash chain was verified as restored; every other read model is made anew from the events.
-        return {name: count for each in senim.projections.registry if each != CHAIN
-                for name, count in senim.projections.rebuild(each).items()}
+        return senim.projections.rebuild_together([each for each in senim.projections.registry if each != CHAIN])
     finally:
         senim.close()
 
